@@ -1,0 +1,12 @@
+package io.revokefs.core;
+
+/**
+ * What a {@code vm_ops->fault} handler reports, as the kernel's {@code vm_fault_t}. A handler that
+ * installs a PFN itself ({@code vmf_insert_pfn}) returns {@link #NOPAGE}.
+ */
+public enum FaultResult {
+    /** The handler installed the page table entry; retry the access ({@code VM_FAULT_NOPAGE}). */
+    NOPAGE,
+    /** The page cannot be provided: the access raises SIGBUS ({@code VM_FAULT_SIGBUS}). */
+    SIGBUS
+}

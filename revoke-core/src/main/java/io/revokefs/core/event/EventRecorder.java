@@ -1,0 +1,22 @@
+package io.revokefs.core.event;
+
+/**
+ * The port through which the library reports lifecycle events. An implementation assigns the
+ * {@code seq} and must append events in the order its {@link #record} calls return: the library
+ * relies on it (an event recorded before another is ordered before it).
+ *
+ * <p>Implementations are thread-safe. A recorder that cannot store an event throws: the run is then
+ * broken and must not go on silently.
+ */
+@FunctionalInterface
+public interface EventRecorder {
+
+    /** Appends {@code event} and returns its {@code seq}. */
+    long record(RevokeEvent event);
+
+    /** A recorder that keeps nothing (benchmarks of the mechanism alone). Its seq counts anyway. */
+    static EventRecorder discarding() {
+        java.util.concurrent.atomic.AtomicLong seq = new java.util.concurrent.atomic.AtomicLong();
+        return event -> seq.incrementAndGet();
+    }
+}

@@ -1,0 +1,176 @@
+package io.revokefs.core.event;
+
+import io.revokefs.core.Errno;
+
+import java.util.Objects;
+
+/**
+ * The lifecycle events of revocable objects: the record of truth of a run (SEMANTICS.md section 7).
+ *
+ * <p>Each record carries the fields of its JSON line except the envelope ({@code v}, {@code seq},
+ * {@code type}), which {@link RecordedEvent} adds. Record component names are the JSON field names:
+ * they are a public interface. Fields beyond the required ones are documented on each record.
+ *
+ * <p>Identifiers: {@code object} names a revocable object (for example
+ * {@code sysfs:/devices/pci0000:00/0000:00:02.0/resource0}); {@code file} and {@code vma} are ids the
+ * simulation assigns ({@code file-1}, {@code vma-1}) and never reuses within a run.
+ */
+public sealed interface RevokeEvent {
+
+    /** Schema version written in the {@code v} field. */
+    int SCHEMA_VERSION = 1;
+
+    /** The revocable object this event belongs to. */
+    String object();
+
+    /** The event type, as written in the {@code type} field: the record's simple name. */
+    default String type() {
+        return getClass().getSimpleName();
+    }
+
+    /** A revocable object starts a life. */
+    record ObjectRegistered(String object, String adapter) implements RevokeEvent {
+        public ObjectRegistered {
+            requireAll(object, adapter);
+        }
+    }
+
+    /** An open reached the object and succeeded. */
+    record FileOpened(String object, String file, int pid) implements RevokeEvent {
+        public FileOpened {
+            requireAll(object, file);
+        }
+    }
+
+    /** An open was refused; {@code file} is the id the open would have had. */
+    record OpenRefused(String object, String file, int pid, Errno errno) implements RevokeEvent {
+        public OpenRefused {
+            requireAll(object, file, errno);
+        }
+    }
+
+    /**
+     * An mmap of the object succeeded and its VMA was linked into the mapping.
+     *
+     * @param pgoff the VMA's {@code vm_pgoff} (the physical page for iomem mappings)
+     * @param pages the VMA's length in pages
+     * @param mapping extra field: the id of the {@code address_space} the VMA is linked into, so
+     *     that replay can apply a zap of that mapping to every VMA in it
+     * @param populated extra field: pages whose PTEs were installed before the mmap returned
+     *     (eager population); 0 for populate-on-fault
+     */
+    record Mmapped(String object, String file, String vma, int pid, long pgoff, long pages, String mapping,
+                   long populated) implements RevokeEvent {
+        public Mmapped {
+            requireAll(object, file, vma, mapping);
+        }
+    }
+
+    /** An mmap of the object was refused; {@code vma} is the id the VMA would have had. */
+    record MmapRefused(String object, String file, String vma, int pid, long pgoff, long pages, Errno errno,
+                       String reason) implements RevokeEvent {
+        public MmapRefused {
+            requireAll(object, file, vma, errno, reason);
+        }
+    }
+
+    /** A VMA of the object was copied into a child process by fork. */
+    record VmaDuplicated(String object, String vma, String from, int pid) implements RevokeEvent {
+        public VmaDuplicated {
+            requireAll(object, vma, from);
+        }
+    }
+
+    /**
+     * Pages of a VMA were unmapped (munmap, or process exit).
+     *
+     * @param pgoff extra field: the first file page unmapped
+     * @param pages extra field: how many pages; the VMA is gone when none of its pages remain
+     */
+    record VmaUnmapped(String object, String vma, long pgoff, long pages) implements RevokeEvent {
+        public VmaUnmapped {
+            requireAll(object, vma);
+        }
+    }
+
+    /** A fault on a VMA of the object installed a PFN at file page {@code pgoff}. */
+    record Faulted(String object, String vma, long pgoff) implements RevokeEvent {
+        public Faulted {
+            requireAll(object, vma);
+        }
+    }
+
+    /**
+     * An operation on the object was refused because the object is revoked (or being revoked).
+     *
+     * @param op read, write, poll, ioctl, llseek, mmap, fault, page_mkwrite, access
+     * @param result an errno name, {@code SIGBUS}, or poll bits
+     * @param file the file the operation was on, or {@code null} for a vm operation
+     * @param vma the VMA the operation was on, or {@code null} for a file operation
+     */
+    record AccessRefused(String object, String op, String result, String file, String vma) implements RevokeEvent {
+        public AccessRefused {
+            requireAll(object, op, result);
+            if ((file == null) == (vma == null)) {
+                throw new IllegalArgumentException("AccessRefused names exactly one of file and vma");
+            }
+        }
+    }
+
+    /** Revoke began: the guard is deactivated and every entry that raced it is in the log. */
+    record RevokeStarted(String object, String cause) implements RevokeEvent {
+        public RevokeStarted {
+            requireAll(object, cause);
+        }
+    }
+
+    /** Every operation in flight has exited; {@code waited} were in flight when draining began. */
+    record RevokeDrained(String object, int waited) implements RevokeEvent {
+        public RevokeDrained {
+            requireAll(object);
+        }
+    }
+
+    /**
+     * The object's file range was zapped in its mapping ({@code unmap_mapping_range}).
+     *
+     * @param vmas VMAs that overlapped the range (of any file sharing the mapping)
+     * @param ptes page table entries removed
+     * @param mapping extra field: the {@code address_space} id
+     * @param first extra field: the first file page of the range
+     * @param count extra field: the range's length in pages
+     */
+    record MappingsZapped(String object, int vmas, long ptes, String mapping, long first, long count)
+            implements RevokeEvent {
+        public MappingsZapped {
+            requireAll(object, mapping);
+        }
+    }
+
+    /** The adapter's release ran for {@code file}; {@code cause} says who ran it. */
+    record FileReleased(String object, String file, ReleaseCause cause) implements RevokeEvent {
+        public FileReleased {
+            requireAll(object, file, cause);
+        }
+    }
+
+    /** Revoke finished: nothing of the object reaches the driver any more. */
+    record RevokeCompleted(String object) implements RevokeEvent {
+        public RevokeCompleted {
+            requireAll(object);
+        }
+    }
+
+    /** The file's last reference (descriptor or VMA) was dropped. */
+    record FileClosed(String object, String file) implements RevokeEvent {
+        public FileClosed {
+            requireAll(object, file);
+        }
+    }
+
+    private static void requireAll(Object... fields) {
+        for (Object f : fields) {
+            Objects.requireNonNull(f, "a required event field is null");
+        }
+    }
+}
