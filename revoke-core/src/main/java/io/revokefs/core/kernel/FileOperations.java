@@ -1,0 +1,73 @@
+package io.revokefs.core.kernel;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Result;
+
+import java.util.Set;
+
+/**
+ * {@code struct file_operations}: what a driver does for its open files. Every method has the
+ * kernel's behaviour when the driver leaves the pointer NULL.
+ */
+public interface FileOperations {
+
+    /** {@code ->open}. The file is not yet visible to anyone else. */
+    default Result<Void> open(OpenFile file) {
+        return Result.ok();
+    }
+
+    /** {@code ->read} of up to {@code count} bytes at the file position; EINVAL without it. */
+    default Result<byte[]> read(OpenFile file, int count) {
+        return Result.err(Errno.EINVAL);
+    }
+
+    /** {@code ->write} at the file position; returns the bytes written; EINVAL without it. */
+    default Result<Integer> write(OpenFile file, byte[] data) {
+        return Result.err(Errno.EINVAL);
+    }
+
+    /**
+     * {@code ->poll}: the ready mask now; registers the wait queues to sleep on with
+     * {@link PollTable#poll_wait}. Without it a file is always ready: {@code DEFAULT_POLLMASK}.
+     */
+    default Set<PollBit> poll(OpenFile file, PollTable table) {
+        return PollBit.DEFAULT_POLLMASK;
+    }
+
+    /** {@code ->unlocked_ioctl}; ENOTTY without it. */
+    default Result<Long> ioctl(OpenFile file, int cmd, long arg) {
+        return Result.err(Errno.ENOTTY);
+    }
+
+    /** {@code ->llseek}; {@code generic_file_llseek}-like without it (SEEK_SET and SEEK_CUR). */
+    default Result<Long> llseek(OpenFile file, long offset, int whence) {
+        long base = switch (whence) {
+            case 0 -> 0;
+            case 1 -> file.position();
+            default -> -1;
+        };
+        if (base < 0 || base + offset < 0) {
+            return Result.err(Errno.EINVAL);
+        }
+        file.setPosition(base + offset);
+        return Result.ok(base + offset);
+    }
+
+    /** Whether the driver implements {@code ->mmap}. */
+    default boolean hasMmap() {
+        return false;
+    }
+
+    /**
+     * {@code ->mmap}: runs BEFORE the VMA is linked into the mapping (the kernel's order). Sets
+     * {@link Vma#setVmOps}, flags, and may change {@code vm_pgoff}. ENODEV without it.
+     */
+    default Result<Void> mmap(OpenFile file, Vma vma) {
+        return Result.err(Errno.ENODEV);
+    }
+
+    /** {@code ->release}: the last reference to the file is gone. */
+    default void release(OpenFile file) {
+    }
+}

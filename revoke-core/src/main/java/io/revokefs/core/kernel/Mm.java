@@ -1,0 +1,540 @@
+package io.revokefs.core.kernel;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.FaultResult;
+import io.revokefs.core.Interleave;
+import io.revokefs.core.LockOrder;
+import io.revokefs.core.Result;
+import io.revokefs.core.Signal;
+import io.revokefs.core.TrackedLock;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code struct mm_struct}: a process's VMAs, page table and {@code mmap_lock}, and the memory
+ * system calls that change them, in the kernel's order and with the kernel's locks:
+ * {@code mmap_lock} before {@code i_mmap_rwsem} before the page table lock.
+ */
+public final class Mm {
+    /** The lowest address {@code get_unmapped_area} hands out. */
+    static final long MMAP_BASE = 0x10_0000_0000L;
+    /** How many faults one access may take before the simulation calls it a livelock bug. */
+    private static final int FAULT_RETRY_LIMIT = 1000;
+
+    private final Process owner;
+    private final TrackedLock mmapLock;
+    private final PageTable pageTable;
+    private final TreeMap<Long, Vma> vmas = new TreeMap<>();
+    private long nextAddr = MMAP_BASE;
+    private boolean dead;
+
+    Mm(Process owner) {
+        this.owner = owner;
+        this.mmapLock = new TrackedLock("mmap_lock(pid " + owner.pid() + ")", LockOrder.Level.MMAP_LOCK);
+        this.pageTable = new PageTable("pid " + owner.pid());
+    }
+
+    public Process owner() {
+        return owner;
+    }
+
+    public TrackedLock mmapLock() {
+        return mmapLock;
+    }
+
+    public PageTable pageTable() {
+        return pageTable;
+    }
+
+    private Kernel kernel() {
+        return owner.kernel();
+    }
+
+    /** A snapshot of the VMAs, by address. */
+    public List<Vma> vmas() {
+        mmapLock.readLock();
+        try {
+            return new ArrayList<>(vmas.values());
+        } finally {
+            mmapLock.readUnlock();
+        }
+    }
+
+    /** The VMA containing {@code addr}, or null; the caller holds {@code mmap_lock}. */
+    private Vma findVma(long addr) {
+        Map.Entry<Long, Vma> e = vmas.floorEntry(addr);
+        return e != null && e.getValue().end() > addr ? e.getValue() : null;
+    }
+
+    /** Whether a page of a VMA has a PTE (for tests and state snapshots). */
+    public boolean isPopulated(Vma vma, long pageIndex) {
+        pageTable.lock().writeLock();
+        try {
+            return !pageTable.isFreed() && pageTable.lookup(vma.start() / Kernel.PAGE_SIZE + pageIndex) != 0;
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+    }
+
+    /** How many pages of {@code vma} have PTEs. */
+    public long populatedPages(Vma vma) {
+        pageTable.lock().writeLock();
+        try {
+            return pageTable.isFreed() ? 0 : pageTable.countPresent(vma.start() / Kernel.PAGE_SIZE, vma.pages());
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- mmap
+
+    /**
+     * {@code mmap_region} for a shared file mapping: allocates the VMA, takes a file reference, calls
+     * {@code f_op->mmap} and only then links the VMA into the file's mapping ({@code vma_link_file}),
+     * as the kernel does. On failure of {@code ->mmap} any PTE the driver installed is zapped
+     * ({@code unmap_region}) and nothing is left behind.
+     */
+    Result<Vma> mmap(OpenFile file, long pages, long pgoff, boolean writable) {
+        if (pages <= 0 || pgoff < 0) {
+            return Result.err(Errno.EINVAL);
+        }
+        if (writable && file.isReadOnly()) {
+            return Result.err(Errno.EACCES);
+        }
+        EnumSet<VmaFlag> flags = EnumSet.of(VmaFlag.READ, VmaFlag.SHARED);
+        if (writable) {
+            flags.add(VmaFlag.WRITE);
+        }
+        mmapLock.writeLock();
+        try {
+            if (dead) {
+                return Result.err(Errno.ENOMEM);
+            }
+            long addr = getUnmappedArea(pages);
+            Vma vma = new Vma(kernel().nextVmaId(), this, addr, addr + pages * Kernel.PAGE_SIZE, pgoff, flags, file);
+            file.get();
+            Result<Void> r = file.fop().mmap(file, vma);
+            if (!r.isOk()) {
+                zapPtes(vma);
+                vma.file().put();
+                return r.castErr();
+            }
+            Interleave.point("mmap before link " + vma.id());
+            vmas.put(addr, vma);
+            vma.file().mapping().link(vma);
+            if (vma.vmOps() != null) {
+                vma.vmOps().mapped(vma);
+            }
+            return Result.ok(vma);
+        } finally {
+            mmapLock.writeUnlock();
+        }
+    }
+
+    private long getUnmappedArea(long pages) {
+        long addr = nextAddr;
+        // Leave a hole after each mapping as large as the mapping, so VMAs never touch (no merging
+        // to model) and an address once unmapped is not handed out again in a run.
+        nextAddr += 2 * pages * Kernel.PAGE_SIZE + Kernel.PAGE_SIZE;
+        return addr;
+    }
+
+    // ---------------------------------------------------------------- munmap
+
+    /** {@code do_munmap}: whole or partial; splits VMAs, honouring {@code ->may_split}. */
+    Result<Void> munmap(long addr, long pages) {
+        if (addr % Kernel.PAGE_SIZE != 0 || pages <= 0) {
+            return Result.err(Errno.EINVAL);
+        }
+        long end = addr + pages * Kernel.PAGE_SIZE;
+        mmapLock.writeLock();
+        try {
+            List<Vma> hit = new ArrayList<>(vmas.subMap(vmas.floorKey(addr) == null ? addr : vmas.floorKey(addr), end).values());
+            hit.removeIf(v -> v.end() <= addr || v.start() >= end);
+            // Check every split first: a refusal leaves everything as it was.
+            for (Vma v : hit) {
+                if (v.vmOps() != null) {
+                    if (v.start() < addr && !v.vmOps().maySplit(v, addr).isOk()) {
+                        return Result.err(Errno.EINVAL);
+                    }
+                    if (v.end() > end && !v.vmOps().maySplit(v, end).isOk()) {
+                        return Result.err(Errno.EINVAL);
+                    }
+                }
+            }
+            for (Vma v : hit) {
+                Vma target = v;
+                if (target.start() < addr) {
+                    target = split(target, addr);
+                }
+                if (target.end() > end) {
+                    split(target, end);
+                }
+                removeVma(target);
+            }
+            return Result.ok();
+        } finally {
+            mmapLock.writeUnlock();
+        }
+    }
+
+    /**
+     * {@code __split_vma}: {@code vma} keeps {@code [start, at)}; returns the new piece {@code [at, end)},
+     * which keeps the VMA's id, takes a file reference and gets {@code ->open}.
+     */
+    private Vma split(Vma vma, long at) {
+        Vma upper = vma.copy(vma.id(), this);
+        long upperPgoff = vma.pgoff() + (at - vma.start()) / Kernel.PAGE_SIZE;
+        upper.setRange(at, vma.end(), upperPgoff);
+        if (upper.file() != null) {
+            upper.file().get();
+        }
+        if (upper.vmOps() != null) {
+            upper.vmOps().open(upper);
+        }
+        AddressSpace mapping = vma.linkedInto;
+        if (mapping != null) {
+            mapping.iMmapRwsem().writeLock();
+            try {
+                mapping.unlinkLocked(vma);
+                vma.setRange(vma.start(), at, vma.pgoff());
+                mapping.linkLocked(vma);
+                mapping.linkLocked(upper);
+            } finally {
+                mapping.iMmapRwsem().writeUnlock();
+            }
+        } else {
+            vma.setRange(vma.start(), at, vma.pgoff());
+        }
+        vmas.put(upper.start(), upper);
+        return upper;
+    }
+
+    /** Zaps, unlinks, closes and drops one VMA; the caller holds {@code mmap_lock} for writing. */
+    private void removeVma(Vma vma) {
+        zapPtes(vma);
+        if (vma.linkedInto != null) {
+            vma.linkedInto.unlink(vma);
+        }
+        if (vma.vmOps() != null) {
+            vma.vmOps().close(vma);
+        }
+        vmas.remove(vma.start());
+        if (vma.file() != null) {
+            vma.file().put();
+        }
+    }
+
+    private void zapPtes(Vma vma) {
+        pageTable.lock().writeLock();
+        try {
+            pageTable.zap(vma.start() / Kernel.PAGE_SIZE, vma.pages());
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- mremap
+
+    /**
+     * {@code mremap} of one whole VMA at {@code addr}: shrinking unmaps the tail; growing a VM_PFNMAP or
+     * VM_DONTEXPAND VMA fails with EFAULT (as {@code vma_to_resize}); {@code move} relocates it
+     * ({@code move_vma}): its PTEs move with it under {@code i_mmap_rwsem}, so a concurrent zap sees
+     * the VMA either before or after the move, never neither. Returns the VMA's new address.
+     */
+    Result<Long> mremap(long addr, long oldPages, long newPages, boolean move) {
+        if (addr % Kernel.PAGE_SIZE != 0 || oldPages <= 0 || newPages <= 0) {
+            return Result.err(Errno.EINVAL);
+        }
+        mmapLock.writeLock();
+        try {
+            Vma vma = findVma(addr);
+            if (vma == null || vma.start() != addr || vma.pages() != oldPages) {
+                return Result.err(Errno.EFAULT);
+            }
+            if (newPages < oldPages) {
+                Result<Void> r = munmap(addr + newPages * Kernel.PAGE_SIZE, oldPages - newPages); // mmap_lock is reentrant
+                if (!r.isOk()) {
+                    return r.castErr();
+                }
+                if (!move) {
+                    return Result.ok(addr);
+                }
+                vma = findVma(addr);
+                if (vma == null) {
+                    return Result.err(Errno.EFAULT);
+                }
+            } else if (newPages > oldPages) {
+                if (vma.has(VmaFlag.PFNMAP) || vma.has(VmaFlag.DONTEXPAND)) {
+                    return Result.err(Errno.EFAULT);
+                }
+                return Result.err(Errno.ENOMEM); // only PFN-mapped VMAs exist in the simulation
+            }
+            if (!move) {
+                return Result.ok(addr);
+            }
+            long newAddr = getUnmappedArea(vma.pages());
+            moveVma(vma, newAddr);
+            if (vma.vmOps() != null) {
+                Result<Void> r = vma.vmOps().mremap(vma);
+                if (!r.isOk()) {
+                    moveVma(vma, addr);
+                    return r.castErr();
+                }
+            }
+            return Result.ok(newAddr);
+        } finally {
+            mmapLock.writeUnlock();
+        }
+    }
+
+    private void moveVma(Vma vma, long newAddr) {
+        long oldAddr = vma.start();
+        long pages = vma.pages();
+        AddressSpace mapping = vma.linkedInto;
+        if (mapping != null) {
+            mapping.iMmapRwsem().writeLock(); // take_rmap_locks
+        }
+        try {
+            if (mapping != null) {
+                mapping.unlinkLocked(vma);
+            }
+            pageTable.lock().writeLock();
+            try {
+                pageTable.move(oldAddr / Kernel.PAGE_SIZE, newAddr / Kernel.PAGE_SIZE, pages);
+            } finally {
+                pageTable.lock().writeUnlock();
+            }
+            vmas.remove(oldAddr);
+            vma.setRange(newAddr, newAddr + pages * Kernel.PAGE_SIZE, vma.pgoff());
+            vmas.put(newAddr, vma);
+            if (mapping != null) {
+                mapping.linkLocked(vma);
+            }
+        } finally {
+            if (mapping != null) {
+                mapping.iMmapRwsem().writeUnlock();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- fork and exit
+
+    /**
+     * {@code dup_mmap}: copies every VMA without VM_DONTCOPY into {@code child}. Each copy takes a file
+     * reference, is linked into the mapping right after its parent (so a concurrent zap visits the
+     * parent first), gets the parent's PTEs if it is VM_PFNMAP ({@code copy_page_range}), then
+     * {@code ->open}. Pieces of one mapping share one new id in the child.
+     */
+    void dupInto(Mm child) {
+        mmapLock.writeLock();
+        child.mmapLock.writeLock();
+        try {
+            Map<String, String> newIds = new HashMap<>();
+            for (Vma v : vmas.values()) {
+                if (v.has(VmaFlag.DONTCOPY)) {
+                    continue;
+                }
+                boolean first = !newIds.containsKey(v.id());
+                String id = newIds.computeIfAbsent(v.id(), k -> kernel().nextVmaId());
+                Vma c = v.copy(id, child);
+                if (first) {
+                    c.setForkOrigin(v.id());
+                }
+                if (c.file() != null) {
+                    c.file().get();
+                }
+                child.vmas.put(c.start(), c);
+                if (v.linkedInto != null) {
+                    v.linkedInto.link(c);
+                }
+                if (v.has(VmaFlag.PFNMAP)) {
+                    copyPtes(v, child, c);
+                }
+                if (c.vmOps() != null) {
+                    c.vmOps().open(c);
+                }
+                c.setForkOrigin(null);
+            }
+            child.nextAddr = nextAddr;
+        } finally {
+            child.mmapLock.writeUnlock();
+            mmapLock.writeUnlock();
+        }
+    }
+
+    private void copyPtes(Vma from, Mm child, Vma to) {
+        pageTable.lock().writeLock();
+        child.pageTable.lock().writeLock();
+        try {
+            Interleave.point("copy_page_range " + from.id());
+            long vpn = from.start() / Kernel.PAGE_SIZE;
+            for (long i = 0; i < from.pages(); i++) {
+                long e = pageTable.lookup(vpn + i);
+                if (e != 0) {
+                    child.pageTable.install(vpn + i, PageTable.pfnOf(e), PageTable.isWritable(e));
+                }
+            }
+        } finally {
+            child.pageTable.lock().writeUnlock();
+            pageTable.lock().writeUnlock();
+        }
+    }
+
+    /**
+     * {@code exit_mmap}: zaps every VMA, unlinks it from its mapping before the page table is freed
+     * (so a concurrent zap never walks a freed table), closes it and drops its file reference.
+     */
+    void exit() {
+        mmapLock.writeLock();
+        try {
+            for (Vma v : new ArrayList<>(vmas.values())) {
+                removeVma(v);
+            }
+            pageTable.lock().writeLock();
+            try {
+                pageTable.free();
+            } finally {
+                pageTable.lock().writeUnlock();
+            }
+            dead = true;
+        } finally {
+            mmapLock.writeUnlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- access
+
+    /**
+     * A load or store at {@code addr}: SIGSEGV outside any VMA or against its protection; a present
+     * PTE is used under the page table lock (so an access never uses a PTE a zap has removed);
+     * otherwise {@code ->fault}, then retry. SIGBUS when the fault says so, when there is no
+     * {@code ->fault}, or when the PFN has no memory behind it.
+     */
+    MemoryAccess access(long addr, boolean write, long value) {
+        mmapLock.readLock();
+        try {
+            Vma vma = dead ? null : findVma(addr);
+            if (vma == null || (write ? !vma.has(VmaFlag.WRITE) : !vma.has(VmaFlag.READ))) {
+                return MemoryAccess.raise(Signal.SIGSEGV);
+            }
+            long pageAddr = addr - addr % Kernel.PAGE_SIZE;
+            long vpn = pageAddr / Kernel.PAGE_SIZE;
+            for (int attempt = 0; attempt < FAULT_RETRY_LIMIT; attempt++) {
+                MemoryAccess hit = accessPresent(vpn, write, value);
+                if (hit != null) {
+                    return hit;
+                }
+                VmOperations ops = vma.vmOps();
+                if (ops == null) {
+                    return MemoryAccess.raise(Signal.SIGBUS);
+                }
+                Interleave.point("fault " + vma.id());
+                if (ops.fault(new VmFault(vma, pageAddr, write)) == FaultResult.SIGBUS) {
+                    return MemoryAccess.raise(Signal.SIGBUS);
+                }
+            }
+            throw new IllegalStateException("fault at 0x" + Long.toHexString(addr) + " in " + vma
+                    + " returned NOPAGE " + FAULT_RETRY_LIMIT + " times without installing a PTE");
+        } finally {
+            mmapLock.readUnlock();
+        }
+    }
+
+    /** The access through a present PTE, or null when none is present. */
+    private MemoryAccess accessPresent(long vpn, boolean write, long value) {
+        pageTable.lock().writeLock();
+        try {
+            long e = pageTable.lookup(vpn);
+            if (e == 0) {
+                return null;
+            }
+            if (write && !PageTable.isWritable(e)) {
+                return MemoryAccess.raise(Signal.SIGSEGV);
+            }
+            long pfn = PageTable.pfnOf(e);
+            PhysicalMemory phys = kernel().physicalMemory();
+            if (write) {
+                return phys.store(pfn, value) ? MemoryAccess.ok(0) : MemoryAccess.raise(Signal.SIGBUS);
+            }
+            boolean[] ok = new boolean[1];
+            long word = phys.load(pfn, ok);
+            return ok[0] ? MemoryAccess.ok(word) : MemoryAccess.raise(Signal.SIGBUS);
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+    }
+
+    /** {@code generic_access_phys}: through the present PTE only; EINVAL when there is none. */
+    Result<Long> accessPhys(long addr, long value, boolean write) {
+        MemoryAccess a = accessPresent(addr / Kernel.PAGE_SIZE, write, value);
+        if (a == null || a.signal() == Signal.SIGSEGV) {
+            return Result.err(Errno.EINVAL);
+        }
+        return a.isOk() ? Result.ok(a.value()) : Result.err(Errno.EIO);
+    }
+
+    /**
+     * {@code access_remote_vm} for ptrace and /proc/pid/mem, with this mm's {@code mmap_lock} held for
+     * reading: VM_IO and VM_PFNMAP VMAs go through {@code ->access}; EIO where nothing is mapped.
+     */
+    Result<Long> accessRemote(long addr, long value, boolean write) {
+        mmapLock.readLock();
+        try {
+            Vma vma = dead ? null : findVma(addr);
+            if (vma == null) {
+                return Result.err(Errno.EIO);
+            }
+            if (vma.vmOps() == null) {
+                return Result.err(Errno.EIO);
+            }
+            return vma.vmOps().access(vma, addr, value, write);
+        } finally {
+            mmapLock.readUnlock();
+        }
+    }
+
+    /** Installs one PTE for a fault handler ({@code vmf_insert_pfn}). */
+    void installPte(Vma vma, long address, long pfn) {
+        pageTable.lock().writeLock();
+        try {
+            Interleave.point("insert_pfn " + vma.id());
+            pageTable.install(address / Kernel.PAGE_SIZE, pfn, vma.has(VmaFlag.WRITE));
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+    }
+
+    /**
+     * {@code remap_pfn_range}: installs PTEs for {@code pages} pages of {@code vma} from page index
+     * {@code firstPage}, mapping to consecutive PFNs from {@code pfn}. Returns the PTEs installed.
+     */
+    public long remapPfnRange(Vma vma, long firstPage, long pfn, long pages) {
+        if (firstPage < 0 || firstPage + pages > vma.pages()) {
+            throw new IllegalArgumentException("remap_pfn_range beyond " + vma + ": pages " + firstPage + "+" + pages);
+        }
+        pageTable.lock().writeLock();
+        try {
+            Interleave.point("remap_pfn_range " + vma.id());
+            long vpn = vma.start() / Kernel.PAGE_SIZE + firstPage;
+            long n = 0;
+            for (long i = 0; i < pages; i++) {
+                if (pageTable.install(vpn + i, pfn + i, vma.has(VmaFlag.WRITE))) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+    }
+
+    boolean isDead() {
+        return dead;
+    }
+}

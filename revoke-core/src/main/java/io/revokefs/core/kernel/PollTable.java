@@ -1,0 +1,36 @@
+package io.revokefs.core.kernel;
+
+import io.revokefs.core.WaitQueue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code poll_table}: the wait queues a blocking poll sleeps on. A driver's {@code ->poll} registers
+ * its queues with {@link #poll_wait}; {@link Process#pollWait} then sleeps until one of them is woken.
+ */
+public final class PollTable {
+    private final List<WaitQueue> queues = new ArrayList<>();
+    private final List<Long> generations = new ArrayList<>();
+
+    /** {@code poll_wait}: the poll should sleep on {@code queue}. */
+    @SuppressWarnings("checkstyle:MethodName")
+    public void poll_wait(WaitQueue queue) {
+        queues.add(queue);
+        generations.add(queue.generation());
+    }
+
+    List<WaitQueue> queues() {
+        return queues;
+    }
+
+    /** Whether any registered queue has been woken since registration. */
+    boolean anyWoken() {
+        for (int i = 0; i < queues.size(); i++) {
+            if (queues.get(i).generation() != generations.get(i) || queues.get(i).isKilled()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,257 @@
+package io.revokefs.core.kernel;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Result;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A simulated process: pid, credentials, descriptor table and mm, and the system calls the
+ * simulation offers. Each call behaves as its Linux counterpart, returning a {@link Result} (or a
+ * {@link MemoryAccess} for loads and stores) rather than throwing.
+ *
+ * <p>A process's calls may come from several threads (a multi-threaded process); the descriptor
+ * table is synchronized, the mm has its own locks.
+ */
+public final class Process {
+    private final Kernel kernel;
+    private final int pid;
+    private final int uid;
+    private final Set<Capability> caps;
+    private final Mm mm;
+    private final Map<Integer, OpenFile> fds = new LinkedHashMap<>();
+    private int nextFd = 3;
+    private boolean exited;
+
+    Process(Kernel kernel, int pid, int uid, Set<Capability> caps) {
+        this.kernel = kernel;
+        this.pid = pid;
+        this.uid = uid;
+        this.caps = caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
+        this.mm = new Mm(this);
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public int uid() {
+        return uid;
+    }
+
+    public boolean capable(Capability cap) {
+        return caps.contains(cap);
+    }
+
+    public Mm mm() {
+        return mm;
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /** {@code open(2)}: creates the file and calls {@code f_op->open}; the file gets a descriptor on success. */
+    public Result<OpenFile> open(Inode inode, boolean readOnly) {
+        synchronized (this) {
+            if (exited) {
+                return Result.err(Errno.EBADF);
+            }
+        }
+        OpenFile file = new OpenFile(kernel.nextFileId(), inode, this, readOnly);
+        Result<Void> r = inode.fop().open(file);
+        if (!r.isOk()) {
+            return r.castErr();
+        }
+        synchronized (this) {
+            fds.put(nextFd++, file);
+        }
+        return Result.ok(file);
+    }
+
+    /**
+     * {@code close(2)}: drops one descriptor of {@code file}. The file's {@code ->release} runs when its
+     * last reference (descriptor or VMA) is gone. EBADF if this process has no descriptor for it.
+     */
+    public Result<Void> close(OpenFile file) {
+        synchronized (this) {
+            Integer fd = fdOf(file);
+            if (fd == null) {
+                return Result.err(Errno.EBADF);
+            }
+            fds.remove(fd);
+        }
+        file.put();
+        return Result.ok();
+    }
+
+    private Integer fdOf(OpenFile file) {
+        for (Map.Entry<Integer, OpenFile> e : fds.entrySet()) {
+            if (e.getValue() == file) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** Whether this process holds a descriptor for {@code file}. */
+    public synchronized boolean holds(OpenFile file) {
+        return fdOf(file) != null;
+    }
+
+    private synchronized boolean badFd(OpenFile file) {
+        return fdOf(file) == null;
+    }
+
+    public Result<byte[]> read(OpenFile file, int count) {
+        if (badFd(file)) {
+            return Result.err(Errno.EBADF);
+        }
+        return file.fop().read(file, count);
+    }
+
+    public Result<Integer> write(OpenFile file, byte[] data) {
+        if (badFd(file) || file.isReadOnly()) {
+            return Result.err(Errno.EBADF);
+        }
+        return file.fop().write(file, data);
+    }
+
+    public Result<Long> ioctl(OpenFile file, int cmd, long arg) {
+        if (badFd(file)) {
+            return Result.err(Errno.EBADF);
+        }
+        return file.fop().ioctl(file, cmd, arg);
+    }
+
+    public Result<Long> llseek(OpenFile file, long offset, int whence) {
+        if (badFd(file)) {
+            return Result.err(Errno.EBADF);
+        }
+        return file.fop().llseek(file, offset, whence);
+    }
+
+    /** A non-blocking {@code poll(2)}: the file's ready mask now. */
+    public Result<Set<PollBit>> poll(OpenFile file) {
+        if (badFd(file)) {
+            return Result.err(Errno.EBADF);
+        }
+        return Result.ok(file.fop().poll(file, new PollTable()));
+    }
+
+    /**
+     * A blocking {@code poll(2)} with no timeout: sleeps until the mask has one of {@code interested},
+     * or POLLERR or POLLHUP (which are always reported, as in Linux), and returns it.
+     */
+    public Result<Set<PollBit>> pollWait(OpenFile file, Set<PollBit> interested) {
+        if (badFd(file)) {
+            return Result.err(Errno.EBADF);
+        }
+        while (true) {
+            PollTable table = new PollTable();
+            Set<PollBit> mask = file.fop().poll(file, table);
+            for (PollBit b : mask) {
+                if (interested.contains(b) || b == PollBit.POLLERR || b == PollBit.POLLHUP) {
+                    return Result.ok(mask);
+                }
+            }
+            if (table.queues().isEmpty()) {
+                throw new IllegalStateException("poll of " + file + " would sleep forever: ->poll registered no wait queue");
+            }
+            table.queues().get(0).waitEvent(table::anyWoken);
+        }
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /**
+     * {@code mmap(NULL, pages * PAGE_SIZE, PROT_READ[|PROT_WRITE], MAP_SHARED, fd, pgoff * PAGE_SIZE)}.
+     * EACCES for a writable mapping of a read-only file.
+     */
+    public Result<Vma> mmap(OpenFile file, long pages, long pgoff, boolean writable) {
+        if (badFd(file)) {
+            return Result.err(Errno.EBADF);
+        }
+        return mm.mmap(file, pages, pgoff, writable);
+    }
+
+    /** {@code munmap(2)}. */
+    public Result<Void> munmap(long addr, long pages) {
+        return mm.munmap(addr, pages);
+    }
+
+    /** {@code mremap(2)} of one whole VMA; {@code move} relocates it (MREMAP_MAYMOVE|MREMAP_FIXED). */
+    public Result<Long> mremap(long addr, long oldPages, long newPages, boolean move) {
+        return mm.mremap(addr, oldPages, newPages, move);
+    }
+
+    public MemoryAccess load(long addr) {
+        return mm.access(addr, false, 0);
+    }
+
+    public MemoryAccess store(long addr, long value) {
+        return mm.access(addr, true, value);
+    }
+
+    /** ptrace or /proc/pid/mem access to {@code target}'s memory ({@code access_process_vm}). */
+    public Result<Long> accessRemote(Process target, long addr, long value, boolean write) {
+        return target.mm.accessRemote(addr, value, write);
+    }
+
+    // ---------------------------------------------------------------- lifetime
+
+    /** {@code fork(2)}: the child shares this process's open files and copies its VMAs. */
+    public Process fork() {
+        Process child = kernel.newProcess(uid, caps);
+        synchronized (this) {
+            for (OpenFile f : fds.values()) {
+                f.get();
+                synchronized (child) {
+                    child.fds.put(child.nextFd++, f);
+                }
+            }
+        }
+        mm.dupInto(child.mm);
+        return child;
+    }
+
+    /** {@code exit(2)}: unmaps everything, then closes every descriptor. */
+    public void exit() {
+        List<OpenFile> open;
+        synchronized (this) {
+            if (exited) {
+                return;
+            }
+            exited = true;
+            open = new ArrayList<>(fds.values());
+            fds.clear();
+        }
+        mm.exit();
+        for (OpenFile f : open) {
+            f.put();
+        }
+        kernel.reap(this);
+    }
+
+    public synchronized boolean hasExited() {
+        return exited;
+    }
+
+    /** Open files, one entry per descriptor. */
+    public synchronized List<OpenFile> openFiles() {
+        return new ArrayList<>(fds.values());
+    }
+
+    @Override
+    public String toString() {
+        return "pid " + pid;
+    }
+}

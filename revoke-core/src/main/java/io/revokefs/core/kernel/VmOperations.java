@@ -1,0 +1,74 @@
+package io.revokefs.core.kernel;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.FaultResult;
+import io.revokefs.core.Result;
+
+/**
+ * {@code struct vm_operations_struct}: what a driver does for the VMAs it maps. Every method has the
+ * kernel's behaviour when the driver leaves the pointer NULL.
+ */
+public interface VmOperations {
+
+    /** A copy of the VMA was made: fork ({@code dup_mmap}) or split ({@code __split_vma}). */
+    default void open(Vma vma) {
+    }
+
+    /** The VMA (or a piece of it) is being removed: munmap, exit. */
+    default void close(Vma vma) {
+    }
+
+    /** Whether the driver has a {@code ->close} (the revocable wrapper refuses such drivers, as kernfs does). */
+    default boolean hasClose() {
+        return false;
+    }
+
+    /**
+     * An access found no PTE. Install one with {@link VmFault#insertPfn} and return
+     * {@link FaultResult#NOPAGE}, or return {@link FaultResult#SIGBUS}. A NULL {@code ->fault} means SIGBUS.
+     */
+    default FaultResult fault(VmFault vmf) {
+        return FaultResult.SIGBUS;
+    }
+
+    /** Whether the driver has a {@code ->page_mkwrite} (the revocable wrapper refuses such drivers, as kernfs does since 2024). */
+    default boolean hasPageMkwrite() {
+        return false;
+    }
+
+    /**
+     * {@code ->access}: ptrace and /proc/pid/mem on a VM_IO or VM_PFNMAP VMA; reads (or writes) the
+     * word of the page at {@code addr}. Without it the access fails with EIO.
+     */
+    default Result<Long> access(Vma vma, long addr, long value, boolean write) {
+        return Result.err(Errno.EIO);
+    }
+
+    /** {@code ->may_split}: whether {@code vma} may be split at {@code addr}; EINVAL refuses. */
+    default Result<Void> maySplit(Vma vma, long addr) {
+        return Result.ok();
+    }
+
+    /** {@code ->mremap}: the VMA moved; an error undoes the move. */
+    default Result<Void> mremap(Vma vma) {
+        return Result.ok();
+    }
+
+    /**
+     * revokefs extension, no kernel counterpart: the VMA has just been linked into its mapping's
+     * {@code i_mmap}, with the mm's {@code mmap_lock} held for writing. The place to populate
+     * eagerly: a concurrent {@code unmap_mapping_range} now finds the VMA, which it would not while
+     * {@code ->mmap} runs (RACES.md R04). Returns the pages populated.
+     */
+    default long mapped(Vma vma) {
+        return 0;
+    }
+
+    /**
+     * {@code generic_access_phys}: follows the PTE at {@code addr} and reads or writes the physical
+     * page. EINVAL when no PTE is present, as {@code follow_pte} fails.
+     */
+    static Result<Long> genericAccessPhys(Vma vma, long addr, long value, boolean write) {
+        return vma.mm().accessPhys(addr, value, write);
+    }
+}

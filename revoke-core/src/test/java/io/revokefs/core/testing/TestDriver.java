@@ -1,0 +1,200 @@
+package io.revokefs.core.testing;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.FaultResult;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Result;
+import io.revokefs.core.RevocableObject;
+import io.revokefs.core.WaitQueue;
+import io.revokefs.core.kernel.FileOperations;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PollTable;
+import io.revokefs.core.kernel.VmFault;
+import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.Vma;
+import io.revokefs.core.kernel.VmaFlag;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A driver for tests: a device with {@code pages} pages of MMIO at {@code basePfn}, readable,
+ * writable, pollable, mappable. Its mappings populate on fault by default, or eagerly after link,
+ * or (the naive way, for R04) inside {@code ->mmap}. Operations can be made to stop at a latch so a
+ * test can hold them in flight.
+ */
+public final class TestDriver implements FileOperations {
+
+    /** How mappings are populated. */
+    public enum Populate { ON_FAULT, AFTER_LINK, INSIDE_MMAP }
+
+    private final long basePfn;
+    private final long pages;
+    private volatile Populate populate = Populate.ON_FAULT;
+    private volatile VmOperations vmOpsOverride;
+    private final Map<String, AtomicInteger> releases = new ConcurrentHashMap<>();
+    private final AtomicInteger faults = new AtomicInteger();
+    private final AtomicInteger interrupts = new AtomicInteger();
+    private volatile WaitQueue queue;
+
+    /** When set, the next read (or fault) counts down {@code entered} and waits for {@code proceed}. */
+    public volatile Gate readGate;
+    public volatile Gate faultGate;
+    /** When true, reads sleep until the next interrupt (uio style). */
+    public volatile boolean blockingReads;
+    /** When set, the next release waits at it (close racing revoke). */
+    public volatile Gate releaseGate;
+
+    /** A pair of latches: the operation says it is in, then waits to be let go. */
+    public static final class Gate {
+        public final CountDownLatch entered = new CountDownLatch(1);
+        public final CountDownLatch proceed = new CountDownLatch(1);
+
+        void pass() {
+            entered.countDown();
+            try {
+                proceed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public TestDriver(long basePfn, long pages) {
+        this.basePfn = basePfn;
+        this.pages = pages;
+    }
+
+    /** Binds the driver's wait queue to its object (made after registration). */
+    public void attach(RevocableObject object) {
+        this.queue = object.newWaitQueue("irq");
+    }
+
+    public void setPopulate(Populate p) {
+        this.populate = p;
+    }
+
+    /** Makes {@code ->mmap} install these vm_ops instead of the driver's own. */
+    public void setVmOps(VmOperations ops) {
+        this.vmOpsOverride = ops;
+    }
+
+    public int releasesOf(OpenFile f) {
+        AtomicInteger n = releases.get(f.id());
+        return n == null ? 0 : n.get();
+    }
+
+    public int totalReleases() {
+        return releases.values().stream().mapToInt(AtomicInteger::get).sum();
+    }
+
+    public int faults() {
+        return faults.get();
+    }
+
+    /** The device raises an interrupt: blocked readers and pollers wake. */
+    public void interrupt() {
+        interrupts.incrementAndGet();
+        queue.wakeUp();
+    }
+
+    @Override
+    public Result<byte[]> read(OpenFile file, int count) {
+        Gate g = readGate;
+        if (g != null) {
+            readGate = null;
+            g.pass();
+        }
+        if (blockingReads) {
+            return readBlocking(file);
+        }
+        byte[] data = "data".getBytes(StandardCharsets.US_ASCII);
+        return Result.ok(data);
+    }
+
+    /** A read that sleeps until the next interrupt (uio style); EIO if the device goes away. */
+    public Result<byte[]> readBlocking(OpenFile file) {
+        int seen = interrupts.get();
+        if (!queue.waitEvent(() -> interrupts.get() != seen)) {
+            return Result.err(Errno.EIO);
+        }
+        return Result.ok(new byte[] {(byte) interrupts.get()});
+    }
+
+    @Override
+    public Result<Integer> write(OpenFile file, byte[] data) {
+        return Result.ok(data.length);
+    }
+
+    @Override
+    public Set<PollBit> poll(OpenFile file, PollTable table) {
+        table.poll_wait(queue);
+        return interrupts.get() > 0 ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
+    }
+
+    @Override
+    public Result<Long> ioctl(OpenFile file, int cmd, long arg) {
+        return cmd == 1 ? Result.ok(arg) : Result.err(Errno.ENOTTY);
+    }
+
+    @Override
+    public boolean hasMmap() {
+        return true;
+    }
+
+    @Override
+    public Result<Void> mmap(OpenFile file, Vma vma) {
+        if (vma.pgoff() + vma.pages() > pages) {
+            return Result.err(Errno.EINVAL);
+        }
+        vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
+        vma.setVmOps(vmOpsOverride != null ? vmOpsOverride : vmOps);
+        if (populate == Populate.INSIDE_MMAP) {
+            vma.mm().remapPfnRange(vma, 0, basePfn + vma.pgoff(), vma.pages());
+        }
+        return Result.ok();
+    }
+
+    @Override
+    public void release(OpenFile file) {
+        Gate g = releaseGate;
+        if (g != null) {
+            releaseGate = null;
+            g.pass();
+        }
+        releases.computeIfAbsent(file.id(), k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    private final VmOperations vmOps = new VmOperations() {
+        @Override
+        public FaultResult fault(VmFault vmf) {
+            Gate g = faultGate;
+            if (g != null) {
+                faultGate = null;
+                g.pass();
+            }
+            if (vmf.pgoff() >= pages) {
+                return FaultResult.SIGBUS;
+            }
+            faults.incrementAndGet();
+            return vmf.insertPfn(basePfn + vmf.pgoff());
+        }
+
+        @Override
+        public Result<Long> access(Vma vma, long addr, long value, boolean write) {
+            return VmOperations.genericAccessPhys(vma, addr, value, write);
+        }
+
+        @Override
+        public long mapped(Vma vma) {
+            if (populate != Populate.AFTER_LINK) {
+                return 0;
+            }
+            return vma.mm().remapPfnRange(vma, 0, basePfn + vma.pgoff(), vma.pages());
+        }
+    };
+}
