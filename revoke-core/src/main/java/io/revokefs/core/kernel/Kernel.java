@@ -44,6 +44,7 @@ public final class Kernel {
     private final AtomicLong vmaIds = new AtomicLong();
     private final Set<String> mappingIds = new HashSet<>();
     private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
+    private final Map<String, Inode> namespace = new ConcurrentHashMap<>();
     /**
      * The iomem inode's mapping ({@code iomem_inode->i_mapping}): published once with
      * {@link #publishIomemMapping()} ({@code smp_store_release} in {@code iomem_init_inode}) and read
@@ -108,6 +109,34 @@ public final class Kernel {
     /** A new inode. {@code mapping} is its {@code i_mapping}; several inodes may share one. */
     public Inode newInode(String path, int mode, int uid, FileOperations fop, AddressSpace mapping, Object privateData) {
         return new Inode(path, mode, uid, fop, mapping, privateData);
+    }
+
+    /**
+     * Makes {@code inode} reachable at {@code path} (a dentry). Throws {@link IllegalArgumentException}
+     * if the path is taken: a name names one inode.
+     */
+    public void bind(String path, Inode inode) {
+        if (namespace.putIfAbsent(path, inode) != null) {
+            throw new IllegalArgumentException("path already exists: " + path);
+        }
+    }
+
+    /** Removes the name; open files and mappings of the inode are unaffected. Returns whether it existed. */
+    public boolean unbind(String path) {
+        return namespace.remove(path) != null;
+    }
+
+    /** Path lookup: the inode, or ENOENT. */
+    public io.revokefs.core.Result<Inode> lookup(String path) {
+        Inode i = namespace.get(path);
+        return i == null ? io.revokefs.core.Result.err(io.revokefs.core.Errno.ENOENT) : io.revokefs.core.Result.ok(i);
+    }
+
+    /** Every bound path, sorted. */
+    public List<String> paths() {
+        List<String> list = new ArrayList<>(namespace.keySet());
+        list.sort(null);
+        return list;
     }
 
     String nextFileId() {

@@ -59,6 +59,12 @@ public final class Process {
 
     // ---------------------------------------------------------------- files
 
+    /** {@code open(2)} by path: ENOENT when nothing is bound there. */
+    public Result<OpenFile> open(String path, boolean readOnly) {
+        Result<Inode> inode = kernel.lookup(path);
+        return inode.isOk() ? open(inode.value(), readOnly) : inode.castErr();
+    }
+
     /** {@code open(2)}: creates the file and calls {@code f_op->open}; the file gets a descriptor on success. */
     public Result<OpenFile> open(Inode inode, boolean readOnly) {
         synchronized (this) {
