@@ -10,6 +10,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GuardTest {
 
+    private static void daemon(Runnable r) {
+        Thread th = new Thread(r);
+        th.setDaemon(true);
+        th.start();
+    }
+
     @Test
     void entersWhileActiveAndRefusesAfterDeactivation() {
         Guard g = new Guard();
@@ -29,7 +35,7 @@ class GuardTest {
         int a = g.tryEnter();
         int b = g.tryEnter();
         g.deactivate();
-        CompletableFuture<Void> drain = CompletableFuture.runAsync(g::drain);
+        CompletableFuture<Void> drain = CompletableFuture.runAsync(g::drain, GuardTest::daemon);
         Thread.sleep(50);
         assertThat(drain).isNotDone();
         g.exit(a);
@@ -51,7 +57,7 @@ class GuardTest {
         int t = g.tryEnter();
         g.breakProtection(t);
         g.deactivate();
-        CompletableFuture.runAsync(g::drain).get(5, TimeUnit.SECONDS);
+        CompletableFuture.runAsync(g::drain, GuardTest::daemon).get(5, TimeUnit.SECONDS);
         g.unbreakProtection(t);
         assertThat(g.inFlight()).isEqualTo(1);
         g.exit(t);
@@ -62,7 +68,7 @@ class GuardTest {
     void tokensBalanceAcrossThreads() throws Exception {
         Guard g = new Guard();
         int t = g.tryEnter();
-        CompletableFuture.runAsync(() -> g.exit(t)).get(5, TimeUnit.SECONDS);
+        CompletableFuture.runAsync(() -> g.exit(t), GuardTest::daemon).get(5, TimeUnit.SECONDS);
         assertThat(g.inFlight()).isZero();
     }
 }

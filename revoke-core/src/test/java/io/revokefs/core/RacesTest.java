@@ -46,6 +46,21 @@ class RacesTest {
         }
     }
 
+    /** Runs {@code work} on a thread of its own (the common pool has one worker on a 2-core machine). */
+    private static <T> CompletableFuture<T> async(java.util.function.Supplier<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(work.get());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
     /** Lets a thread that should be blocked run long enough to show it if it is not. */
     private static void settle() throws InterruptedException {
         Thread.sleep(100);
@@ -58,10 +73,10 @@ class RacesTest {
         OpenFile f = sim.open(p);
         TestDriver.Gate gate = new TestDriver.Gate();
         sim.driver.readGate = gate;
-        CompletableFuture<Result<byte[]>> inFlight = CompletableFuture.supplyAsync(() -> p.read(f, 4));
-        gate.entered.await();
+        CompletableFuture<Result<byte[]>> inFlight = async(() -> p.read(f, 4));
+        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = CompletableFuture.supplyAsync(() -> sim.object.revoke("test"));
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
         awaitEvent(sim, RevokeEvent.RevokeStarted.class);
         assertThat(p.read(f, 4).errnoOrNull()).isEqualTo(Errno.ENODEV);
         settle();
@@ -81,10 +96,10 @@ class RacesTest {
         Vma v = sim.mmap(p, f, 1, 0);
         TestDriver.Gate gate = new TestDriver.Gate();
         sim.driver.faultGate = gate;
-        CompletableFuture<MemoryAccess> load = CompletableFuture.supplyAsync(() -> p.load(Sim.page(v, 0)));
-        gate.entered.await();
+        CompletableFuture<MemoryAccess> load = async(() -> p.load(Sim.page(v, 0)));
+        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = CompletableFuture.supplyAsync(() -> sim.object.revoke("test"));
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
         // Once deactivated, a new entry from another process is refused...
         Process q = sim.root();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
@@ -113,9 +128,9 @@ class RacesTest {
         OpenFile f = sim.open(p);
         TestDriver.Gate gate = new TestDriver.Gate();
         sim.driver.releaseGate = gate;
-        CompletableFuture<Result<Void>> close = CompletableFuture.supplyAsync(() -> p.close(f));
-        gate.entered.await();
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = CompletableFuture.supplyAsync(() -> sim.object.revoke("test"));
+        CompletableFuture<Result<Void>> close = async(() -> p.close(f));
+        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
         settle();
         assertThat(revoke).isNotDone(); // the loser waits for the release in progress
         gate.proceed.countDown();
@@ -133,9 +148,9 @@ class RacesTest {
         OpenFile f = sim.open(p);
         TestDriver.Gate gate = new TestDriver.Gate();
         sim.driver.releaseGate = gate;
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = CompletableFuture.supplyAsync(() -> sim.object.revoke("test"));
-        gate.entered.await();
-        CompletableFuture<Result<Void>> close = CompletableFuture.supplyAsync(() -> p.close(f));
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
+        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Result<Void>> close = async(() -> p.close(f));
         settle();
         assertThat(close).isNotDone(); // close_pdeo: the closer waits for the rundown's release
         gate.proceed.countDown();
@@ -178,7 +193,7 @@ class RacesTest {
         var node = sim.kernel.newInode("/remove", 0200, 0, removeAttr.get().fileOperations(), removeAttr.get().mapping(), null);
         Process p = sim.root();
         OpenFile w = p.open(node, false).value();
-        CompletableFuture<Result<Integer>> write = CompletableFuture.supplyAsync(() -> p.write(w, new byte[] {'1'}));
+        CompletableFuture<Result<Integer>> write = async(() -> p.write(w, new byte[] {'1'}));
         assertThat(write.get(TIMEOUT_S, TimeUnit.SECONDS).value()).isEqualTo(1);
         assertThat(sim.object.isRevoked()).isTrue();
         assertThat(removeAttr.get().isRevoked()).isTrue();
@@ -293,9 +308,9 @@ class RacesTest {
             workers.add(th);
             th.start();
         }
-        running.await();
+        assertThat(running.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(50);
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = CompletableFuture.supplyAsync(() -> sim.object.revoke("test"));
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
         revoke.get(TIMEOUT_S, TimeUnit.SECONDS);
         revoked.set(true);
         Thread.sleep(50);
@@ -321,10 +336,10 @@ class RacesTest {
         OpenFile f = sim.open(p);
         TestDriver.Gate gate = new TestDriver.Gate();
         sim.driver.readGate = gate;
-        CompletableFuture<Result<byte[]>> inFlight = CompletableFuture.supplyAsync(() -> p.read(f, 4));
-        gate.entered.await();
-        CompletableFuture<RevocableObject.RevokeOutcome> a = CompletableFuture.supplyAsync(() -> sim.object.revoke("a"));
-        CompletableFuture<RevocableObject.RevokeOutcome> b = CompletableFuture.supplyAsync(() -> sim.object.revoke("b"));
+        CompletableFuture<Result<byte[]>> inFlight = async(() -> p.read(f, 4));
+        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<RevocableObject.RevokeOutcome> a = async(() -> sim.object.revoke("a"));
+        CompletableFuture<RevocableObject.RevokeOutcome> b = async(() -> sim.object.revoke("b"));
         settle();
         assertThat(a).isNotDone();
         assertThat(b).isNotDone(); // the second waits for the first

@@ -120,7 +120,7 @@ class RevokeStepsTest {
         sim.driver.readGate = gate;
         Thread reader = new Thread(() -> result.set(p.read(f, 1)));
         reader.start();
-        gate.entered.await();
+        org.assertj.core.api.Assertions.assertThat(gate.entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         gate.proceed.countDown(); // the reader goes to sleep on the queue, inside the guard
         RevocableObject.RevokeOutcome o = sim.object.revoke("unregister");
         reader.join(5000);

@@ -57,7 +57,10 @@ public final class TestDriver implements FileOperations {
         void pass() {
             entered.countDown();
             try {
-                proceed.await();
+                // Bounded, so a failed test cannot leave a thread blocked for the rest of the run.
+                if (!proceed.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("gate never opened");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
