@@ -315,6 +315,48 @@ public final class RevocableObject {
         }
     }
 
+    // ---------------------------------------------------------------- disable and re-enable
+
+    /**
+     * vfio-style disable: zaps every mapping of the object's range without revoking anything (the
+     * driver's memory went away for a while: a reset, the memory-enable bit cleared). The driver's
+     * fault handler must refuse while disabled; on re-enable, on-fault mappings fault back in by
+     * themselves and eager ones are repopulated by {@link #repopulateMappings()}. Records
+     * {@code MappingsZapped}, outside any revoke. Returns what was zapped.
+     */
+    public AddressSpace.ZapCount zapMappings() {
+        ZapRange z = zapRange.get();
+        if (z == null) {
+            return new AddressSpace.ZapCount(0, 0);
+        }
+        AddressSpace.ZapCount c = z.mapping().unmapMappingRange(z.first(), z.count());
+        kernel.recorder().record(new RevokeEvent.MappingsZapped(id, c.vmas(), c.ptes(), z.mapping().id(), z.first(), z.count()));
+        return c;
+    }
+
+    /**
+     * vfio-style re-enable for eagerly populated mappings (R23): every VMA of the object's range that
+     * has no PTE is populated again through its driver's {@link VmOperations#mapped}, inside the
+     * guard, with locks taken {@code mmap_lock} before {@code i_mmap_rwsem}
+     * ({@link AddressSpace#forEachVmaWithMmapLock}). Nothing happens once the object is revoked.
+     * Returns the VMAs repopulated.
+     */
+    public int repopulateMappings() {
+        ZapRange z = zapRange.get();
+        if (z == null || isRevoked()) {
+            return 0;
+        }
+        int[] n = {0};
+        z.mapping().forEachVmaWithMmapLock(z.first(), z.count(),
+                v -> v.vmOps() instanceof WrappedVm w && w.owner() == this && v.mm().populatedPages(v) == 0,
+                v -> {
+                    if (((WrappedVm) v.vmOps()).mapped(v) > 0) {
+                        n[0]++;
+                    }
+                });
+        return n[0];
+    }
+
     /** Release-once: true if this call ran the release, false if another did (this one waited for it). */
     private boolean releaseOnce(OpenFile file, FileState fs, ReleaseCause cause) {
         if (fs.release.compareAndSet(FileState.OPEN, FileState.RELEASING)) {
@@ -518,6 +560,10 @@ public final class RevocableObject {
 
         WrappedVm(VmOperations driverVm) {
             this.driverVm = driverVm;
+        }
+
+        RevocableObject owner() {
+            return RevocableObject.this;
         }
 
         @Override

@@ -108,6 +108,58 @@ public final class AddressSpace {
         }
     }
 
+    /**
+     * Visits, with the VMA's {@code mmap_lock} held for reading, each VMA overlapping
+     * {@code [first, first + count)} for which {@code wanted} holds, and calls {@code action} on it
+     * with {@code i_mmap_rwsem} held for reading too. The locks are taken in the kernel's order even
+     * though the walk starts from {@code i_mmap}: find a VMA under {@code i_mmap_rwsem}, drop it, take
+     * the mm's {@code mmap_lock}, retake {@code i_mmap_rwsem}, and re-check that the VMA is still
+     * linked here and its mm still alive (the loop of the 2024 vfio-pci remap discussion; the Java
+     * heap plays {@code mmgrab}'s part of keeping the mm_struct itself). Each VMA is visited at most
+     * once. Returns how many {@code action} was called on.
+     */
+    public int forEachVmaWithMmapLock(long first, long count, java.util.function.Predicate<Vma> wanted,
+                                      java.util.function.Consumer<Vma> action) {
+        long last = first + count - 1 < first ? Long.MAX_VALUE : first + count - 1;
+        java.util.Set<Vma> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        int visited = 0;
+        while (true) {
+            Vma target = null;
+            iMmapRwsem.readLock();
+            try {
+                List<Vma> candidates = new ArrayList<>();
+                iMmap.forEachOverlapping(first, last, candidates::add);
+                for (Vma v : candidates) {
+                    if (!seen.contains(v) && wanted.test(v)) {
+                        target = v;
+                        break;
+                    }
+                }
+            } finally {
+                iMmapRwsem.readUnlock();
+            }
+            if (target == null) {
+                return visited;
+            }
+            seen.add(target);
+            Mm mm = target.mm();
+            mm.mmapLock().readLock();
+            try {
+                iMmapRwsem.readLock();
+                try {
+                    if (target.linkedInto == this && !mm.isDead() && target.pgoff() <= last && target.lastPgoff() >= first) {
+                        action.accept(target);
+                        visited++;
+                    }
+                } finally {
+                    iMmapRwsem.readUnlock();
+                }
+            } finally {
+                mm.mmapLock().readUnlock();
+            }
+        }
+    }
+
     /** The VMAs overlapping a file page range, in tree order (a snapshot, under {@code i_mmap_rwsem}). */
     public List<Vma> vmasOverlapping(long first, long count) {
         List<Vma> out = new ArrayList<>();

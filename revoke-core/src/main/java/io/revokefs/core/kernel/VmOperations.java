@@ -56,7 +56,8 @@ public interface VmOperations {
 
     /**
      * revokefs extension, no kernel counterpart: the VMA has just been linked into its mapping's
-     * {@code i_mmap}, with the mm's {@code mmap_lock} held for writing. The place to populate
+     * {@code i_mmap}, with the mm's {@code mmap_lock} held (for writing at mmap, for reading when a
+     * disabled mapping is re-enabled, see {@code RevocableObject#repopulateMappings}). The place to populate
      * eagerly: a concurrent {@code unmap_mapping_range} now finds the VMA, which it would not while
      * {@code ->mmap} runs (RACES.md R04). Returns the pages populated.
      */

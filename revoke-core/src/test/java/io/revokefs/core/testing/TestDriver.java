@@ -44,6 +44,8 @@ public final class TestDriver implements FileOperations {
     /** When set, the next read (or fault) counts down {@code entered} and waits for {@code proceed}. */
     public volatile Gate readGate;
     public volatile Gate faultGate;
+    /** vfio-style memory enable: while false, faults and eager population refuse. */
+    public volatile boolean memoryEnabled = true;
     /** When true, reads sleep until the next interrupt (uio style). */
     public volatile boolean blockingReads;
     /** When set, the next release waits at it (close racing revoke). */
@@ -180,7 +182,7 @@ public final class TestDriver implements FileOperations {
                 faultGate = null;
                 g.pass();
             }
-            if (vmf.pgoff() >= pages) {
+            if (vmf.pgoff() >= pages || !memoryEnabled) {
                 return FaultResult.SIGBUS;
             }
             faults.incrementAndGet();
@@ -194,7 +196,7 @@ public final class TestDriver implements FileOperations {
 
         @Override
         public long mapped(Vma vma) {
-            if (populate != Populate.AFTER_LINK) {
+            if (populate != Populate.AFTER_LINK || !memoryEnabled) {
                 return 0;
             }
             return vma.mm().remapPfnRange(vma, 0, basePfn + vma.pgoff(), vma.pages());
