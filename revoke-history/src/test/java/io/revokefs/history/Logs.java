@@ -57,7 +57,7 @@ final class Logs {
                 new FileReleased(RES0, "file-1", ReleaseCause.REVOKE),
                 new RevokeCompleted(RES0),
                 new AccessRefused(RES0, "fault", "SIGBUS", null, "vma-2"),
-                new VmaUnmapped(RES0, "vma-2", 0x80, 3),
+                new VmaUnmapped(RES0, "vma-2", 0x80, 4),
                 new VmaUnmapped(RES0, "vma-1", 0x80, 3),
                 new FileClosed(RES0, "file-1"),
                 new ObjectRegistered(RES0, "sysfs"),
