@@ -86,7 +86,9 @@ final class AxonEventStore implements RevokeEventStore {
                     .batchSize(IMPORT_BATCH)
                     .build();
             if (!tableExists(dataSource)) {
-                engine.createSchema(PostgresEventTableFactory.INSTANCE);
+                // Inside a unit of work so that the DDL is committed: the pool does not auto-commit,
+                // and PostgreSQL (unlike H2) rolls back DDL that is never committed.
+                DefaultUnitOfWork.startAndGet(null).execute(() -> engine.createSchema(PostgresEventTableFactory.INSTANCE));
                 LOG.info("created event tables in {}", dataSource.getJdbcUrl());
             }
             long last = lastStoredSeq(engine);
