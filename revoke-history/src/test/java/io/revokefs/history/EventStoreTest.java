@@ -124,6 +124,12 @@ class EventStoreTest {
     }
 
     @Test
+    void noAxonServerConnectorIsOnTheClassPath() {
+        assertThatThrownBy(() -> Class.forName("org.axonframework.axonserver.connector.AxonServerConfiguration"))
+                .isInstanceOf(ClassNotFoundException.class);
+    }
+
+    @Test
     void aClosedStoreRefusesUse() {
         RevokeEventStore store = EventStores.inMemory();
         EventRecorder recorder = store.recorder();
