@@ -43,6 +43,7 @@ class BigLogAuditTest {
     /** The child: generate, serialize, parse and audit {@code args[0]} events. */
     public static final class Main {
         public static void main(String[] args) throws IOException {
+            ChildJvm.exitWhenParentDies();
             long n = Long.parseLong(args[0]);
             long start = System.nanoTime();
             long[] findings = {0};

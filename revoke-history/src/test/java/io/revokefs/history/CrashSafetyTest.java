@@ -90,6 +90,7 @@ class CrashSafetyTest {
     /** The child: append life cycles forever in batches, printing each durable seq. */
     public static final class Appender {
         public static void main(String[] args) {
+            ChildJvm.exitWhenParentDies();
             try (RevokeEventStore store = EventStores.embedded(Path.of(args[0]),
                     EventStores.Durability.valueOf(args[1]))) {
                 EventRecorder recorder = store.bufferedRecorder(BATCH);
