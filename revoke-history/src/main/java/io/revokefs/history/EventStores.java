@@ -1,0 +1,83 @@
+package io.revokefs.history;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.axonframework.eventsourcing.eventstore.inmemory.InMemoryEventStorageEngine;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Opens a {@link RevokeEventStore}. Nothing here talks to an Axon Server: the stores are built from
+ * Axon's storage engines directly, without an Axon configuration.
+ *
+ * <ul>
+ *   <li>{@link #inMemory()}: Axon's {@code InMemoryEventStorageEngine}, for tests;</li>
+ *   <li>{@link #embedded(Path)}: Axon's {@code JdbcEventStorageEngine} on an H2 file database, the
+ *       default for a durable log on one machine;</li>
+ *   <li>{@link #jdbc(String, String, String)}: the same engine on PostgreSQL (any JDBC URL whose
+ *       database speaks PostgreSQL's dialect).</li>
+ * </ul>
+ * JDBC stores create their tables if missing and pool connections (HikariCP).
+ */
+public final class EventStores {
+    private EventStores() {
+    }
+
+    /** A store that lives in this JVM only. */
+    public static RevokeEventStore inMemory() {
+        return AxonEventStore.open(new InMemoryEventStorageEngine(), () -> { });
+    }
+
+    /** How an embedded store trades append speed for durability. */
+    public enum Durability {
+        /**
+         * Each commit is written to the file before it returns ({@code WRITE_DELAY=0}): an event
+         * whose append returned survives the death of the process. H2 does not fsync each commit,
+         * so a power loss may still lose the last ones.
+         */
+        COMMIT,
+        /**
+         * H2's default: commits are written by a background thread within 500 ms. About ten times
+         * faster appends (docs/events.md); a killed process loses up to the last half second of
+         * events, and the store still reopens to a contiguous prefix of whole batches.
+         */
+        DELAYED
+    }
+
+    /** {@link #embedded(Path, Durability) embedded(file, Durability.COMMIT)}. */
+    public static RevokeEventStore embedded(Path file) {
+        return embedded(file, Durability.COMMIT);
+    }
+
+    /**
+     * A store in the H2 database {@code file} ({@code .mv.db} is appended by H2), created if absent
+     * and reopened with its events otherwise. One process at a time may open it.
+     */
+    public static RevokeEventStore embedded(Path file, Durability durability) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(durability, "durability");
+        // H2 2.x rejects Axon's HSQL DDL; its PostgreSQL mode takes Axon's PostgreSQL DDL (NOTES.md).
+        String url = "jdbc:h2:file:" + file.toAbsolutePath() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE"
+                + (durability == Durability.COMMIT ? ";WRITE_DELAY=0" : "");
+        return AxonEventStore.openJdbc(dataSource(url, "sa", ""));
+    }
+
+    /** A store in the PostgreSQL database at {@code url} (e.g. {@code jdbc:postgresql://host/db}). */
+    public static RevokeEventStore jdbc(String url, String user, String password) {
+        Objects.requireNonNull(url, "url");
+        return AxonEventStore.openJdbc(dataSource(url, user, password));
+    }
+
+    private static HikariDataSource dataSource(String url, String user, String password) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        // Appends run in an Axon unit of work that commits the attached connection itself.
+        config.setAutoCommit(false);
+        config.setMaximumPoolSize(4);
+        config.setPoolName("revoke-history");
+        return new HikariDataSource(config);
+    }
+}

@@ -1,0 +1,108 @@
+package io.revokefs.history;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A mutable set of pages kept as disjoint, non-adjacent half-open ranges {@code [start, end)}: a
+ * VMA of a million pages costs one entry. Not thread-safe.
+ */
+final class RangeSet {
+    private final TreeMap<Long, Long> ranges = new TreeMap<>(); // start -> end
+
+    RangeSet() {
+    }
+
+    RangeSet(RangeSet other) {
+        ranges.putAll(other.ranges);
+    }
+
+    boolean isEmpty() {
+        return ranges.isEmpty();
+    }
+
+    int rangeCount() {
+        return ranges.size();
+    }
+
+    void add(long first, long count) {
+        if (count <= 0) {
+            return;
+        }
+        long start = first;
+        long end = first + count;
+        Map.Entry<Long, Long> below = ranges.floorEntry(start);
+        if (below != null && below.getValue() >= start) {
+            start = below.getKey();
+            end = Math.max(end, below.getValue());
+        }
+        Iterator<Map.Entry<Long, Long>> it = ranges.tailMap(start, true).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, Long> e = it.next();
+            if (e.getKey() > end) {
+                break;
+            }
+            end = Math.max(end, e.getValue());
+            it.remove();
+        }
+        ranges.put(start, end);
+    }
+
+    void addAll(RangeSet other) {
+        other.ranges.forEach((s, e) -> add(s, e - s));
+    }
+
+    void remove(long first, long count) {
+        if (count <= 0) {
+            return;
+        }
+        long start = first;
+        long end = first + count;
+        Map.Entry<Long, Long> below = ranges.lowerEntry(start);
+        if (below != null && below.getValue() > start) {
+            ranges.put(below.getKey(), start);
+            if (below.getValue() > end) {
+                ranges.put(end, below.getValue());
+                return;
+            }
+        }
+        Iterator<Map.Entry<Long, Long>> it = ranges.tailMap(start, true).entrySet().iterator();
+        Long tailStart = null;
+        Long tailEnd = null;
+        while (it.hasNext()) {
+            Map.Entry<Long, Long> e = it.next();
+            if (e.getKey() >= end) {
+                break;
+            }
+            it.remove();
+            if (e.getValue() > end) {
+                tailStart = end;
+                tailEnd = e.getValue();
+            }
+        }
+        if (tailStart != null) {
+            ranges.put(tailStart, tailEnd);
+        }
+    }
+
+    void removeAll(RangeSet other) {
+        other.ranges.forEach((s, e) -> remove(s, e - s));
+    }
+
+    List<ReplayState.PageRange> toList() {
+        List<ReplayState.PageRange> out = new ArrayList<>(ranges.size());
+        ranges.forEach((s, e) -> out.add(new ReplayState.PageRange(s, e - s)));
+        return List.copyOf(out);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder();
+        ranges.forEach((s, e) -> b.append(b.length() == 0 ? "" : ", ").append("[0x").append(Long.toHexString(s))
+                .append(", 0x").append(Long.toHexString(e)).append(')'));
+        return b.toString();
+    }
+}
