@@ -100,6 +100,8 @@ public final class RevocableObject {
     private final WaitQueue revokeDone;
     private volatile RevokeOutcome outcome;
     private final Map<OpenFile, FileState> files = new ConcurrentHashMap<>();
+    /** Every release done in this life, by file id; kept after the file is gone. */
+    private final Map<String, ReleaseCause> releases = new ConcurrentHashMap<>();
     private final List<WaitQueue> queues = new CopyOnWriteArrayList<>();
     private final Wrapped wrapped = new Wrapped();
 
@@ -181,6 +183,7 @@ public final class RevocableObject {
                 throw new IllegalStateException("object " + id + ": operations and errnos are required");
             }
             RevocableObject o = new RevocableObject(this);
+            kernel.addObject(o);
             kernel.recorder().record(new RevokeEvent.ObjectRegistered(id, adapter));
             return o;
         }
@@ -220,6 +223,11 @@ public final class RevocableObject {
     /** Files opened through this object and not yet gone (their last reference not dropped). */
     public List<OpenFile> openFiles() {
         return new ArrayList<>(files.keySet());
+    }
+
+    /** Every release done in this life: file id to who ran it. */
+    public Map<String, ReleaseCause> releases() {
+        return Map.copyOf(releases);
     }
 
     /** Whether {@code file}'s release has run. */
@@ -364,6 +372,7 @@ public final class RevocableObject {
             try {
                 driver.release(file);
             } finally {
+                releases.put(file.id(), cause);
                 kernel.recorder().record(new RevokeEvent.FileReleased(id, file.id(), cause));
                 fs.release.set(FileState.RELEASED);
                 fs.releaseDone.wakeUp();

@@ -113,9 +113,12 @@ class RacesTest {
         assertThat(seqOf(sim, RevokeEvent.RevokeStarted.class)).isNegative();
 
         gate.proceed.countDown();
-        assertThat(load.get(TIMEOUT_S, TimeUnit.SECONDS).isOk()).isTrue();
+        // The handler installs the PFN. The access then retries through the PTE, as the kernel
+        // re-executes the instruction; if the zap got there first, the retry faults again and gets
+        // SIGBUS. Both are correct; what is not is a PTE left behind.
+        assertThat(load.get(TIMEOUT_S, TimeUnit.SECONDS).outcome()).isIn("ok", "SIGBUS");
         RevocableObject.RevokeOutcome o = revoke.get(TIMEOUT_S, TimeUnit.SECONDS);
-        assertThat(o.ptes()).isEqualTo(1);
+        assertThat(o.ptes()).isEqualTo(1); // the PFN the in-flight fault installed
         assertThat(seqOf(sim, RevokeEvent.Faulted.class)).isLessThan(seqOf(sim, RevokeEvent.RevokeStarted.class));
         assertThat(p.mm().pageTable().present()).isZero();
         assertThat(p.load(Sim.page(v, 0)).signal()).isEqualTo(Signal.SIGBUS);

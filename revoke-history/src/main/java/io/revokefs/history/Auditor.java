@@ -89,6 +89,8 @@ public final class Auditor {
 
     private static final class Obj {
         Phase phase = Phase.LIVE;
+        /** Which life (registration) of the id this is; VMAs and files belong to the life they began in. */
+        int life;
         long startedSeq;
         long completedSeq;
         final List<MappingsZapped> zaps = new ArrayList<>(1);
@@ -111,9 +113,11 @@ public final class Auditor {
         final int pid;
         final String mapping;
         final RangeSet mapped;
+        final int life;
 
-        VmaSt(String object, int pid, String mapping, RangeSet mapped) {
+        VmaSt(String object, int life, int pid, String mapping, RangeSet mapped) {
             this.object = object;
+            this.life = life;
             this.pid = pid;
             this.mapping = mapping;
             this.mapped = mapped;
@@ -203,6 +207,10 @@ public final class Auditor {
             }
             o.phase = Phase.LIVE;
             o.zaps.clear();
+            // A new life: what the previous one left (checked at its RevokeCompleted) is not this life's.
+            o.life++;
+            o.vmas.clear();
+            o.files.clear();
         } else if (event instanceof FileOpened f) {
             checkNoEntry(o, seq, object, "FileOpened of " + f.file());
             checkFresh(f.file(), "file", seq, object);
@@ -217,7 +225,7 @@ public final class Auditor {
             checkFresh(m.vma(), "vma", seq, object);
             RangeSet mapped = new RangeSet();
             mapped.add(m.pgoff(), m.pages());
-            addVma(m.vma(), new VmaSt(object, m.pid(), m.mapping(), mapped), o);
+            addVma(m.vma(), new VmaSt(object, o.life, m.pid(), m.mapping(), mapped), o);
         } else if (event instanceof MmapRefused r) {
             knownFile(r.file(), seq, object);
             checkFresh(r.vma(), "vma", seq, object);
@@ -226,8 +234,9 @@ public final class Auditor {
             VmaSt parent = knownVma(d.from(), seq, object);
             checkFresh(d.vma(), "vma", seq, object);
             // An unknown parent leaves the child empty: it is reported once, here, not at each later use.
-            addVma(d.vma(), parent == null ? new VmaSt(object, d.pid(), "?", new RangeSet())
-                    : new VmaSt(object, d.pid(), parent.mapping, new RangeSet(parent.mapped)), o);
+            // A copy belongs to the life of the VMA it was copied from, which may be an earlier one.
+            addVma(d.vma(), parent == null ? new VmaSt(object, o.life, d.pid(), "?", new RangeSet())
+                    : new VmaSt(object, parent.life, d.pid(), parent.mapping, new RangeSet(parent.mapped)), o);
         } else if (event instanceof VmaUnmapped u) {
             VmaSt v = knownVma(u.vma(), seq, object);
             if (v != null) {
@@ -407,7 +416,9 @@ public final class Auditor {
 
     private void addVma(String id, VmaSt v, Obj o) {
         vmas.put(id, v);
-        o.vmas.add(id);
+        if (v.life == o.life) {
+            o.vmas.add(id);
+        }
     }
 
     private void report(Invariant invariant, long seq, String object, String message) {

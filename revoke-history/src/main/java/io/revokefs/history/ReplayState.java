@@ -100,6 +100,21 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
     }
 
     /** The state of {@code object}, or {@code null} if no event named it. */
+    /**
+     * This state without the entries of ids that were never registered (such as the {@code iomem}
+     * pseudo-object under which {@code revoke_iomem} records its zaps), for comparison with
+     * {@link LiveState}, which only knows registered objects.
+     */
+    public ReplayState registeredOnly() {
+        SortedMap<String, ObjectState> kept = new TreeMap<>();
+        objects.forEach((id, o) -> {
+            if (o.adapter() != null) {
+                kept.put(id, o);
+            }
+        });
+        return new ReplayState(lastSeq, kept);
+    }
+
     public ObjectState object(String object) {
         return objects.get(object);
     }

@@ -45,6 +45,7 @@ public final class Kernel {
     private final Set<String> mappingIds = new HashSet<>();
     private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     private final Map<String, Inode> namespace = new ConcurrentHashMap<>();
+    private final List<io.revokefs.core.RevocableObject> objects = new java.util.concurrent.CopyOnWriteArrayList<>();
     /**
      * The iomem inode's mapping ({@code iomem_inode->i_mapping}): published once with
      * {@link #publishIomemMapping()} ({@code smp_store_release} in {@code iomem_init_inode}) and read
@@ -94,6 +95,19 @@ public final class Kernel {
     }
 
     // ---------------------------------------------------------------- files and mappings
+
+    /** Every revocable object registered with this kernel, in registration order (all lives). */
+    public List<io.revokefs.core.RevocableObject> objects() {
+        return List.copyOf(objects);
+    }
+
+    /** Called by {@code RevocableObject.Builder#register()}: the object starts a life in this kernel. */
+    public void addObject(io.revokefs.core.RevocableObject object) {
+        if (object.kernel() != this) {
+            throw new IllegalArgumentException("object " + object.id() + " belongs to another kernel");
+        }
+        objects.add(object);
+    }
 
     /** A new {@code address_space} with a run-unique id ({@code name}, or {@code name#2} and so on). */
     public AddressSpace newAddressSpace(String name) {
