@@ -111,6 +111,8 @@ public final class PciBus {
     private final Sysfs sysfs;
     private final Kernel kernel;
     private final Map<String, PciDevice> devices = new ConcurrentHashMap<>();
+    /** Devices whose removal is under way: their address and pages are not free yet. */
+    private final Map<String, PciDevice> removing = new ConcurrentHashMap<>();
 
     /** A bus on {@code sysfs}; creates its directories. */
     public PciBus(Sysfs sysfs) {
@@ -159,7 +161,7 @@ public final class PciBus {
             }
         }
         synchronized (this) {
-            if (devices.containsKey(bdf)) {
+            if (devices.containsKey(bdf) || removing.containsKey(bdf)) {
                 throw new IllegalArgumentException("PCI device " + bdf + " already exists");
             }
             List<Bar> placed = new ArrayList<>();
@@ -259,13 +261,22 @@ public final class PciBus {
 
     /** Removes {@code dev} once; false if another caller removed it. */
     private boolean removeDevice(PciDevice dev) {
-        if (!devices.remove(dev.bdf(), dev)) {
-            return false;
+        // The bus lock is held only to move the device to "removing": the revokes below may wait for a
+        // write to its remove attribute, which itself comes here.
+        synchronized (this) {
+            if (!devices.remove(dev.bdf(), dev)) {
+                return false;
+            }
+            removing.put(dev.bdf(), dev);
         }
-        sysfs.removeLink(BUS_DEVICES + "/" + dev.bdf());
-        sysfs.remove(dev.sysfsDir(), HOT_UNPLUG);
-        dev.resources().forEach(kernel.iomem()::remove);
-        dev.regions().forEach(kernel.physicalMemory()::remove);
+        try {
+            sysfs.removeLink(BUS_DEVICES + "/" + dev.bdf());
+            sysfs.remove(dev.sysfsDir(), HOT_UNPLUG);
+            dev.resources().forEach(kernel.iomem()::remove);
+            dev.regions().forEach(kernel.physicalMemory()::remove);
+        } finally {
+            removing.remove(dev.bdf());
+        }
         log.info("removed PCI device {}", dev.bdf());
         return true;
     }
