@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code struct mm_struct}: a process's VMAs, page table and {@code mmap_lock}, and the memory
@@ -510,6 +511,21 @@ public final class Mm {
         }
     }
 
+    /** {@link #installPte} if {@code allowed} holds under the page table lock; see {@link VmFault#insertPfnIf}. */
+    boolean installPteIf(Vma vma, long address, long pfn, BooleanSupplier allowed) {
+        pageTable.lock().writeLock();
+        try {
+            Interleave.point("insert_pfn " + vma.id());
+            if (pageTable.isFreed() || !allowed.getAsBoolean()) {
+                return false;
+            }
+            pageTable.install(address / Kernel.PAGE_SIZE, pfn, vma.has(VmaFlag.WRITE));
+            return true;
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+    }
+
     /**
      * {@code remap_pfn_range}: installs PTEs for {@code pages} pages of {@code vma} from page index
      * {@code firstPage}, mapping to consecutive PFNs from {@code pfn}. Returns the PTEs installed.
@@ -521,6 +537,34 @@ public final class Mm {
         pageTable.lock().writeLock();
         try {
             Interleave.point("remap_pfn_range " + vma.id());
+            long vpn = vma.start() / Kernel.PAGE_SIZE + firstPage;
+            long n = 0;
+            for (long i = 0; i < pages; i++) {
+                if (pageTable.install(vpn + i, pfn + i, vma.has(VmaFlag.WRITE))) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+    }
+
+    /**
+     * {@link #remapPfnRange} with a last check: {@code allowed} is evaluated under the page table lock
+     * and nothing is installed when it is false (returns 0). For eager population after link that
+     * must not race a state change followed by a zap (see {@link VmFault#insertPfnIf}).
+     */
+    public long remapPfnRangeIf(Vma vma, long firstPage, long pfn, long pages, BooleanSupplier allowed) {
+        if (firstPage < 0 || firstPage + pages > vma.pages()) {
+            throw new IllegalArgumentException("remap_pfn_range beyond " + vma + ": pages " + firstPage + "+" + pages);
+        }
+        pageTable.lock().writeLock();
+        try {
+            Interleave.point("remap_pfn_range " + vma.id());
+            if (pageTable.isFreed() || !allowed.getAsBoolean()) {
+                return 0;
+            }
             long vpn = vma.start() / Kernel.PAGE_SIZE + firstPage;
             long n = 0;
             for (long i = 0; i < pages; i++) {

@@ -2,6 +2,8 @@ package io.revokefs.core.kernel;
 
 import io.revokefs.core.FaultResult;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * {@code struct vm_fault}: one fault being handled. A handler installs the page with
  * {@link #insertPfn}, which takes the page table lock as {@code vmf_insert_pfn} does.
@@ -25,5 +27,20 @@ public record VmFault(Vma vma, long address, boolean write) {
     public FaultResult insertPfn(long pfn) {
         vma.mm().installPte(vma, address, pfn);
         return FaultResult.NOPAGE;
+    }
+
+    /**
+     * {@code vmf_insert_pfn} with a last check: installs the PTE only if {@code stillAllowed} holds
+     * when evaluated under the page table lock, and returns {@link FaultResult#SIGBUS} otherwise.
+     *
+     * <p>Why: a handler that checks a condition ("the range is not claimed by a driver") and then
+     * inserts races with whoever falsifies the condition and then zaps ({@code __request_region}
+     * followed by {@code revoke_iomem}). Every zap of this VMA takes the same page table lock, so with
+     * the check under it either the zap runs after the insert and removes the PTE, or the condition's
+     * change is visible to the check. The condition must not take a simulated lock ordered before the
+     * page table lock; plain Java monitors are fine.
+     */
+    public FaultResult insertPfnIf(long pfn, BooleanSupplier stillAllowed) {
+        return vma.mm().installPteIf(vma, address, pfn, stillAllowed) ? FaultResult.NOPAGE : FaultResult.SIGBUS;
     }
 }

@@ -1,0 +1,99 @@
+package io.revokefs.devmem;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.FaultResult;
+import io.revokefs.core.Result;
+import io.revokefs.core.kernel.Capability;
+import io.revokefs.core.kernel.FileOperations;
+import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.VmFault;
+import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.Vma;
+import io.revokefs.core.kernel.VmaFlag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver of /dev/mem: {@code mem_fops} and {@code mmap_mem_ops}. Only what the device does; the
+ * guard, the wrapping and the zaps are revoke-core's.
+ */
+final class MemDriver implements FileOperations {
+    private static final Logger log = LoggerFactory.getLogger(MemDriver.class);
+
+    private final Kernel kernel;
+    private final DevMem.Populate populate;
+    private final VmOperations vmOps = new MemVmOps();
+
+    MemDriver(Kernel kernel, DevMem.Populate populate) {
+        this.kernel = kernel;
+        this.populate = populate;
+    }
+
+    /** {@code open_port}: CAP_SYS_RAWIO, then {@code filp->f_mapping = iomem_get_mapping()}. */
+    @Override
+    public Result<Void> open(OpenFile file) {
+        if (!file.opener().capable(Capability.CAP_SYS_RAWIO)) {
+            return Result.err(Errno.EPERM);
+        }
+        file.setMapping(kernel.iomemGetMapping());
+        return Result.ok();
+    }
+
+    @Override
+    public boolean hasMmap() {
+        return true;
+    }
+
+    /**
+     * {@code mmap_mem}: {@code vm_pgoff} is already the physical page; EPERM unless
+     * {@code range_is_allowed}. Populates nothing here (see {@link DevMem.Populate}).
+     */
+    @Override
+    public Result<Void> mmap(OpenFile file, Vma vma) {
+        if (!rangeIsAllowed(vma.pgoff(), vma.pages())) {
+            log.debug("/dev/mem: refusing mmap of pages 0x{}+{}: RAM or claimed by a driver",
+                    Long.toHexString(vma.pgoff()), vma.pages());
+            return Result.err(Errno.EPERM);
+        }
+        vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
+        vma.setVmOps(vmOps);
+        return Result.ok();
+    }
+
+    /**
+     * {@code range_is_allowed} with {@code devmem_is_allowed} under {@code STRICT_DEVMEM} and
+     * {@code IO_STRICT_DEVMEM}: no page may be RAM or inside a region a driver has claimed
+     * ({@code iomem_is_exclusive}, which under IO_STRICT_DEVMEM means any busy region). The x86
+     * exception for the first megabyte is not modelled.
+     */
+    private boolean rangeIsAllowed(long firstPfn, long pages) {
+        return !kernel.physicalMemory().intersectsRam(firstPfn, pages) && !kernel.iomem().isBusy(firstPfn, pages);
+    }
+
+    /** {@code mmap_mem_ops}: {@code generic_access_phys}, plus the population the library adds. */
+    private final class MemVmOps implements VmOperations {
+        /**
+         * Re-checks the page under the page table lock, so a claim that lands between the check and
+         * the insert is either seen or zaps the new PTE ({@link VmFault#insertPfnIf}).
+         */
+        @Override
+        public FaultResult fault(VmFault vmf) {
+            long pfn = vmf.pgoff();
+            return vmf.insertPfnIf(pfn, () -> rangeIsAllowed(pfn, 1));
+        }
+
+        @Override
+        public long mapped(Vma vma) {
+            if (populate != DevMem.Populate.AFTER_LINK) {
+                return 0;
+            }
+            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(), () -> rangeIsAllowed(vma.pgoff(), vma.pages()));
+        }
+
+        @Override
+        public Result<Long> access(Vma vma, long addr, long value, boolean write) {
+            return VmOperations.genericAccessPhys(vma, addr, value, write);
+        }
+    }
+}

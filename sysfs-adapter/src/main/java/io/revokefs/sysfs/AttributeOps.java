@@ -1,0 +1,42 @@
+package io.revokefs.sysfs;
+
+import io.revokefs.core.Result;
+import io.revokefs.core.kernel.FileOperations;
+import io.revokefs.core.kernel.OpenFile;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The driver side of a text attribute file: {@code sysfs_kf_seq_show} and {@code sysfs_kf_write}.
+ * A read renders {@code ->show} and returns the part from the file position on; a write hands the
+ * whole text to {@code ->store}. The core wraps these in the file's guard.
+ */
+final class AttributeOps implements FileOperations {
+    private final Attribute attribute;
+    private final SysfsFile self;
+
+    AttributeOps(Attribute attribute, SysfsFile self) {
+        this.attribute = attribute;
+        this.self = self;
+    }
+
+    @Override
+    public Result<byte[]> read(OpenFile file, int count) {
+        Result<String> shown = attribute.show();
+        if (!shown.isOk()) {
+            return shown.castErr();
+        }
+        byte[] all = shown.value().getBytes(StandardCharsets.UTF_8);
+        int from = (int) Math.min(all.length, file.position());
+        int to = Math.min(all.length, from + Math.max(0, count));
+        file.setPosition(to);
+        return Result.ok(Arrays.copyOfRange(all, from, to));
+    }
+
+    @Override
+    public Result<Integer> write(OpenFile file, byte[] data) {
+        Result<Void> r = attribute.store(self, new String(data, StandardCharsets.UTF_8));
+        return r.isOk() ? Result.ok(data.length) : r.castErr();
+    }
+}

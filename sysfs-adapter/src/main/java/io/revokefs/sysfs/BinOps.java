@@ -1,0 +1,49 @@
+package io.revokefs.sysfs;
+
+import io.revokefs.core.Result;
+import io.revokefs.core.kernel.AddressSpace;
+import io.revokefs.core.kernel.FileOperations;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.Vma;
+
+/**
+ * The driver side of a binary attribute file: {@code sysfs_bin_kfops_mmap}. The open installs the
+ * attribute's {@code f_mapping} ({@code sysfs_kf_bin_open}); the rest forwards. The core wraps these
+ * in the file's guard and checks the vm_ops the attribute's mmap installs.
+ */
+final class BinOps implements FileOperations {
+    private final BinAttribute attribute;
+
+    BinOps(BinAttribute attribute) {
+        this.attribute = attribute;
+    }
+
+    @Override
+    public Result<Void> open(OpenFile file) {
+        AddressSpace m = attribute.fMapping();
+        if (m != null) {
+            file.setMapping(m);
+        }
+        return Result.ok();
+    }
+
+    @Override
+    public Result<byte[]> read(OpenFile file, int count) {
+        return attribute.read(file, count);
+    }
+
+    @Override
+    public Result<Integer> write(OpenFile file, byte[] data) {
+        return attribute.write(file, data);
+    }
+
+    @Override
+    public boolean hasMmap() {
+        return attribute.hasMmap();
+    }
+
+    @Override
+    public Result<Void> mmap(OpenFile file, Vma vma) {
+        return attribute.mmap(file, vma);
+    }
+}

@@ -1,0 +1,315 @@
+package io.revokefs.sysfs;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.Result;
+import io.revokefs.core.RevocableObject;
+import io.revokefs.core.kernel.AddressSpace;
+import io.revokefs.core.kernel.Iomem;
+import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.PhysicalMemory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * A PCI bus in sysfs: devices with memory BARs, each BAR backed by MMIO in physical memory,
+ * inserted in the iomem tree and exposed as {@code resourceN}; a {@code remove} attribute per
+ * device; driver claims of a BAR's region.
+ *
+ * <p>Layout (paths inside sysfs; the kernel's are under {@value Sysfs#MOUNT}):
+ * <pre>
+ *   /devices/pci0000:00/&lt;bdf&gt;/resourceN   0600  mmap of BAR N, offset BAR-relative
+ *   /devices/pci0000:00/&lt;bdf&gt;/resource    0444  one line per BAR: start end flags
+ *   /devices/pci0000:00/&lt;bdf&gt;/remove      0200  write 1: hot-unplug the device
+ *   /bus/pci/devices/&lt;bdf&gt;                 symlink to the device directory
+ * </pre>
+ * Every {@code resourceN} open uses the one iomem mapping as {@code f_mapping}, and its object's
+ * revoke zaps {@code (iomem mapping, BAR first page, BAR pages)}: one zap reaches every view of the
+ * BAR (sysfs, /dev/mem, /proc/bus/pci), whichever file mapped it.
+ *
+ * <p>Thread-safe.
+ */
+public final class PciBus {
+    private static final Logger log = LoggerFactory.getLogger(PciBus.class);
+
+    /** The host bridge's directory inside sysfs. */
+    public static final String ROOT = "/devices/pci0000:00";
+    /** The bus's device links inside sysfs. */
+    public static final String BUS_DEVICES = "/bus/pci/devices";
+    /** Where BARs without an address are placed: the first free page at or above 4 GiB. */
+    public static final long DEFAULT_MMIO_BASE_PFN = 0x100000;
+    /** The cause recorded when a device is removed. */
+    public static final String HOT_UNPLUG = "hot-unplug";
+
+    private static final Pattern BDF = Pattern.compile("[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\\.[0-7]");
+    /** {@code IORESOURCE_MEM | IORESOURCE_SIZEALIGN}, as {@code resource} shows a memory BAR's flags. */
+    private static final long MEM_FLAGS = 0x40200;
+
+    /** How the mappings of a device's {@code resourceN} files get their PTEs. */
+    public enum Populate {
+        /** Empty at mmap; each fault checks the BAR is not claimed (default). */
+        ON_FAULT,
+        /** All pages right after the VMA is linked into the iomem mapping (vfio style); faults refill. */
+        AFTER_LINK,
+        /**
+         * Inside {@code ->mmap}, before the VMA is linked: what Linux's {@code pci_mmap_resource_range}
+         * does. Kept to demonstrate RACES.md R04: a zap running between {@code ->mmap} and the link
+         * misses the VMA and leaves live PTEs. Not for use.
+         */
+        INSIDE_MMAP
+    }
+
+    /**
+     * A memory BAR: its index (0 to 5), its size in pages and its first physical page
+     * ({@link #PLACE} before placement: the bus finds a free range).
+     */
+    public record Bar(int index, long pages, long firstPfn) {
+        /** {@code firstPfn} of a BAR the bus is to place. */
+        public static final long PLACE = -1;
+
+        public Bar {
+            if (index < 0 || index > 5) {
+                throw new IllegalArgumentException("BAR index " + index + " out of range 0..5");
+            }
+            if (pages <= 0) {
+                throw new IllegalArgumentException("BAR" + index + ": size must be at least one page, got " + pages);
+            }
+            if (firstPfn < 0 && firstPfn != PLACE) {
+                throw new IllegalArgumentException("BAR" + index + ": bad first page " + firstPfn);
+            }
+        }
+
+        /** A BAR the bus places. */
+        public static Bar of(int index, long pages) {
+            return new Bar(index, pages, PLACE);
+        }
+
+        /** A BAR at a given first physical page. */
+        public static Bar at(int index, long pages, long firstPfn) {
+            return new Bar(index, pages, firstPfn);
+        }
+
+        public boolean isPlaced() {
+            return firstPfn != PLACE;
+        }
+
+        @Override
+        public String toString() {
+            return isPlaced() ? String.format("BAR%d %d pages @0x%x", index, pages, firstPfn) : "BAR" + index + " " + pages + " pages";
+        }
+    }
+
+    private final Sysfs sysfs;
+    private final Kernel kernel;
+    private final Map<String, PciDevice> devices = new ConcurrentHashMap<>();
+    /** Devices whose removal is under way: their address and pages are not free yet. */
+    private final Map<String, PciDevice> removing = new ConcurrentHashMap<>();
+
+    /** A bus on {@code sysfs}; creates its directories. */
+    public PciBus(Sysfs sysfs) {
+        this.sysfs = Objects.requireNonNull(sysfs, "sysfs");
+        this.kernel = sysfs.kernel();
+        sysfs.mkdir(ROOT);
+        sysfs.mkdir(BUS_DEVICES);
+    }
+
+    /** The kernel path of {@code resourceN}: {@code /sys/bus/pci/devices/<bdf>/resource<N>}. */
+    public static String resourcePath(String bdf, int bar) {
+        return Sysfs.MOUNT + BUS_DEVICES + "/" + bdf + "/resource" + bar;
+    }
+
+    /** The kernel path of the device's {@code remove} attribute. */
+    public static String removePath(String bdf) {
+        return Sysfs.MOUNT + BUS_DEVICES + "/" + bdf + "/remove";
+    }
+
+    /** The object id of {@code resourceN}: {@code sysfs:/devices/pci0000:00/<bdf>/resource<N>}. */
+    public static String resourceObjectId(String bdf, int bar) {
+        return Sysfs.OBJECT_PREFIX + ROOT + "/" + bdf + "/resource" + bar;
+    }
+
+    /** {@link #addDevice(String, Populate, Bar...)} populating on fault. */
+    public PciDevice addDevice(String bdf, Bar... bars) {
+        return addDevice(bdf, Populate.ON_FAULT, bars);
+    }
+
+    /**
+     * Adds a device ({@code pci_device_add}, {@code pci_create_sysfs_dev_files}): each BAR becomes MMIO
+     * in physical memory and a resource in the iomem tree, and gets its {@code resourceN} file.
+     * Throws {@link IllegalArgumentException} naming the problem for a malformed or taken address, no
+     * or duplicate BARs, or a BAR that overlaps memory already there; nothing is left behind then.
+     */
+    public PciDevice addDevice(String bdf, Populate populate, Bar... bars) {
+        Objects.requireNonNull(populate, "populate");
+        checkBdf(bdf);
+        if (bars.length == 0) {
+            throw new IllegalArgumentException(bdf + ": a device needs at least one BAR");
+        }
+        Set<Integer> indices = new HashSet<>();
+        for (Bar b : bars) {
+            if (!indices.add(b.index())) {
+                throw new IllegalArgumentException(bdf + ": BAR" + b.index() + " given twice");
+            }
+        }
+        synchronized (this) {
+            if (devices.containsKey(bdf) || removing.containsKey(bdf)) {
+                throw new IllegalArgumentException("PCI device " + bdf + " already exists");
+            }
+            List<Bar> placed = new ArrayList<>();
+            List<PhysicalMemory.Region> regions = new ArrayList<>();
+            List<Iomem.Resource> resources = new ArrayList<>();
+            try {
+                for (Bar b : bars) {
+                    long first = b.isPlaced() ? b.firstPfn() : kernel.physicalMemory().findFree(b.pages(), DEFAULT_MMIO_BASE_PFN);
+                    String owner = bdf + " BAR" + b.index();
+                    regions.add(kernel.physicalMemory().addMmio(first, b.pages(), owner));
+                    resources.add(kernel.iomem().insert(owner, first, b.pages()));
+                    placed.add(Bar.at(b.index(), b.pages(), first));
+                    if (!b.isPlaced()) {
+                        log.info("{} BAR{}: placed at physical page 0x{} ({} pages)", bdf, b.index(), Long.toHexString(first), b.pages());
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                resources.forEach(kernel.iomem()::remove);
+                regions.forEach(kernel.physicalMemory()::remove);
+                throw new IllegalArgumentException(bdf + ": " + e.getMessage(), e);
+            }
+            PciDevice dev = new PciDevice(bdf, populate, placed, regions, resources);
+            createFiles(dev);
+            devices.put(bdf, dev);
+            log.debug("added {}", dev);
+            return dev;
+        }
+    }
+
+    private void createFiles(PciDevice dev) {
+        String dir = dev.sysfsDir();
+        sysfs.mkdir(dir);
+        for (Bar b : dev.bars()) {
+            sysfs.createBinFile(dir + "/resource" + b.index(), 0600, new PciResourceFile(kernel, dev.bdf(), b, dev.populate()),
+                    () -> {
+                        // Before the iomem mapping is published nothing can map the BAR (R15).
+                        AddressSpace m = kernel.iomemMapping();
+                        return m == null ? null : new RevocableObject.ZapRange(m, b.firstPfn(), b.pages());
+                    });
+        }
+        sysfs.createFile(dir + "/resource", 0444, new Attribute() {
+            @Override
+            public Result<String> show() {
+                StringBuilder s = new StringBuilder();
+                for (int i = 0; i <= 5; i++) {
+                    Optional<Bar> b = dev.bar(i);
+                    long start = b.map(x -> x.firstPfn() * Kernel.PAGE_SIZE).orElse(0L);
+                    long end = b.map(x -> (x.firstPfn() + x.pages()) * Kernel.PAGE_SIZE - 1).orElse(0L);
+                    s.append(String.format("0x%016x 0x%016x 0x%016x%n", start, end, b.isPresent() ? MEM_FLAGS : 0));
+                }
+                return Result.ok(s.toString());
+            }
+        });
+        sysfs.createFile(dir + "/remove", 0200, new Attribute() {
+            /** {@code remove_store}: a non-zero number removes the device, from inside this very write (R07). */
+            @Override
+            public Result<Void> store(SysfsFile self, String value) {
+                long val;
+                try {
+                    val = Long.decode(value.trim());
+                } catch (NumberFormatException e) {
+                    return Result.err(Errno.EINVAL);
+                }
+                if (val != 0 && self.removeSelf()) {
+                    removeDevice(dev);
+                }
+                return Result.ok();
+            }
+        });
+        sysfs.symlink(BUS_DEVICES + "/" + dev.bdf(), dir);
+    }
+
+    /** The device at {@code bdf}, if present. */
+    public Optional<PciDevice> device(String bdf) {
+        return Optional.ofNullable(devices.get(bdf));
+    }
+
+    /** Present devices. */
+    public List<PciDevice> devices() {
+        return List.copyOf(devices.values());
+    }
+
+    /**
+     * Hot-unplug ({@code pci_stop_and_remove_bus_device}): every file of the device leaves the
+     * namespace and is revoked (cause {@value #HOT_UNPLUG}), which zaps every mapping of each BAR
+     * through the iomem mapping; then the BARs leave the iomem tree (with any driver claim inside)
+     * and physical memory. ENODEV when no such device is present. Blocks until done; must not be
+     * called from inside an operation of one of the device's files (write its {@code remove} instead).
+     */
+    public Result<Void> remove(String bdf) {
+        PciDevice dev = devices.get(bdf);
+        if (dev == null) {
+            return Result.err(Errno.ENODEV);
+        }
+        return removeDevice(dev) ? Result.ok() : Result.err(Errno.ENODEV);
+    }
+
+    /** Removes {@code dev} once; false if another caller removed it. */
+    private boolean removeDevice(PciDevice dev) {
+        // The bus lock is held only to move the device to "removing": the revokes below may wait for a
+        // write to its remove attribute, which itself comes here.
+        synchronized (this) {
+            if (!devices.remove(dev.bdf(), dev)) {
+                return false;
+            }
+            removing.put(dev.bdf(), dev);
+        }
+        try {
+            sysfs.removeLink(BUS_DEVICES + "/" + dev.bdf());
+            sysfs.remove(dev.sysfsDir(), HOT_UNPLUG);
+            dev.resources().forEach(kernel.iomem()::remove);
+            dev.regions().forEach(kernel.physicalMemory()::remove);
+        } finally {
+            removing.remove(dev.bdf());
+        }
+        log.info("removed PCI device {}", dev.bdf());
+        return true;
+    }
+
+    /**
+     * A driver claims BAR {@code bar} of the device ({@code pci_request_region}, which is
+     * {@code __request_region} and so {@code revoke_iomem}): every userspace mapping of the BAR's
+     * pages, through every view, is zapped before this returns; from then on mmap of
+     * {@code resourceN} is EINVAL, of /dev/mem EPERM, and faults in the range SIGBUS. The files
+     * themselves are not revoked. ENODEV without the device, EINVAL without the BAR, EBUSY when
+     * already claimed.
+     */
+    public Result<Iomem.Resource> claim(String bdf, int bar) {
+        PciDevice dev = devices.get(bdf);
+        if (dev == null) {
+            return Result.err(Errno.ENODEV);
+        }
+        Optional<Bar> b = dev.bar(bar);
+        if (b.isEmpty()) {
+            return Result.err(Errno.EINVAL);
+        }
+        return kernel.iomem().requestRegion(bdf + " driver BAR" + bar, b.get().firstPfn(), b.get().pages(), false);
+    }
+
+    /** The driver lets go of a region it claimed ({@code pci_release_region}). */
+    public void release(Iomem.Resource claim) {
+        kernel.iomem().releaseRegion(claim);
+    }
+
+    private static void checkBdf(String bdf) {
+        Objects.requireNonNull(bdf, "bdf");
+        if (!BDF.matcher(bdf).matches()) {
+            throw new IllegalArgumentException("bad PCI address '" + bdf + "': expected domain:bus:device.function, e.g. 0000:00:02.0");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.revokefs.sysfs;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.FaultResult;
+import io.revokefs.core.Result;
+import io.revokefs.core.kernel.AddressSpace;
+import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.VmFault;
+import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.Vma;
+import io.revokefs.core.kernel.VmaFlag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code resourceN} binary attribute of one memory BAR ({@code pci_create_attr} with
+ * {@code pci_mmap_resource_uc}, and {@code f_mapping = iomem_get_mapping}). The mmap offset is
+ * BAR-relative; {@code ->mmap} rebases {@code vm_pgoff} to the physical page as
+ * {@code pci_mmap_resource_range} does, so the VMA sits in the iomem mapping's {@code i_mmap} next
+ * to the /dev/mem and /proc/bus/pci mappings of the same pages.
+ */
+final class PciResourceFile implements BinAttribute {
+    private static final Logger log = LoggerFactory.getLogger(PciResourceFile.class);
+
+    private final Kernel kernel;
+    private final String bdf;
+    private final PciBus.Bar bar;
+    private final PciBus.Populate populate;
+    private final VmOperations vmOps = new ResourceVmOps();
+
+    PciResourceFile(Kernel kernel, String bdf, PciBus.Bar bar, PciBus.Populate populate) {
+        this.kernel = kernel;
+        this.bdf = bdf;
+        this.bar = bar;
+        this.populate = populate;
+    }
+
+    @Override
+    public AddressSpace fMapping() {
+        return kernel.iomemGetMapping();
+    }
+
+    @Override
+    public boolean hasMmap() {
+        return true;
+    }
+
+    /**
+     * {@code pci_mmap_resource}: EINVAL once a driver has claimed the BAR ({@code iomem_is_exclusive}
+     * on its first page, which under IO_STRICT_DEVMEM means any busy region) or when the range does
+     * not fit in the BAR ({@code pci_mmap_fits}); then {@code vm_pgoff += BAR start}.
+     */
+    @Override
+    public Result<Void> mmap(OpenFile file, Vma vma) {
+        if (kernel.iomem().isBusy(bar.firstPfn(), 1)) {
+            log.debug("{} BAR{}: refusing mmap: the region is claimed by a driver", bdf, bar.index());
+            return Result.err(Errno.EINVAL);
+        }
+        if (vma.pgoff() >= bar.pages() || vma.pgoff() + vma.pages() > bar.pages()) {
+            log.warn("pid {} tried to map {} pages at page 0x{} on {} BAR {} ({} pages)", vma.mm().owner().pid(),
+                    vma.pages(), Long.toHexString(vma.pgoff()), bdf, bar.index(), bar.pages());
+            return Result.err(Errno.EINVAL);
+        }
+        vma.setPgoff(vma.pgoff() + bar.firstPfn());
+        vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
+        vma.setVmOps(vmOps);
+        if (populate == PciBus.Populate.INSIDE_MMAP) {
+            // What Linux does (io_remap_pfn_range in ->mmap), kept to show RACES.md R04: the VMA is
+            // not yet in i_mmap, so a zap running now cannot see these PTEs.
+            vma.mm().remapPfnRange(vma, 0, vma.pgoff(), vma.pages());
+        }
+        return Result.ok();
+    }
+
+    private boolean inBar(long pfn) {
+        return pfn >= bar.firstPfn() && pfn < bar.firstPfn() + bar.pages();
+    }
+
+    private boolean notClaimed(long firstPfn, long pages) {
+        return !kernel.iomem().isBusy(firstPfn, pages);
+    }
+
+    /** {@code pci_phys_vm_ops} ({@code generic_access_phys}) plus the library's population. */
+    private final class ResourceVmOps implements VmOperations {
+        /**
+         * On-fault population (and the refill of an eager mapping after a zap): SIGBUS outside the BAR
+         * or while a driver holds the region; the check is made under the page table lock so a claim
+         * racing the fault cannot leave a PTE behind ({@link VmFault#insertPfnIf}). A mapping populated
+         * inside {@code ->mmap} has no fault handler, as in Linux: once zapped it stays SIGBUS.
+         */
+        @Override
+        public FaultResult fault(VmFault vmf) {
+            long pfn = vmf.pgoff();
+            if (populate == PciBus.Populate.INSIDE_MMAP || !inBar(pfn)) {
+                return FaultResult.SIGBUS;
+            }
+            return vmf.insertPfnIf(pfn, () -> notClaimed(pfn, 1));
+        }
+
+        /** Eager population after link: the VMA is in {@code i_mmap}, so any later zap finds it. */
+        @Override
+        public long mapped(Vma vma) {
+            if (populate != PciBus.Populate.AFTER_LINK) {
+                return 0;
+            }
+            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(), () -> notClaimed(vma.pgoff(), vma.pages()));
+        }
+
+        @Override
+        public Result<Long> access(Vma vma, long addr, long value, boolean write) {
+            return VmOperations.genericAccessPhys(vma, addr, value, write);
+        }
+    }
+}
