@@ -282,8 +282,11 @@ public abstract class ConformanceSuite {
             faulter.join();
         }
         revoke.get(TIMEOUT_S, TimeUnit.SECONDS);
-        assertThat(load.get().isOk()).as("the fault in flight completes").isTrue();
-        assertThat(seqOf(s, RevokeEvent.Faulted.class)).isLessThan(seqOf(s, RevokeEvent.RevokeStarted.class));
+        // The fault installed its PFN before RevokeStarted; the access's retry may then find the PTE
+        // (ok) or find it already zapped and fault again, refused (SIGBUS): both are correct.
+        assertThat(load.get().signal()).isIn(null, Signal.SIGBUS);
+        assertThat(seqOf(s, RevokeEvent.Faulted.class)).as("the fault in flight installed its PFN").isPositive()
+                .isLessThan(seqOf(s, RevokeEvent.RevokeStarted.class));
         assertNoPteSurvives(s);
         assertThat(p.load(page(v, 0)).signal()).isEqualTo(Signal.SIGBUS);
     }
@@ -361,7 +364,7 @@ public abstract class ConformanceSuite {
         assertThat(close.get(TIMEOUT_S, TimeUnit.SECONDS).isOk()).isTrue();
         assertThat(eventsOf(s, RevokeEvent.FileReleased.class))
                 .containsExactly(new RevokeEvent.FileReleased(s.objectId(), f.id(), ReleaseCause.REVOKE));
-        assertThat(s.log().eventsOf(s.objectId()).stream().map(RecordedEvent::type)).endsWith("FileClosed");
+        assertThat(seqOf(s, RevokeEvent.FileReleased.class)).isLessThan(seqOf(s, RevokeEvent.FileClosed.class));
     }
 
     @Test
