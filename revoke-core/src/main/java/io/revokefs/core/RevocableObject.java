@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  *   <li>deactivate: no new operation enters;</li>
  *   <li>drain: wait for the operations in flight, waking the ones asleep in the object's
  *       {@link WaitQueue}s;</li>
- *   <li>zap: one {@code unmap_mapping_range} over the object's range of its mapping, so no PTE to its
+ *   <li>zap: one {@code unmap_mapping_range} over each range of the object (usually one), so no PTE to its
  *       pages survives and later accesses raise SIGBUS;</li>
  *   <li>release every open file exactly once (a close racing the revoke releases once, the loser
  *       waits; a close after it does not release again);</li>
@@ -93,7 +93,7 @@ public final class RevocableObject {
     private final FileOperations driver;
     private final ErrnoTable errnos;
     private final AddressSpace mapping;
-    private final Supplier<ZapRange> zapRange;
+    private final Supplier<List<ZapRange>> zapRanges;
     private final Guard entries = new Guard();
     private final Guard ops = new Guard();
     private final AtomicInteger life = new AtomicInteger(LIFE_ACTIVE);
@@ -126,7 +126,7 @@ public final class RevocableObject {
         this.driver = b.driver;
         this.errnos = b.errnos;
         this.mapping = b.mapping != null ? b.mapping : kernel.newAddressSpace(b.id);
-        this.zapRange = b.zapRange != null ? b.zapRange : () -> new ZapRange(mapping, 0, Long.MAX_VALUE);
+        this.zapRanges = b.zapRanges != null ? b.zapRanges : () -> List.of(new ZapRange(mapping, 0, Long.MAX_VALUE));
         this.revokeDone = new WaitQueue("revoke " + id);
     }
 
@@ -143,7 +143,7 @@ public final class RevocableObject {
         private FileOperations driver;
         private ErrnoTable errnos;
         private AddressSpace mapping;
-        private Supplier<ZapRange> zapRange;
+        private Supplier<List<ZapRange>> zapRanges;
 
         private Builder(Kernel kernel, String id, String adapter) {
             this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -174,7 +174,22 @@ public final class RevocableObject {
          * mapped yet. By default the whole of the object's own mapping.
          */
         public Builder zapRange(Supplier<ZapRange> zapRange) {
-            this.zapRange = zapRange;
+            Objects.requireNonNull(zapRange, "zapRange");
+            this.zapRanges = () -> {
+                ZapRange z = zapRange.get();
+                return z == null ? List.of() : List.of(z);
+            };
+            return this;
+        }
+
+        /**
+         * Several disjoint ranges, for an object backed by more than one physical range (a PCI function
+         * with several BARs, as {@code /proc/bus/pci/BB/DD.F} is). Looked up at revoke time; revoke
+         * zaps each in order and records one {@code MappingsZapped} per range (an empty list records
+         * one empty zap, as a null {@link #zapRange} does).
+         */
+        public Builder zapRanges(Supplier<List<ZapRange>> zapRanges) {
+            this.zapRanges = Objects.requireNonNull(zapRanges, "zapRanges");
             return this;
         }
 
@@ -283,11 +298,21 @@ public final class RevocableObject {
         }
         ops.drain();
         recorder.record(new RevokeEvent.RevokeDrained(id, (int) Math.min(Integer.MAX_VALUE, waited)));
-        // 3. Zap every mapping of the object's range.
-        ZapRange z = zapRange.get();
-        AddressSpace.ZapCount zapped = z == null ? new AddressSpace.ZapCount(0, 0) : z.mapping().unmapMappingRange(z.first(), z.count());
-        recorder.record(new RevokeEvent.MappingsZapped(id, zapped.vmas(), zapped.ptes(),
-                z == null ? mapping.id() : z.mapping().id(), z == null ? 0 : z.first(), z == null ? 0 : z.count()));
+        // 3. Zap every mapping of the object's range(s).
+        List<ZapRange> ranges = zapRanges.get();
+        int zappedVmas = 0;
+        long zappedPtes = 0;
+        if (ranges == null || ranges.isEmpty()) {
+            recorder.record(new RevokeEvent.MappingsZapped(id, 0, 0, mapping.id(), 0, 0));
+        } else {
+            for (ZapRange z : ranges) {
+                AddressSpace.ZapCount zapped = z.mapping().unmapMappingRange(z.first(), z.count());
+                zappedVmas += zapped.vmas();
+                zappedPtes += zapped.ptes();
+                recorder.record(new RevokeEvent.MappingsZapped(id, zapped.vmas(), zapped.ptes(), z.mapping().id(),
+                        z.first(), z.count()));
+            }
+        }
         // 4. Release every open file once.
         int released = 0;
         for (Map.Entry<OpenFile, FileState> e : files.entrySet()) {
@@ -298,7 +323,7 @@ public final class RevocableObject {
         }
         // 5. Complete.
         recorder.record(new RevokeEvent.RevokeCompleted(id));
-        RevokeOutcome o = new RevokeOutcome(waited, zapped.vmas(), zapped.ptes(), released, true);
+        RevokeOutcome o = new RevokeOutcome(waited, zappedVmas, zappedPtes, released, true);
         outcome = o;
         life.set(LIFE_REVOKED);
         revokeDone.wakeUp();

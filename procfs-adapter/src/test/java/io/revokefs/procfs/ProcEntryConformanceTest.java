@@ -1,0 +1,111 @@
+package io.revokefs.procfs;
+
+import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.Result;
+import io.revokefs.core.conformance.AdapterFixture;
+import io.revokefs.core.conformance.Case;
+import io.revokefs.core.conformance.ConformanceSuite;
+import io.revokefs.core.event.InMemoryEventLog;
+import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.Process;
+import io.revokefs.core.kernel.Vma;
+
+import java.util.Map;
+
+/** The conformance suite on a proc entry ({@code /proc/driver/test}) removed with {@code proc_remove}. */
+class ProcEntryConformanceTest extends ConformanceSuite {
+    static final String PATH = "/proc/driver/test";
+    static final long PAGES = 8;
+
+    /** A kernel with /proc, one entry at {@link #PATH} backed by {@link #PAGES} RAM pages. */
+    static final class World {
+        final InMemoryEventLog log = new InMemoryEventLog();
+        final Kernel kernel = new Kernel(log);
+        final ProcFs procfs = new ProcFs(kernel);
+        final TestProcOps ops;
+        final ProcEntry entry;
+
+        World() {
+            long base = kernel.physicalMemory().findFree(PAGES, 0x1000);
+            kernel.physicalMemory().addRam(base, PAGES);
+            ops = new TestProcOps(base, PAGES);
+            procfs.procMkdir("/proc/driver");
+            entry = procfs.procCreate(PATH, 0644, ops, null);
+            ops.attach(entry);
+        }
+    }
+
+    static final AdapterFixture FIXTURE = new AdapterFixture() {
+        @Override
+        public String adapter() {
+            return "procfs";
+        }
+
+        @Override
+        public Subject create() {
+            World w = new World();
+            return new Subject() {
+                @Override
+                public Kernel kernel() {
+                    return w.kernel;
+                }
+
+                @Override
+                public InMemoryEventLog log() {
+                    return w.log;
+                }
+
+                @Override
+                public String objectId() {
+                    return "procfs:" + PATH;
+                }
+
+                @Override
+                public Result<OpenFile> open(Process p) {
+                    return p.open(PATH, false);
+                }
+
+                @Override
+                public Result<Vma> mmap(Process p, OpenFile f, long pages, long offset) {
+                    return p.mmap(f, pages, offset, true);
+                }
+
+                @Override
+                public long mapOffset() {
+                    return 0;
+                }
+
+                @Override
+                public long mappablePages() {
+                    return PAGES;
+                }
+
+                @Override
+                public void revoke() {
+                    w.procfs.procRemove(w.entry);
+                }
+
+                @Override
+                public void interrupt() {
+                    w.ops.event();
+                }
+            };
+        }
+
+        @Override
+        public ErrnoTable errnos() {
+            return ProcFs.ERRNOS;
+        }
+
+        @Override
+        public Map<Case, String> notApplicable() {
+            return Map.of(Case.R17, "R17 is uio's case: a proc entry's read here returns at once");
+        }
+    };
+
+    @Override
+    protected AdapterFixture fixture() {
+        return FIXTURE;
+    }
+}

@@ -1,0 +1,181 @@
+package io.revokefs.uio;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.FaultResult;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Result;
+import io.revokefs.core.kernel.FileOperations;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PollTable;
+import io.revokefs.core.kernel.VmFault;
+import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.Vma;
+import io.revokefs.core.kernel.VmaFlag;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Set;
+
+/**
+ * {@code uio_fops} of one device, as the driver side of its revocable object: the checks of
+ * {@code idev->info} that Linux makes in each operation are the core's guard here, so these methods
+ * only run while the device is registered.
+ */
+final class UioFileOps implements FileOperations {
+    private static final int EVENT_BYTES = 4;
+
+    /** {@code struct uio_listener}: the event count this file has seen. */
+    private static final class Listener {
+        volatile int eventCount;
+    }
+
+    private final UioDevice dev;
+
+    UioFileOps(UioDevice dev) {
+        this.dev = dev;
+    }
+
+    /** {@code uio_open}: a listener that has seen every event so far. */
+    @Override
+    public Result<Void> open(OpenFile file) {
+        Listener l = new Listener();
+        l.eventCount = dev.event().get();
+        file.setPrivateData(l);
+        return Result.ok();
+    }
+
+    /**
+     * {@code uio_read}: exactly 4 bytes; sleeps until the event count differs from the listener's,
+     * then returns it (native, little-endian {@code s32}). EIO without an interrupt, or when woken by
+     * the unregister (R17).
+     */
+    @Override
+    public Result<byte[]> read(OpenFile file, int count) {
+        if (count != EVENT_BYTES) {
+            return Result.err(Errno.EINVAL);
+        }
+        if (!dev.info().irq()) {
+            return Result.err(Errno.EIO);
+        }
+        Listener l = (Listener) file.privateData();
+        if (!dev.waitQueue().waitEvent(() -> dev.event().get() != l.eventCount)) {
+            return Result.err(Errno.EIO);
+        }
+        int count32 = dev.event().get();
+        l.eventCount = count32;
+        return Result.ok(ByteBuffer.allocate(EVENT_BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(count32).array());
+    }
+
+    /** {@code uio_write}: exactly 4 bytes, handed to {@code irqcontrol}; EIO without an interrupt, ENOSYS without irqcontrol. */
+    @Override
+    public Result<Integer> write(OpenFile file, byte[] data) {
+        if (data.length != EVENT_BYTES) {
+            return Result.err(Errno.EINVAL);
+        }
+        if (!dev.info().irq()) {
+            return Result.err(Errno.EIO);
+        }
+        if (dev.info().irqcontrol() == null) {
+            return Result.err(Errno.ENOSYS);
+        }
+        int irqOn = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        Result<Void> r = dev.info().irqcontrol().irqcontrol(irqOn);
+        return r.isOk() ? Result.ok(EVENT_BYTES) : r.castErr();
+    }
+
+    /** {@code uio_poll}: POLLIN|POLLRDNORM once the count moved past the listener's; POLLERR without an interrupt. */
+    @Override
+    public Set<PollBit> poll(OpenFile file, PollTable table) {
+        if (!dev.info().irq()) {
+            return PollBit.mask(PollBit.POLLERR);
+        }
+        table.poll_wait(dev.waitQueue());
+        Listener l = (Listener) file.privateData();
+        return dev.event().get() != l.eventCount ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
+    }
+
+    /** {@code noop_llseek}: the position does not move. */
+    @Override
+    public Result<Long> llseek(OpenFile file, long offset, int whence) {
+        return Result.ok(file.position());
+    }
+
+    @Override
+    public boolean hasMmap() {
+        return true;
+    }
+
+    /**
+     * {@code uio_mmap}: {@code vm_pgoff} is the map index ({@code uio_find_mem_index}); EINVAL for no
+     * such map or more pages than it has. Physical maps are populated after link; logical and virtual
+     * maps fault (see {@link #vmOps}). The
+     * index is kept in {@code vm_private_data}, so the pieces of a split VMA keep their map (Linux
+     * re-derives it from each piece's {@code vm_pgoff}; see docs/uio.md).
+     */
+    @Override
+    public Result<Void> mmap(OpenFile file, Vma vma) {
+        long mi = vma.pgoff();
+        if (mi >= dev.info().mem().size()) {
+            return Result.err(Errno.EINVAL);
+        }
+        UioMem m = dev.info().mem().get((int) mi);
+        if (vma.pages() > m.pages()) {
+            return Result.err(Errno.EINVAL);
+        }
+        vma.setPrivateData((int) mi);
+        if (m.type() == UioMem.Type.PHYS) {
+            vma.addFlags(VmaFlag.IO, VmaFlag.PFNMAP, VmaFlag.DONTEXPAND); // remap_pfn_range's flags
+            vma.setVmOps(vmOps);
+        } else {
+            vma.addFlags(VmaFlag.DONTEXPAND);
+            vma.setVmOps(vmOps);
+        }
+        return Result.ok();
+    }
+
+    /** The page of its map that {@code pgoff} of {@code vma} is (uio_vma_fault's {@code vmf->pgoff - mi}). */
+    private static long pageInMap(Vma vma, long pgoff) {
+        return pgoff - (int) vma.privateData();
+    }
+
+    /**
+     * {@code uio_physical_vm_ops} and {@code uio_logical_vm_ops} in one, chosen per VMA by the type of
+     * its map: the core accepts one vm_ops per open file (as kernfs does), and a uio file may map a
+     * physical and a logical map. Behaviour is that of the two Linux tables:
+     * <ul>
+     *   <li>physical: no fault handler; every page is mapped once the VMA is linked ({@link #mapped}),
+     *       where Linux calls {@code remap_pfn_range} inside {@code ->mmap} — so a racing unregister's
+     *       zap cannot miss it (R04), and the zap reaches it (R18);</li>
+     *   <li>logical and virtual: {@code uio_vma_fault} supplies the page of the map (the simulation has
+     *       no {@code struct page}: it inserts the PFN);</li>
+     *   <li>ptrace: {@code generic_access_phys} for physical maps; for page-backed maps Linux uses
+     *       get_user_pages, which reads the same page.</li>
+     * </ul>
+     */
+    private final VmOperations vmOps = new VmOperations() {
+        @Override
+        public FaultResult fault(VmFault vmf) {
+            int mi = (int) vmf.vma().privateData();
+            UioMem m = dev.info().mem().get(mi);
+            long page = pageInMap(vmf.vma(), vmf.pgoff());
+            if (m.type() == UioMem.Type.PHYS || page < 0 || page >= m.pages()) {
+                return FaultResult.SIGBUS;
+            }
+            return vmf.insertPfn(dev.mapFirstPfn(mi) + page);
+        }
+
+        @Override
+        public Result<Long> access(Vma vma, long addr, long value, boolean write) {
+            return VmOperations.genericAccessPhys(vma, addr, value, write);
+        }
+
+        @Override
+        public long mapped(Vma vma) {
+            int mi = (int) vma.privateData();
+            if (dev.info().mem().get(mi).type() != UioMem.Type.PHYS) {
+                return 0;
+            }
+            return vma.mm().remapPfnRange(vma, 0, dev.mapFirstPfn(mi) + pageInMap(vma, vma.pgoff()), vma.pages());
+        }
+    };
+}

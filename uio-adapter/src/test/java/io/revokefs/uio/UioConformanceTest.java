@@ -1,0 +1,104 @@
+package io.revokefs.uio;
+
+import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.Result;
+import io.revokefs.core.conformance.AdapterFixture;
+import io.revokefs.core.conformance.Case;
+import io.revokefs.core.conformance.ConformanceSuite;
+import io.revokefs.core.event.InMemoryEventLog;
+import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.Process;
+import io.revokefs.core.kernel.Vma;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The conformance suite on {@code /dev/uio0}, mapping its map 0 (logical: populated on fault). */
+class UioConformanceTest extends ConformanceSuite {
+
+    static AdapterFixture fixture(UioMem.Type map0, Map<Case, String> extraNotApplicable) {
+        return new AdapterFixture() {
+            @Override
+            public String adapter() {
+                return "uio (" + map0 + " map)";
+            }
+
+            @Override
+            public Subject create() {
+                InMemoryEventLog log = new InMemoryEventLog();
+                Kernel kernel = new Kernel(log);
+                Uio uio = new Uio(kernel);
+                UioDevice dev = uio.register(new UioInfo("test", List.of(new UioMem("regs", map0, 8),
+                        new UioMem("other", UioMem.Type.PHYS, 1)), true, irqOn -> Result.ok()));
+                return new Subject() {
+                    @Override
+                    public Kernel kernel() {
+                        return kernel;
+                    }
+
+                    @Override
+                    public InMemoryEventLog log() {
+                        return log;
+                    }
+
+                    @Override
+                    public String objectId() {
+                        return "uio:/dev/uio0";
+                    }
+
+                    @Override
+                    public Result<OpenFile> open(Process p) {
+                        return p.open(dev.inode(), false); // the node's name is gone after unregister
+                    }
+
+                    @Override
+                    public Result<Vma> mmap(Process p, OpenFile f, long pages, long offset) {
+                        return p.mmap(f, pages, offset, true);
+                    }
+
+                    @Override
+                    public long mapOffset() {
+                        return 0; // map index 0
+                    }
+
+                    @Override
+                    public long mappablePages() {
+                        return 8;
+                    }
+
+                    @Override
+                    public void revoke() {
+                        dev.unregister();
+                    }
+
+                    @Override
+                    public void makeReadable() {
+                        dev.interrupt();
+                    }
+
+                    @Override
+                    public void interrupt() {
+                        dev.interrupt();
+                    }
+                };
+            }
+
+            @Override
+            public ErrnoTable errnos() {
+                return Uio.ERRNOS;
+            }
+
+            @Override
+            public Map<Case, String> notApplicable() {
+                return extraNotApplicable;
+            }
+        };
+    }
+
+    @Override
+    protected AdapterFixture fixture() {
+        return fixture(UioMem.Type.LOGICAL, Map.of());
+    }
+}
