@@ -299,20 +299,9 @@ public final class RevocableObject {
         ops.drain();
         recorder.record(new RevokeEvent.RevokeDrained(id, (int) Math.min(Integer.MAX_VALUE, waited)));
         // 3. Zap every mapping of the object's range(s).
-        List<ZapRange> ranges = zapRanges.get();
-        int zappedVmas = 0;
-        long zappedPtes = 0;
-        if (ranges == null || ranges.isEmpty()) {
-            recorder.record(new RevokeEvent.MappingsZapped(id, 0, 0, mapping.id(), 0, 0));
-        } else {
-            for (ZapRange z : ranges) {
-                AddressSpace.ZapCount zapped = z.mapping().unmapMappingRange(z.first(), z.count());
-                zappedVmas += zapped.vmas();
-                zappedPtes += zapped.ptes();
-                recorder.record(new RevokeEvent.MappingsZapped(id, zapped.vmas(), zapped.ptes(), z.mapping().id(),
-                        z.first(), z.count()));
-            }
-        }
+        AddressSpace.ZapCount zapped = zapAndRecord(true);
+        int zappedVmas = zapped.vmas();
+        long zappedPtes = zapped.ptes();
         // 4. Release every open file once.
         int released = 0;
         for (Map.Entry<OpenFile, FileState> e : files.entrySet()) {
@@ -358,13 +347,31 @@ public final class RevocableObject {
      * {@code MappingsZapped}, outside any revoke. Returns what was zapped.
      */
     public AddressSpace.ZapCount zapMappings() {
-        ZapRange z = zapRange.get();
-        if (z == null) {
+        return zapAndRecord(false);
+    }
+
+    /**
+     * Zaps each of the object's ranges, recording one {@code MappingsZapped} per range. With
+     * {@code always}, a revoke's zap step with nothing to zap (no range, or the iomem mapping not yet
+     * published) still records one, with zero counts, so every revoke has its zap step in the log.
+     */
+    private AddressSpace.ZapCount zapAndRecord(boolean always) {
+        List<ZapRange> ranges = zapRanges.get();
+        if (ranges == null || ranges.isEmpty()) {
+            if (always) {
+                kernel.recorder().record(new RevokeEvent.MappingsZapped(id, 0, 0, mapping.id(), 0, 0));
+            }
             return new AddressSpace.ZapCount(0, 0);
         }
-        AddressSpace.ZapCount c = z.mapping().unmapMappingRange(z.first(), z.count());
-        kernel.recorder().record(new RevokeEvent.MappingsZapped(id, c.vmas(), c.ptes(), z.mapping().id(), z.first(), z.count()));
-        return c;
+        int vmas = 0;
+        long ptes = 0;
+        for (ZapRange z : ranges) {
+            AddressSpace.ZapCount c = z.mapping().unmapMappingRange(z.first(), z.count());
+            vmas += c.vmas();
+            ptes += c.ptes();
+            kernel.recorder().record(new RevokeEvent.MappingsZapped(id, c.vmas(), c.ptes(), z.mapping().id(), z.first(), z.count()));
+        }
+        return new AddressSpace.ZapCount(vmas, ptes);
     }
 
     /**
@@ -375,18 +382,20 @@ public final class RevocableObject {
      * Returns the VMAs repopulated.
      */
     public int repopulateMappings() {
-        ZapRange z = zapRange.get();
-        if (z == null || isRevoked()) {
+        List<ZapRange> ranges = zapRanges.get();
+        if (ranges == null || isRevoked()) {
             return 0;
         }
         int[] n = {0};
-        z.mapping().forEachVmaWithMmapLock(z.first(), z.count(),
-                v -> v.vmOps() instanceof WrappedVm w && w.owner() == this && v.mm().populatedPages(v) == 0,
-                v -> {
-                    if (((WrappedVm) v.vmOps()).mapped(v) > 0) {
-                        n[0]++;
-                    }
-                });
+        for (ZapRange z : ranges) {
+            z.mapping().forEachVmaWithMmapLock(z.first(), z.count(),
+                    v -> v.vmOps() instanceof WrappedVm w && w.owner() == this && v.mm().populatedPages(v) == 0,
+                    v -> {
+                        if (((WrappedVm) v.vmOps()).mapped(v) > 0) {
+                            n[0]++;
+                        }
+                    });
+        }
         return n[0];
     }
 

@@ -81,6 +81,29 @@ class ReplayEqualsLiveTest {
         assertThat(ReplayState.of(events).registeredOnly().objects()).isEqualTo(LiveState.of(kernel, events.size()).objects());
     }
 
+    @Test
+    void anObjectWithTwoRangesRecordsOneZapPerRangeAndAuditsClean() {
+        InMemoryEventLog log = new InMemoryEventLog();
+        Kernel kernel = new Kernel(log);
+        kernel.physicalMemory().addMmio(0x1000, 2, "bar0");
+        kernel.physicalMemory().addMmio(0x1008, 2, "bar2");
+        TestDriver driver = new TestDriver(0x1000, 10);
+        var m = kernel.newAddressSpace("two-bars");
+        RevocableObject o = RevocableObject.builder(kernel, "test:/two", "test").operations(driver).errnos(ErrnoTable.KERNFS)
+                .mapping(m).zapRanges(() -> List.of(new RevocableObject.ZapRange(m, 0, 2), new RevocableObject.ZapRange(m, 8, 2)))
+                .register();
+        driver.attach(o);
+        Inode inode = kernel.newInode("/two", 0600, 0, o.fileOperations(), m, null);
+        Process p = kernel.newProcess(0);
+        Vma v = p.mmap(p.open(inode, false).value(), 2, 8, true).value();
+        p.load(v.start());
+        o.revoke("hot-unplug");
+        List<RecordedEvent> events = log.events();
+        assertThat(events.stream().filter(e -> e.type().equals("MappingsZapped"))).hasSize(2);
+        assertThat(Auditor.audit(events)).isEmpty();
+        assertThat(ReplayState.of(events).registeredOnly().objects()).isEqualTo(LiveState.of(kernel, events.size()).objects());
+    }
+
     private static void runOnce(long seed) {
         Random rnd = new Random(seed);
         InMemoryEventLog log = new InMemoryEventLog();
