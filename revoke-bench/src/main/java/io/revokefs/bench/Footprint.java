@@ -49,7 +49,23 @@ final class Footprint {
         }
     }
 
+    /**
+     * Runs both measurements, each in a child JVM: the sizes with JOL's self-attach and the field
+     * offset fallback for hidden (lambda) classes enabled, the fit check with {@code -Xmx512m}.
+     */
     static Result measure() throws IOException, InterruptedException {
+        Child sizes = child("sizes", "-Xmx2g", "-Djdk.attach.allowAttachSelf=true", "-Djol.magicFieldOffset=true",
+                "-Djol.tryWithSudo=false");
+        Child fit = child("fit", "-Xmx512m");
+        if (sizes.values == null) {
+            throw new IllegalStateException("footprint measurement failed: " + sizes.error);
+        }
+        return new Result(sizes.values[0], sizes.values[1], sizes.values[2],
+                fit.values == null ? -1 : (long) fit.values[0], fit.values == null ? -1 : (long) fit.values[1], fit.error);
+    }
+
+    /** Bytes per dense page, per sparse page and per VMA, measured with JOL. */
+    private static double[] sizes() {
         // Dense: one VMA, every page populated. What a page costs is the page table's share.
         Scene dense = new Scene();
         Vma big = World.mmap(dense.proc, dense.file, DENSE_PAGES, 0);
@@ -57,7 +73,7 @@ final class Footprint {
         dense.world.populate(big);
         double perDensePage = (double) (dense.size() - before) / DENSE_PAGES;
 
-        // VMAs: one page each, unpopulated; then populate them, which is the sparse page cost (the
+        // VMAs: one page each, unpopulated; then populated, which is the sparse page cost (the
         // simulated address-space layout leaves a hole after each VMA, as large as the VMA).
         Scene sparse = new Scene();
         long empty = sparse.size();
@@ -70,41 +86,52 @@ final class Footprint {
             sparse.world.populate(v);
         }
         long populated = sparse.size();
-        double perVma = (double) (mapped - empty) / VMAS;
-        double perSparsePage = (double) (populated - mapped) / VMAS;
-
-        Fit fit = fitInChildJvm();
-        return new Result(perDensePage, perSparsePage, perVma, fit.pages, fit.usedBytes, fit.error);
+        return new double[] {perDensePage, (double) (populated - mapped) / VMAS, (double) (mapped - empty) / VMAS};
     }
 
-    private record Fit(long pages, long usedBytes, String error) {
+    private record Child(double[] values, String error) {
     }
 
-    private static Fit fitInChildJvm() throws IOException, InterruptedException {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
-                Footprint.class.getName());
+    /** Runs {@link #main} with {@code mode} in a child JVM and parses its "RESULT v..." line. */
+    private static Child child(String mode, String... jvmArgs) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Footprint.class.getName(), mode));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectErrorStream(true);
         java.lang.Process child = pb.start();
-        long pages = -1;
-        long used = -1;
+        double[] values = null;
         StringBuilder out = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 out.append(line).append('\n');
-                if (line.startsWith("FIT ")) {
-                    String[] w = line.split(" ");
-                    pages = Long.parseLong(w[1]);
-                    used = Long.parseLong(w[2]);
+                if (line.startsWith("RESULT ")) {
+                    String[] w = line.substring(7).split(" ");
+                    values = new double[w.length];
+                    for (int i = 0; i < w.length; i++) {
+                        values[i] = Double.parseDouble(w[i]);
+                    }
                 }
             }
         }
         int rc = child.waitFor();
-        return new Fit(pages, used, rc == 0 && pages > 0 ? null : "child JVM exited " + rc + ": " + out.toString().strip());
+        return rc == 0 && values != null ? new Child(values, null)
+                : new Child(null, "child JVM (" + mode + ") exited " + rc + ": " + out.toString().strip());
     }
 
-    /** The child JVM of the fit check: maps and faults in one million pages, then prints "FIT pages usedBytes". */
+    /** The child JVMs: {@code sizes} prints "RESULT densePage sparsePage vma"; {@code fit} prints "RESULT pages usedBytes". */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("sizes")) {
+            double[] v = sizes();
+            System.out.println("RESULT " + v[0] + " " + v[1] + " " + v[2]);
+            return;
+        }
+        fit();
+    }
+
+    /** Maps and faults in one million pages, then prints "RESULT pages usedBytes". */
+    private static void fit() {
         World world = new World(FIT_PAGES_PER_VMA);
         RevocableObject object = world.object("fit0", null, null);
         Inode inode = world.wrappedInode(object);
@@ -129,7 +156,10 @@ final class Footprint {
             System.gc();
         }
         long used = rt.totalMemory() - rt.freeMemory();
-        System.out.println("FIT " + faulted + " " + used + " " + keep.size() + " " + object.isRevoked());
+        if (keep.size() != FIT_PROCESSES || object.isRevoked()) {
+            throw new IllegalStateException("fit: the world did not survive");
+        }
+        System.out.println("RESULT " + faulted + " " + used);
     }
 
     private Footprint() {

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 10)
+@Warmup(iterations = 20)
 @Measurement(iterations = 20)
 @Fork(value = 1, jvmArgsAppend = "-Xmx2g")
 public class RevokeScaleBench {
