@@ -131,11 +131,15 @@ public final class BenchMain {
     }
 
     void latency() throws InterruptedException {
-        RevokeLatency.run(50); // warm-up rounds, discarded
-        RevokeLatency.Result r = RevokeLatency.run(300);
+        RevokeLatency.run(50, 2); // warm-up rounds, discarded
+        RevokeLatency.Result quiet = RevokeLatency.run(300, 0);
+        RevokeLatency.Result r = RevokeLatency.run(300, 2);
         rows.add(new Row("4 revoke() latency, 2 threads hammering reads and faults (" + r.rounds() + " rounds)",
                 String.format(Locale.ROOT, "p50 %.1f us, p99 %.1f us, max %.1f us; ops completed during: median %d (%d ok), p99 %d",
                         r.p50Micros(), r.p99Micros(), r.maxMicros(), r.medianOpsDuring(), r.medianOkOpsDuring(), r.p99OpsDuring()),
+                "report", "REPORTED"));
+        rows.add(new Row("4 (baseline) revoke() latency, no other thread (" + quiet.rounds() + " rounds)",
+                String.format(Locale.ROOT, "p50 %.1f us, p99 %.1f us, max %.1f us", quiet.p50Micros(), quiet.p99Micros(), quiet.maxMicros()),
                 "report", "REPORTED"));
     }
 

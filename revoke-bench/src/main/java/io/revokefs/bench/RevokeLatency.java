@@ -53,7 +53,8 @@ final class RevokeLatency {
         }
     }
 
-    static Result run(int rounds) throws InterruptedException {
+    /** {@code hammers}: 2 for the target (reader and faulter), 0 for a quiet baseline, 1 for the reader alone. */
+    static Result run(int rounds, int hammers) throws InterruptedException {
         long[] nanos = new long[rounds];
         long[] during = new long[rounds];
         long[] okDuring = new long[rounds];
@@ -66,7 +67,7 @@ final class RevokeLatency {
             Vma vma = World.mmap(proc, f, PAGES, 0);
 
             long[] page = {0}; // the faulter's own cursor
-            Hammer[] hs = {
+            Hammer[] all = {
                 new Hammer("reader", () -> proc.read(f, 4).isOk()),
                 new Hammer("faulter", () -> {
                     long p = page[0];
@@ -75,19 +76,22 @@ final class RevokeLatency {
                     return proc.load(vma.start() + p * 4096).isOk();
                 }),
             };
+            Hammer[] hs = Arrays.copyOf(all, hammers);
             for (Hammer h : hs) {
                 h.start();
             }
-            while (hs[0].done.get() < WARM_OPS || hs[1].done.get() < WARM_OPS) {
-                Thread.onSpinWait();
+            for (Hammer h : hs) {
+                while (h.done.get() < WARM_OPS) {
+                    Thread.onSpinWait();
+                }
             }
-            long d0 = hs[0].done.get() + hs[1].done.get();
-            long k0 = hs[0].ok.get() + hs[1].ok.get();
+            long d0 = sum(hs, true);
+            long k0 = sum(hs, false);
             long t0 = System.nanoTime();
             object.revoke("latency");
             long t1 = System.nanoTime();
-            long d1 = hs[0].done.get() + hs[1].done.get();
-            long k1 = hs[0].ok.get() + hs[1].ok.get();
+            long d1 = sum(hs, true);
+            long k1 = sum(hs, false);
             for (Hammer h : hs) {
                 h.stop = true;
             }
@@ -103,6 +107,14 @@ final class RevokeLatency {
         Arrays.sort(okDuring);
         return new Result(rounds, percentile(nanos, 50) / 1e3, percentile(nanos, 99) / 1e3, nanos[rounds - 1] / 1e3,
                 percentile(during, 50), percentile(okDuring, 50), percentile(during, 99));
+    }
+
+    private static long sum(Hammer[] hs, boolean done) {
+        long n = 0;
+        for (Hammer h : hs) {
+            n += done ? h.done.get() : h.ok.get();
+        }
+        return n;
     }
 
     /** Nearest-rank percentile of a sorted array. */
