@@ -60,7 +60,10 @@ public final class BenchMain {
         return new Runner(o.build()).run();
     }
 
-    /** Key: simple method name, then any params, then "t=threads"; value: the median of the iterations for single-shot runs, else the mean. */
+    /**
+     * Key: simple method name, then any params, then "t=threads"; value: the median of the
+     * measurement iterations (robust to the one iteration a busy shared machine spoils).
+     */
     private void record(Collection<RunResult> results, int threads) {
         for (RunResult r : results) {
             String name = r.getParams().getBenchmark();
@@ -70,9 +73,8 @@ public final class BenchMain {
                 key.append(' ').append(p).append('=').append(r.getParams().getParam(p));
             }
             key.append(" t=").append(threads);
-            boolean singleShot = r.getParams().getMode() == org.openjdk.jmh.annotations.Mode.SingleShotTime;
-            double score = singleShot ? r.getPrimaryResult().getStatistics().getPercentile(50) : r.getPrimaryResult().getScore();
-            scores.put(key + " [" + r.getPrimaryResult().getScoreUnit() + (singleShot ? ", median" : "") + "]", score);
+            double score = r.getPrimaryResult().getStatistics().getPercentile(50);
+            scores.put(key + " [" + r.getPrimaryResult().getScoreUnit() + ", median of " + r.getPrimaryResult().getStatistics().getN() + "]", score);
         }
     }
 
@@ -118,8 +120,10 @@ public final class BenchMain {
         record(run(ZapScaleBench.class, 1), 1);
         double with = score("zapObject others=100000 t=1");
         double without = score("zapObject others=0 t=1");
-        ratio("3a zap of an object's 16 VMAs, mapping with 100,000 other VMAs vs none", with / without, 2.0,
-                fmt(with) + " / " + fmt(without) + " ns");
+        PairedZap.Result p = PairedZap.run();
+        ratio("3a zap of an object's 16 VMAs, mapping with 100,000 other VMAs vs none (paired batches)", p.ratio(), 2.0,
+                fmt(p.withOthersNanos()) + " / " + fmt(p.withoutNanos()) + " ns; JMH, run one after the other: "
+                        + fmt(with) + " / " + fmt(without) + " ns = " + String.format(Locale.ROOT, "%.2f", with / without) + " x");
     }
 
     void revoke() throws RunnerException {
@@ -127,7 +131,7 @@ public final class BenchMain {
         double big = score("revoke vmas=10000 t=1");
         double small = score("revoke vmas=1000 t=1");
         ratio("3b revoke of 10,000 VMAs vs 1,000 VMAs, across 100 processes", big / small, 12.0,
-                fmt(big) + " / " + fmt(small) + " us, medians");
+                fmt(big) + " / " + fmt(small) + " us");
     }
 
     void latency() throws InterruptedException {
@@ -158,7 +162,7 @@ public final class BenchMain {
 
     private void print(double seconds) {
         StringBuilder b = new StringBuilder();
-        b.append("\n== revoke-bench: raw figures ==\n");
+        b.append("\n== revoke-bench: raw figures (median of the measurement iterations) ==\n");
         for (Map.Entry<String, Double> e : scores.entrySet()) {
             b.append(String.format(Locale.ROOT, "  %-58s %12.2f%n", e.getKey(), e.getValue()));
         }

@@ -36,8 +36,8 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Warmup(iterations = 4, time = 1)
+@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx2g")
 public class ZapScaleBench {
     static final long OBJECT_FIRST = 50_000;
@@ -78,6 +78,7 @@ public class ZapScaleBench {
         if (shared.vmaCount() != OBJECT_VMAS + others) {
             throw new IllegalStateException("setup: " + shared.vmaCount() + " VMAs in the mapping");
         }
+        System.gc(); // the setup's garbage is not collected inside the measurement
     }
 
     @Setup(Level.Invocation)
