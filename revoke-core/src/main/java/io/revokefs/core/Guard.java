@@ -29,6 +29,9 @@ import java.util.concurrent.locks.LockSupport;
  * (sequentially consistent) accesses, so this is Dekker's pattern: either the entrant sees
  * DEACTIVATED (and backs out) or the drainer's sum sees the entrant's increment (and waits for its
  * exit). A cell may transiently count an entrant that is backing out; that only delays the drain.
+ * Entry reads the state once before incrementing too, so once deactivation is visible an entrant
+ * is refused without touching a cell: only the entrants that raced deactivation itself can back
+ * out through a cell, and a caller retrying refused operations in a loop cannot hold off the drain.
  *
  * <h2>Self-removal (G3)</h2>
  * An operation that revokes its own object first gives up its reference with
@@ -37,7 +40,7 @@ import java.util.concurrent.locks.LockSupport;
  * final {@link #exit(int)}.
  *
  * <h2>Cost (G4)</h2>
- * {@link #tryEnter()} and {@link #exit(int)} never wait: an atomic add and a volatile read each. Only
+ * {@link #tryEnter()} and {@link #exit(int)} never wait: an atomic add and one or two volatile reads. Only
  * {@link #drain()} waits.
  */
 public final class Guard {
@@ -88,6 +91,12 @@ public final class Guard {
      */
     public int tryEnter() {
         Interleave.point("guard enter");
+        // Refuse without touching a cell once deactivated (as atomic_inc_unless_negative does):
+        // an entrant retrying in a loop must not keep a cell transiently non-zero, and its exit
+        // must not unpark the drainer, or a busy caller can hold a drain off indefinitely.
+        if ((int) STATE.getVolatile(this) != ACTIVE) {
+            return -1;
+        }
         int cell = cellOfCurrentThread();
         CELL.getAndAdd(counts, cell, 1L); // volatile RMW; pairs with the sum in inFlight()
         if ((int) STATE.getVolatile(this) != ACTIVE) { // pairs with the state write in deactivate()

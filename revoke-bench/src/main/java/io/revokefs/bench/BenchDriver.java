@@ -1,0 +1,57 @@
+package io.revokefs.bench;
+
+import io.revokefs.core.FaultResult;
+import io.revokefs.core.Result;
+import io.revokefs.core.kernel.FileOperations;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.VmFault;
+import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.Vma;
+import io.revokefs.core.kernel.VmaFlag;
+
+/**
+ * The smallest driver that exercises the paths under measurement: a device whose file page
+ * {@code n} is PFN {@code basePfn + n}, mapped on fault ({@code vmf_insert_pfn}), with a read that
+ * returns a constant. Stateless, so the same instance serves the wrapped and the unwrapped variants
+ * and both pay exactly the same driver cost.
+ */
+final class BenchDriver implements FileOperations {
+    private static final byte[] DATA = {'d', 'a', 't', 'a'};
+
+    private final long basePfn;
+    private final VmOperations vmOps = new VmOperations() {
+        @Override
+        public FaultResult fault(VmFault vmf) {
+            return vmf.insertPfn(basePfn + vmf.pgoff());
+        }
+    };
+
+    BenchDriver(long basePfn) {
+        this.basePfn = basePfn;
+    }
+
+    long basePfn() {
+        return basePfn;
+    }
+
+    VmOperations vmOps() {
+        return vmOps;
+    }
+
+    @Override
+    public Result<byte[]> read(OpenFile file, int count) {
+        return Result.ok(DATA);
+    }
+
+    @Override
+    public boolean hasMmap() {
+        return true;
+    }
+
+    @Override
+    public Result<Void> mmap(OpenFile file, Vma vma) {
+        vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
+        vma.setVmOps(vmOps);
+        return Result.ok();
+    }
+}

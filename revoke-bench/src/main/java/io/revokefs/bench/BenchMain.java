@@ -1,0 +1,187 @@
+package io.revokefs.bench;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs the whole suite of issue 8 with short settings and prints, for each target, the measured
+ * ratio beside its bound. Every ratio is between two figures measured in this one run.
+ *
+ * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [latency] [memory]</pre>
+ * With no argument it runs everything. The figures each benchmark produced are printed first.
+ */
+public final class BenchMain {
+
+    /** One row of the summary. */
+    record Row(String target, String measured, String bound, String verdict) {
+    }
+
+    private final Map<String, Double> scores = new LinkedHashMap<>();
+    private final List<Row> rows = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        Set<String> only = Set.of(args);
+        BenchMain m = new BenchMain();
+        long t0 = System.nanoTime();
+        if (only.isEmpty() || only.contains("guard")) {
+            m.guard();
+        }
+        if (only.isEmpty() || only.contains("fault")) {
+            m.fault();
+        }
+        if (only.isEmpty() || only.contains("zap")) {
+            m.zap();
+        }
+        if (only.isEmpty() || only.contains("revoke")) {
+            m.revoke();
+        }
+        if (only.isEmpty() || only.contains("latency")) {
+            m.latency();
+        }
+        if (only.isEmpty() || only.contains("memory")) {
+            m.memory();
+        }
+        m.print((System.nanoTime() - t0) / 1e9);
+    }
+
+    private Collection<RunResult> run(Class<?> bench, int threads) throws RunnerException {
+        ChainedOptionsBuilder o = new OptionsBuilder().include(bench.getName() + "\\.").threads(threads).shouldFailOnError(true);
+        return new Runner(o.build()).run();
+    }
+
+    /**
+     * Key: simple method name, then any params, then "t=threads"; value: the median of the
+     * measurement iterations (robust to the one iteration a busy shared machine spoils).
+     */
+    private void record(Collection<RunResult> results, int threads) {
+        for (RunResult r : results) {
+            String name = r.getParams().getBenchmark();
+            name = name.substring(name.lastIndexOf('.') + 1);
+            StringBuilder key = new StringBuilder(name);
+            for (String p : r.getParams().getParamsKeys()) {
+                key.append(' ').append(p).append('=').append(r.getParams().getParam(p));
+            }
+            key.append(" t=").append(threads);
+            double score = r.getPrimaryResult().getStatistics().getPercentile(50);
+            scores.put(key + " [" + r.getPrimaryResult().getScoreUnit() + ", median of " + r.getPrimaryResult().getStatistics().getN() + "]", score);
+        }
+    }
+
+    private double score(String prefix) {
+        for (Map.Entry<String, Double> e : scores.entrySet()) {
+            if (e.getKey().startsWith(prefix + " [")) {
+                return e.getValue();
+            }
+        }
+        throw new IllegalStateException("no score for " + prefix);
+    }
+
+    private void ratio(String target, double ratio, double bound, String how) {
+        rows.add(new Row(target, String.format(Locale.ROOT, "%.2f x (%s)", ratio, how),
+                String.format(Locale.ROOT, "<= %.2f x", bound), ratio <= bound ? "PASS" : "FAIL"));
+    }
+
+    void guard() throws RunnerException {
+        record(run(GuardBench.class, 1), 1);
+        record(run(GuardBench.class, 2), 2);
+        double bare = score("bareAtomic t=1");
+        double guard1 = score("revokefsGuard t=1");
+        ratio("1a guard enter+exit, 1 thread, vs bare AtomicInteger inc+dec", guard1 / bare, 1.5,
+                fmt(guard1) + " / " + fmt(bare) + " ns");
+        double kernfs2 = score("kernfsGuard t=2");
+        double guard2 = score("revokefsGuard t=2");
+        ratio("1b guard enter+exit, 2 threads on one object, vs kernfs-style shared atomic", guard2 / kernfs2, 1.0,
+                fmt(guard2) + " / " + fmt(kernfs2) + " ns");
+    }
+
+    void fault() throws RunnerException {
+        record(run(FaultBench.class, 1), 1);
+        double wrapped = score("faultWrapped t=1");
+        double plain = score("faultPlain t=1");
+        double reset = score("resetAndInstall t=1");
+        ratio("2 fault through the wrapped vm_ops vs the driver's vm_ops (reset subtracted)",
+                (wrapped - reset) / (plain - reset), 2.0,
+                "(" + fmt(wrapped) + " - " + fmt(reset) + ") / (" + fmt(plain) + " - " + fmt(reset) + ") ns; with reset "
+                        + String.format(Locale.ROOT, "%.2f", wrapped / plain) + " x");
+    }
+
+    void zap() throws RunnerException {
+        record(run(ZapScaleBench.class, 1), 1);
+        double with = score("zapObject others=100000 t=1");
+        double without = score("zapObject others=0 t=1");
+        PairedZap.Result p = PairedZap.run();
+        ratio("3a zap of an object's 16 VMAs, mapping with 100,000 other VMAs vs none (paired batches)", p.ratio(), 2.0,
+                fmt(p.withOthersNanos()) + " / " + fmt(p.withoutNanos()) + " ns; JMH, run one after the other: "
+                        + fmt(with) + " / " + fmt(without) + " ns = " + String.format(Locale.ROOT, "%.2f", with / without) + " x");
+    }
+
+    void revoke() throws RunnerException {
+        record(run(RevokeScaleBench.class, 1), 1);
+        double big = score("revoke vmas=10000 t=1");
+        double small = score("revoke vmas=1000 t=1");
+        ratio("3b revoke of 10,000 VMAs vs 1,000 VMAs, across 100 processes", big / small, 12.0,
+                fmt(big) + " / " + fmt(small) + " us");
+    }
+
+    void latency() throws InterruptedException {
+        RevokeLatency.run(50, 2); // warm-up rounds, discarded
+        RevokeLatency.Result quiet = RevokeLatency.run(300, 0);
+        RevokeLatency.Result r = RevokeLatency.run(300, 2);
+        rows.add(new Row("4 revoke() latency, 2 threads hammering reads and faults (" + r.rounds() + " rounds)",
+                String.format(Locale.ROOT, "p50 %.1f us, p99 %.1f us, max %.1f us; ops completed during: median %d (%d ok), p99 %d",
+                        r.p50Micros(), r.p99Micros(), r.maxMicros(), r.medianOpsDuring(), r.medianOkOpsDuring(), r.p99OpsDuring()),
+                "report", "REPORTED"));
+        rows.add(new Row("4 (baseline) revoke() latency, no other thread (" + quiet.rounds() + " rounds)",
+                String.format(Locale.ROOT, "p50 %.1f us, p99 %.1f us, max %.1f us", quiet.p50Micros(), quiet.p99Micros(), quiet.maxMicros()),
+                "report", "REPORTED"));
+    }
+
+    void memory() throws Exception {
+        Footprint.Result r = Footprint.measure();
+        rows.add(new Row("6a bytes per mapped page (dense VMA; 1-page VMAs)",
+                String.format(Locale.ROOT, "%.2f B; %.1f B", r.bytesPerDensePage(), r.bytesPerSparsePage()), "report", "REPORTED"));
+        rows.add(new Row("6b bytes per VMA (1 page, unpopulated)", String.format(Locale.ROOT, "%.1f B", r.bytesPerVma()),
+                "report", "REPORTED"));
+        rows.add(new Row("6c 1,000,000 pages mapped and faulted in a -Xmx512m JVM",
+                r.fitError() == null
+                        ? String.format(Locale.ROOT, "%,d pages, %.1f MiB heap in use after GC", r.fitPages(), r.fitUsedBytes() / 1048576.0)
+                        : r.fitError(),
+                "fits in 512 MiB", r.fits() ? "PASS" : "FAIL"));
+    }
+
+    private void print(double seconds) {
+        StringBuilder b = new StringBuilder();
+        b.append("\n== revoke-bench: raw figures (median of the measurement iterations) ==\n");
+        for (Map.Entry<String, Double> e : scores.entrySet()) {
+            b.append(String.format(Locale.ROOT, "  %-58s %12.2f%n", e.getKey(), e.getValue()));
+        }
+        b.append("\n== revoke-bench: targets (").append(String.format(Locale.ROOT, "%.0f s", seconds)).append(") ==\n\n");
+        b.append("| target | measured | bound | result |\n| --- | --- | --- | --- |\n");
+        for (Row r : rows) {
+            b.append("| ").append(r.target()).append(" | ").append(r.measured()).append(" | ").append(r.bound())
+                    .append(" | ").append(r.verdict()).append(" |\n");
+        }
+        b.append(String.format(Locale.ROOT, "%nJDK %s (%s), %d CPUs, max heap %d MiB%n", System.getProperty("java.version"),
+                System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() / 1048576));
+        System.out.print(b);
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.1f", v);
+    }
+
+    private BenchMain() {
+    }
+}
