@@ -122,6 +122,25 @@ public final class PciBus {
         sysfs.mkdir(BUS_DEVICES);
     }
 
+    /**
+     * Other views of the bus's devices, told when a device comes and goes: {@code /proc/bus/pci}
+     * ({@code pci_proc_attach_device} from {@code pci_bus_add_device}, {@code pci_proc_detach_device}
+     * from {@code pci_stop_bus_device}). Called outside the bus lock, after the device's sysfs files
+     * exist and before its BARs leave physical memory.
+     */
+    public interface Listener {
+        void added(PciDevice device);
+
+        void removed(PciDevice device);
+    }
+
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Tells {@code listener} of every device added or removed from now on. */
+    public void addListener(Listener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** The kernel path of {@code resourceN}: {@code /sys/bus/pci/devices/<bdf>/resource<N>}. */
     public static String resourcePath(String bdf, int bar) {
         return Sysfs.MOUNT + BUS_DEVICES + "/" + bdf + "/resource" + bar;
@@ -160,6 +179,7 @@ public final class PciBus {
                 throw new IllegalArgumentException(bdf + ": BAR" + b.index() + " given twice");
             }
         }
+        PciDevice added;
         synchronized (this) {
             if (devices.containsKey(bdf) || removing.containsKey(bdf)) {
                 throw new IllegalArgumentException("PCI device " + bdf + " already exists");
@@ -187,8 +207,12 @@ public final class PciBus {
             createFiles(dev);
             devices.put(bdf, dev);
             log.debug("added {}", dev);
-            return dev;
+            added = dev;
         }
+        for (Listener l : listeners) {
+            l.added(added);
+        }
+        return added;
     }
 
     private void createFiles(PciDevice dev) {
@@ -270,6 +294,9 @@ public final class PciBus {
             removing.put(dev.bdf(), dev);
         }
         try {
+            for (Listener l : listeners) {
+                l.removed(dev);
+            }
             sysfs.removeLink(BUS_DEVICES + "/" + dev.bdf());
             sysfs.remove(dev.sysfsDir(), HOT_UNPLUG);
             dev.resources().forEach(kernel.iomem()::remove);

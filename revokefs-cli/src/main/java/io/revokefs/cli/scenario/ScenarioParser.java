@@ -22,7 +22,7 @@ public final class ScenarioParser {
 
     private static final Map<String, Shape> GLOBAL = Map.ofEntries(
             Map.entry("pci", new Shape(1, 1, Set.of("bar0", "bar1", "bar2", "bar3", "bar4", "bar5"), false, false)),
-            Map.entry("uio", new Shape(1, 1, Set.of("maps", "physical"), false, false)),
+            Map.entry("uio", new Shape(1, 1, Set.of("maps", "logical"), false, false)),
             Map.entry("process", new Shape(1, 1, Set.of("uid"), false, false)),
             Map.entry("mknod", new Shape(4, 4, Set.of(), false, false)),
             Map.entry("remove", new Shape(1, 1, Set.of(), false, false)),

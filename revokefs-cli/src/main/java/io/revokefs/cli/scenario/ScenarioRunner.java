@@ -117,7 +117,7 @@ public final class ScenarioRunner {
             case "read" -> read(s, p);
             case "write" -> write(s, p);
             case "poll" -> poll(s, p);
-            case "ioctl" -> outcome(p.ioctl(file(s, s.args().get(0)), (int) number(s, "cmd", 0), number(s, "arg", 0)));
+            case "ioctl" -> outcome(p.ioctl(file(s, s.args().get(0)), ioctlCommand(s), number(s, "arg", 0)));
             case "llseek" -> outcome(p.llseek(file(s, s.args().get(0)), number(s, "offset", 0), (int) number(s, "whence", 0)));
             case "fork" -> fork(s, p);
             case "munmap" -> munmap(s, p);
@@ -343,6 +343,23 @@ public final class ScenarioRunner {
         }
         return v;
     }
+
+    /** {@code cmd=}: a number, or a name of the ioctls the simulation knows. */
+    private static int ioctlCommand(Step s) {
+        String c = s.options().get("cmd");
+        if (c == null) {
+            throw malformed(s, "ioctl needs cmd=NUMBER or cmd=NAME (" + String.join(", ", IOCTLS.keySet()) + ")");
+        }
+        Integer named = IOCTLS.get(c);
+        return named != null ? named : (int) number(s, "cmd", 0);
+    }
+
+    /** {@code PCIIOC_*} from include/uapi/linux/pci.h: 'P' << 24 | 'C' << 16 | 'I' << 8 | n. */
+    private static final Map<String, Integer> IOCTLS = Map.of(
+            "PCIIOC_CONTROLLER", 0x50434900,
+            "PCIIOC_MMAP_IS_IO", 0x50434901,
+            "PCIIOC_MMAP_IS_MEM", 0x50434902,
+            "PCIIOC_WRITE_COMBINE", 0x50434903);
 
     static long number(Step s, String option, long dflt) {
         String v = s.options().get(option);
