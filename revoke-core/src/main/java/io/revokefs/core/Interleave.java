@@ -49,6 +49,17 @@ public final class Interleave {
         }
     }
 
+    /**
+     * A point labelled {@code prefix + " " + detail}; the label is only built when a scheduler
+     * controls the thread, so the hot paths allocate nothing for it.
+     */
+    public static void point(String prefix, String detail) {
+        Scheduler s = scheduler;
+        if (s != null && s.controls(Thread.currentThread())) {
+            s.point(prefix + " " + detail);
+        }
+    }
+
     /** The scheduler controlling this thread, or {@code null}: blocking code then waits for real. */
     static Scheduler controlling() {
         Scheduler s = scheduler;

@@ -402,7 +402,7 @@ public final class RevocableObject {
     /** Release-once: true if this call ran the release, false if another did (this one waited for it). */
     private boolean releaseOnce(OpenFile file, FileState fs, ReleaseCause cause) {
         if (fs.release.compareAndSet(FileState.OPEN, FileState.RELEASING)) {
-            Interleave.point("release " + file.id());
+            Interleave.point("release", file.id());
             try {
                 driver.release(file);
             } finally {

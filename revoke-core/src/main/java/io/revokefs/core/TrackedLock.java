@@ -11,10 +11,13 @@ public final class TrackedLock {
     private final String name;
     private final LockOrder.Level level;
     private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    /** The interleaving label, built once rather than at every acquisition. */
+    private final String pointLabel;
 
     public TrackedLock(String name, LockOrder.Level level) {
         this.name = name;
         this.level = level;
+        this.pointLabel = "lock " + name;
     }
 
     public String name() {
@@ -27,7 +30,7 @@ public final class TrackedLock {
 
     public void writeLock() {
         LockOrder.beforeAcquire(this);
-        Interleave.point("lock " + name);
+        Interleave.point(pointLabel);
         ReentrantReadWriteLock.WriteLock w = rw.writeLock();
         if (Interleave.controlling() != null) {
             if (!w.tryLock()) {
@@ -46,7 +49,7 @@ public final class TrackedLock {
 
     public void readLock() {
         LockOrder.beforeAcquire(this);
-        Interleave.point("lock " + name);
+        Interleave.point(pointLabel);
         ReentrantReadWriteLock.ReadLock r = rw.readLock();
         if (Interleave.controlling() != null) {
             if (!r.tryLock()) {

@@ -48,7 +48,7 @@ public final class AddressSpace {
         if (vma.linkedInto != null) {
             throw new IllegalStateException("VMA already linked: " + vma);
         }
-        Interleave.point("i_mmap insert " + vma.id());
+        Interleave.point("i_mmap insert", vma.id());
         iMmap.insert(vma);
         vma.linkedInto = this;
     }
@@ -101,7 +101,7 @@ public final class AddressSpace {
         PageTable pt = vma.mm().pageTable();
         pt.lock().writeLock();
         try {
-            Interleave.point("zap " + vma.id());
+            Interleave.point("zap", vma.id());
             return pt.zap(vpn, to - from + 1);
         } finally {
             pt.lock().writeUnlock();

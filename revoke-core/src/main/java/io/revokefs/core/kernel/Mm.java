@@ -125,7 +125,7 @@ public final class Mm {
                 vma.file().put();
                 return r.castErr();
             }
-            Interleave.point("mmap before link " + vma.id());
+            Interleave.point("mmap before link", vma.id());
             vmas.put(addr, vma);
             vma.file().mapping().link(vma);
             if (vma.vmOps() != null) {
@@ -373,7 +373,7 @@ public final class Mm {
         pageTable.lock().writeLock();
         child.pageTable.lock().writeLock();
         try {
-            Interleave.point("copy_page_range " + from.id());
+            Interleave.point("copy_page_range", from.id());
             long vpn = from.start() / Kernel.PAGE_SIZE;
             for (long i = 0; i < from.pages(); i++) {
                 long e = pageTable.lookup(vpn + i);
@@ -435,7 +435,7 @@ public final class Mm {
                 if (ops == null) {
                     return MemoryAccess.raise(Signal.SIGBUS);
                 }
-                Interleave.point("fault " + vma.id());
+                Interleave.point("fault", vma.id());
                 if (ops.fault(new VmFault(vma, pageAddr, write)) == FaultResult.SIGBUS) {
                     return MemoryAccess.raise(Signal.SIGBUS);
                 }
@@ -504,7 +504,7 @@ public final class Mm {
     void installPte(Vma vma, long address, long pfn) {
         pageTable.lock().writeLock();
         try {
-            Interleave.point("insert_pfn " + vma.id());
+            Interleave.point("insert_pfn", vma.id());
             pageTable.install(address / Kernel.PAGE_SIZE, pfn, vma.has(VmaFlag.WRITE));
         } finally {
             pageTable.lock().writeUnlock();
@@ -515,7 +515,7 @@ public final class Mm {
     boolean installPteIf(Vma vma, long address, long pfn, BooleanSupplier allowed) {
         pageTable.lock().writeLock();
         try {
-            Interleave.point("insert_pfn " + vma.id());
+            Interleave.point("insert_pfn", vma.id());
             if (pageTable.isFreed() || !allowed.getAsBoolean()) {
                 return false;
             }
@@ -536,7 +536,7 @@ public final class Mm {
         }
         pageTable.lock().writeLock();
         try {
-            Interleave.point("remap_pfn_range " + vma.id());
+            Interleave.point("remap_pfn_range", vma.id());
             long vpn = vma.start() / Kernel.PAGE_SIZE + firstPage;
             long n = 0;
             for (long i = 0; i < pages; i++) {
@@ -561,7 +561,7 @@ public final class Mm {
         }
         pageTable.lock().writeLock();
         try {
-            Interleave.point("remap_pfn_range " + vma.id());
+            Interleave.point("remap_pfn_range", vma.id());
             if (pageTable.isFreed() || !allowed.getAsBoolean()) {
                 return 0;
             }
