@@ -319,6 +319,15 @@ public final class Cases {
     }
 
     static World r23() {
+        return disableReenable(sim -> sim.object.repopulateMappings());
+    }
+
+    /**
+     * R23: a vfio-style disable (zap) and re-enable, racing a fault and an mmap in the same process;
+     * {@code reenable} repopulates the eager mappings ({@link RevocableObject#repopulateMappings()} is
+     * the library's way, with {@code mmap_lock} before {@code i_mmap_rwsem}).
+     */
+    public static World disableReenable(java.util.function.Consumer<Sim> reenable) {
         Sim sim = new Sim();
         sim.driver.setPopulate(TestDriver.Populate.AFTER_LINK);
         World w = World.of(sim);
@@ -329,7 +338,7 @@ public final class Cases {
             sim.driver.memoryEnabled = false;
             sim.object.zapMappings();
             sim.driver.memoryEnabled = true;
-            sim.object.repopulateMappings();
+            reenable.accept(sim);
         });
         w.thread("faulter", () -> expectLoad(p.load(Sim.page(v, 1)), "load"));
         w.thread("mmapper", () -> expect(p.mmap(f, 1, 4, true).isOk(), "mmap"));
