@@ -49,9 +49,9 @@ public final class Explorer {
             logChecks = List.copyOf(logChecks);
         }
 
-        /** 2 preemptions, 2,000 systematic and 200 random schedules, seed 1, basic log checks. */
+        /** 2 preemptions, at most 15,000 systematic then 300 random schedules, seed 1, basic log checks. */
         public static Options defaults() {
-            return new Options(2, 2000, 200, 1L, 5000, 20_000, true, true, List.of(new BasicLogInvariants()));
+            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true, List.of(new BasicLogInvariants()));
         }
 
         public Options withPreemptionBound(int b) {

@@ -22,7 +22,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NaiveVariantsExploreTest {
 
     private static Report mustFind(ExploreCase c, Explorer.Options options, String invariant) {
-        Report r = ExploreReportFile.add(Explorer.explore(c, options), "(planted bug: must be found)");
+        return mustFind(c, options, invariant, "(planted bug: must be found)");
+    }
+
+    private static Report mustFind(ExploreCase c, Explorer.Options options, String invariant, String note) {
+        Report r = ExploreReportFile.add(Explorer.explore(c, options), note);
         assertThat(r.failure()).as("the explorer missed the planted bug of " + c.id()).isPresent();
         assertThat(r.failure().get().problems()).as(r.failure().get().describe(40)).anyMatch(p -> p.contains(invariant));
         // The schedule it printed reproduces the failure.
@@ -110,5 +114,33 @@ class NaiveVariantsExploreTest {
         // mmap_lock.
         ExploreCase unchecked = ExploreCase.of("R23-naive-lock-order-deadlock", naive.description(), naive::newWorld);
         mustFind(unchecked, Explorer.Options.defaults().withLockOrderChecking(false), "deadlock");
+    }
+
+    /**
+     * A finding, not a planted bug: the vfio-style disable as the core documents it (clear the
+     * driver's enable flag, then {@code zapMappings()}) does not stop a fault that checked the flag
+     * before it was cleared from installing its PTE after the zap. vfio-pci closes this window with
+     * {@code memory_lock}, held for reading around the fault and for writing around disable + zap;
+     * neither {@code TestDriver} nor {@code RevocableObject.zapMappings()} has such a lock. This test
+     * pins the gap down (the explorer must find it) until the core offers a fix.
+     */
+    @Test
+    void R23_finding_aFaultThatCheckedEnableBeforeDisableInstallsAPteAfterTheZap() {
+        ExploreCase gap = ExploreCase.of("R23-finding-disable-vs-fault", "disable (flag + zapMappings) racing a fault", () -> {
+            Sim sim = new Sim();
+            World w = World.of(sim);
+            Process p = sim.root();
+            OpenFile f = w.track(sim.open(p));
+            Vma v = sim.mmap(p, f, 1, 0);
+            w.thread("faulter", () -> p.load(Sim.page(v, 0)));
+            w.thread("disabler", () -> {
+                sim.driver.memoryEnabled = false;
+                sim.object.zapMappings();
+            });
+            w.check("no PTE while disabled", () -> p.mm().populatedPages(v) == 0 ? null
+                    : "a PTE of " + v.id() + " is live after the disable's zap returned, memory still disabled");
+            return w;
+        });
+        mustFind(gap, Explorer.Options.defaults(), "no PTE while disabled", "(known gap in disable: must be found)");
     }
 }
