@@ -1,0 +1,341 @@
+package io.revokefs.explore;
+
+import io.revokefs.core.Interleave;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One schedule: runs the threads of one {@link World} so that exactly one of them executes at a
+ * time, passing control only at the library's {@link Interleave} points and waits, and asking a
+ * {@link Strategy} which thread goes next at each of those decisions.
+ *
+ * <h2>Thread states</h2>
+ * <ul>
+ *   <li><b>NEW</b>: started, waiting for its first turn (runnable).</li>
+ *   <li><b>RUNNABLE</b>: stopped at a point; it can go on whenever it is chosen.</li>
+ *   <li><b>AWAITING</b>: its wait condition was false when it last looked. It is a candidate again
+ *       only once another thread has run code since (the {@code epoch} moved): conditions are
+ *       evaluated by the waiting thread itself, because some have effects only its own thread may
+ *       have ({@code tryLock}).</li>
+ *   <li><b>DONE</b>: its body returned or threw.</li>
+ * </ul>
+ * No candidate while some thread is not DONE is a deadlock: every live thread waits on a condition
+ * that nothing can make true.
+ *
+ * <h2>Control</h2>
+ * {@code current} names the one thread allowed to run; all others sit in {@link #waitTurn} on the
+ * monitor {@code mon}. A violation (deadlock, exception, step bound) sets {@code aborting}: the
+ * thread that saw it unwinds first, then the driver thread lets the others unwind one at a time by
+ * naming each {@code current} in turn; every point or wait of an aborting thread throws
+ * {@link Abort}, so no thread of an abandoned schedule lingers into the next one.
+ */
+final class ScheduleRun implements Interleave.Scheduler {
+
+    /** Thrown into a controlled thread to unwind it when its schedule is abandoned. */
+    static final class Abort extends Error {
+        private static final long serialVersionUID = 1L;
+
+        Abort() {
+            super("schedule abandoned", null, false, false);
+        }
+    }
+
+    /** Chooses the next thread at each decision. */
+    interface Strategy {
+        /**
+         * @param candidates indices of the threads that may run, ascending, never empty
+         * @param self the deciding thread, or -1 for the first decision
+         * @param selfEnabled whether {@code self} is among the candidates (choosing another preempts it)
+         * @return one of {@code candidates}
+         */
+        int choose(int[] candidates, int self, boolean selfEnabled);
+    }
+
+    private enum Phase { NEW, RUNNABLE, AWAITING, DONE }
+
+    private final class Worker extends Thread {
+        final int index;
+        final String threadName;
+        final Runnable body;
+        Phase phase = Phase.NEW;
+        String label = "start";
+        long checkedEpoch = -1;
+
+        Worker(int index, String threadName, Runnable body) {
+            this.index = index;
+            this.threadName = threadName;
+            this.body = body;
+            setDaemon(true);
+            setName("explore-" + threadName);
+        }
+
+        @Override
+        public void run() {
+            try {
+                synchronized (mon) {
+                    waitTurn(this);
+                    epoch++;
+                }
+                body.run();
+            } catch (Abort a) {
+                // unwound on purpose
+            } catch (Throwable t) {
+                fail("exception in thread " + threadName + " after '" + label + "': " + t, t);
+            } finally {
+                synchronized (mon) {
+                    phase = Phase.DONE;
+                    if (!aborting) {
+                        decide(this);
+                    } else {
+                        mon.notifyAll();
+                    }
+                }
+            }
+        }
+    }
+
+    private final Object mon = new Object();
+    private final List<Worker> workers = new ArrayList<>();
+    private final Strategy strategy;
+    private final int maxSteps;
+    private final long stuckMillis;
+    private final List<Integer> choices = new ArrayList<>();
+    private final List<String> trace = new ArrayList<>();
+    private int current = -1;
+    private long epoch;
+    private int steps;
+    private boolean finished;
+    private boolean aborting;
+    private int trigger = -1;
+    private String violation;
+    private Throwable cause;
+
+    ScheduleRun(List<String> names, List<Runnable> bodies, Strategy strategy, int maxSteps, long stuckMillis) {
+        for (int i = 0; i < names.size(); i++) {
+            workers.add(new Worker(i, names.get(i), bodies.get(i)));
+        }
+        this.strategy = strategy;
+        this.maxSteps = maxSteps;
+        this.stuckMillis = stuckMillis;
+    }
+
+    /** The outcome of a run: the choices made, a trace, and the scheduler's own violation if any. */
+    record Outcome(List<Integer> choices, List<String> trace, String violation, Throwable cause) {
+    }
+
+    /** Runs every thread to completion or to the first violation, then tears them down. */
+    Outcome run() {
+        Interleave.install(this);
+        try {
+            for (Worker w : workers) {
+                w.start();
+            }
+            long deadline = System.currentTimeMillis() + stuckMillis;
+            synchronized (mon) {
+                decide(null);
+                while (!finished && !aborting) {
+                    long left = deadline - System.currentTimeMillis();
+                    if (left <= 0) {
+                        Worker w = current >= 0 ? workers.get(current) : null;
+                        fail("stuck: thread " + (w == null ? "?" : w.threadName + " after '" + w.label + "'")
+                                + " ran " + stuckMillis + " ms without reaching a point (blocked outside the scheduler?)", null);
+                        break;
+                    }
+                    waitQuietly(left);
+                }
+            }
+            if (aborting) {
+                tearDown();
+            } else {
+                for (Worker w : workers) {
+                    joinQuietly(w);
+                }
+            }
+            synchronized (mon) {
+                return new Outcome(List.copyOf(choices), List.copyOf(trace), violation, cause);
+            }
+        } finally {
+            Interleave.uninstall();
+        }
+    }
+
+    /** Unwinds the thread that saw the violation, then every other live thread, one at a time. */
+    private void tearDown() {
+        if (trigger >= 0) {
+            joinQuietly(workers.get(trigger));
+        }
+        for (Worker w : workers) {
+            if (!w.isAlive()) {
+                continue;
+            }
+            synchronized (mon) {
+                current = w.index;
+                mon.notifyAll();
+            }
+            joinQuietly(w);
+            if (w.isAlive()) {
+                w.interrupt(); // blocked outside the scheduler: nothing better to do than leave a daemon
+            }
+        }
+    }
+
+    private void joinQuietly(Thread t) {
+        try {
+            t.join(stuckMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void waitQuietly(long millis) {
+        try {
+            mon.wait(Math.max(1, Math.min(millis, 200)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("explorer interrupted", e);
+        }
+    }
+
+    @Override
+    public boolean controls(Thread thread) {
+        return thread instanceof Worker w && workers.get(w.index) == w;
+    }
+
+    @Override
+    public void point(String label) {
+        Worker me = (Worker) Thread.currentThread();
+        synchronized (mon) {
+            if (aborting) {
+                throw new Abort();
+            }
+            me.phase = Phase.RUNNABLE;
+            me.label = label;
+            decide(me);
+            waitTurn(me);
+            epoch++;
+        }
+    }
+
+    @Override
+    public void await(String label, BooleanSupplier condition) {
+        Worker me = (Worker) Thread.currentThread();
+        while (true) {
+            synchronized (mon) {
+                if (aborting) {
+                    throw new Abort();
+                }
+            }
+            if (condition.getAsBoolean()) {
+                synchronized (mon) {
+                    me.phase = Phase.RUNNABLE;
+                    epoch++;
+                }
+                return;
+            }
+            synchronized (mon) {
+                me.phase = Phase.AWAITING;
+                me.label = label;
+                me.checkedEpoch = epoch;
+                decide(me);
+                waitTurn(me);
+            }
+        }
+    }
+
+    /** Blocks the calling worker until it is {@code current}; throws {@link Abort} once aborting. */
+    private void waitTurn(Worker me) {
+        while (current != me.index) {
+            try {
+                mon.wait();
+            } catch (InterruptedException e) {
+                throw new Abort();
+            }
+        }
+        if (aborting) {
+            throw new Abort();
+        }
+    }
+
+    /** Picks the next thread to run; {@code self} is the deciding worker (null for the first decision). */
+    private void decide(Worker self) {
+        if (aborting) {
+            return;
+        }
+        if (++steps > maxSteps) {
+            fail("step bound: more than " + maxSteps + " decisions in one schedule (livelock?)", null);
+            return;
+        }
+        int n = 0;
+        int[] buf = new int[workers.size()];
+        boolean selfEnabled = false;
+        boolean allDone = true;
+        for (Worker w : workers) {
+            boolean candidate = switch (w.phase) {
+                case NEW, RUNNABLE -> true;
+                case AWAITING -> w.checkedEpoch != epoch;
+                case DONE -> false;
+            };
+            if (w.phase != Phase.DONE) {
+                allDone = false;
+            }
+            if (candidate) {
+                buf[n++] = w.index;
+                if (w == self) {
+                    selfEnabled = true;
+                }
+            }
+        }
+        if (n == 0) {
+            if (allDone) {
+                finished = true;
+                current = -1;
+                mon.notifyAll();
+                return;
+            }
+            StringBuilder sb = new StringBuilder("deadlock: no thread can run;");
+            for (Worker w : workers) {
+                if (w.phase != Phase.DONE) {
+                    sb.append(' ').append(w.threadName).append(" waits at '").append(w.label).append("';");
+                }
+            }
+            fail(sb.substring(0, sb.length() - 1), null);
+            return;
+        }
+        int[] candidates = java.util.Arrays.copyOf(buf, n);
+        int chosen;
+        try {
+            chosen = strategy.choose(candidates, self == null ? -1 : self.index, selfEnabled);
+        } catch (RuntimeException e) {
+            fail("strategy failed at decision " + choices.size() + ": " + e.getMessage(), e);
+            return;
+        }
+        Worker next = workers.get(chosen);
+        choices.add(chosen);
+        trace.add(next.threadName + ": " + next.label);
+        current = chosen;
+        mon.notifyAll();
+    }
+
+    /** Records the first violation and starts abandoning the schedule; the caller is the running thread. */
+    private void fail(String message, Throwable t) {
+        synchronized (mon) {
+            if (violation == null) {
+                violation = message;
+                cause = t;
+            }
+            if (!aborting) {
+                aborting = true;
+                Thread me = Thread.currentThread();
+                if (me instanceof Worker w && controls(w)) {
+                    trigger = w.index;
+                    current = w.index;
+                } else {
+                    current = -1;
+                }
+            }
+            mon.notifyAll();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.revokefs.explore;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** The ways of choosing the next thread: bounded depth-first search, random, replay. */
+final class Strategies {
+    private Strategies() {
+    }
+
+    /** The default choice: the deciding thread goes on if it can, else the lowest-numbered candidate. */
+    static int keepGoing(int[] candidates, int self, boolean selfEnabled) {
+        return selfEnabled ? self : candidates[0];
+    }
+
+    static boolean contains(int[] candidates, int c) {
+        for (int x : candidates) {
+            if (x == c) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stateless model checking with a preemption bound (CHESS): each run replays the current prefix of
+     * choices and then keeps going by default; {@link #advance()} backtracks to the deepest decision
+     * with an alternative not yet tried whose preemptions stay within the bound. Choosing another
+     * thread while the deciding one could go on costs a preemption; switching away from a thread that
+     * waits or finished is free. The world must be deterministic: the same prefix must offer the same
+     * candidates (checked).
+     */
+    static final class Dfs implements ScheduleRun.Strategy {
+        private static final class Node {
+            final int[] candidates;
+            final int self;
+            final boolean selfEnabled;
+            final int preemptionsBefore;
+            final BitSet tried = new BitSet();
+            int chosen;
+
+            Node(int[] candidates, int self, boolean selfEnabled, int preemptionsBefore, int chosen) {
+                this.candidates = candidates;
+                this.self = self;
+                this.selfEnabled = selfEnabled;
+                this.preemptionsBefore = preemptionsBefore;
+                this.chosen = chosen;
+                tried.set(chosen);
+            }
+
+            int cost(int c) {
+                return selfEnabled && c != self ? 1 : 0;
+            }
+        }
+
+        private final int bound;
+        private final List<Node> stack = new ArrayList<>();
+        private int depth;
+
+        Dfs(int preemptionBound) {
+            this.bound = preemptionBound;
+        }
+
+        /** Call before each run. */
+        void startRun() {
+            depth = 0;
+        }
+
+        @Override
+        public int choose(int[] candidates, int self, boolean selfEnabled) {
+            int i = depth++;
+            if (i < stack.size()) {
+                Node n = stack.get(i);
+                if (!Arrays.equals(n.candidates, candidates) || n.self != self) {
+                    throw new IllegalStateException("nondeterministic world: decision " + i + " offered "
+                            + Arrays.toString(candidates) + " (self " + self + "), earlier " + Arrays.toString(n.candidates)
+                            + " (self " + n.self + ")");
+                }
+                return n.chosen;
+            }
+            int before = 0;
+            if (!stack.isEmpty()) {
+                Node prev = stack.get(stack.size() - 1);
+                before = prev.preemptionsBefore + prev.cost(prev.chosen);
+            }
+            int c = keepGoing(candidates, self, selfEnabled);
+            stack.add(new Node(candidates, self, selfEnabled, before, c));
+            return c;
+        }
+
+        /** Moves to the next schedule; false when the bounded space is exhausted. */
+        boolean advance() {
+            // Nodes past the last decision of the run that ended (an aborted run) are not there to trim.
+            while (stack.size() > depth) {
+                stack.remove(stack.size() - 1);
+            }
+            while (!stack.isEmpty()) {
+                Node top = stack.get(stack.size() - 1);
+                for (int c : top.candidates) {
+                    if (!top.tried.get(c) && top.preemptionsBefore + top.cost(c) <= bound) {
+                        top.tried.set(c);
+                        top.chosen = c;
+                        return true;
+                    }
+                }
+                stack.remove(stack.size() - 1);
+            }
+            return false;
+        }
+    }
+
+    /** A uniformly random candidate at each decision, from a seed. */
+    static final class Random implements ScheduleRun.Strategy {
+        private final SplittableRandom rnd;
+
+        Random(long seed) {
+            this.rnd = new SplittableRandom(seed);
+        }
+
+        @Override
+        public int choose(int[] candidates, int self, boolean selfEnabled) {
+            return candidates[rnd.nextInt(candidates.length)];
+        }
+    }
+
+    /** Follows a recorded schedule, then keeps going by default. */
+    static final class Replay implements ScheduleRun.Strategy {
+        private final List<Integer> choices;
+        private int depth;
+
+        Replay(Schedule schedule) {
+            this.choices = schedule.choices();
+        }
+
+        @Override
+        public int choose(int[] candidates, int self, boolean selfEnabled) {
+            int i = depth++;
+            if (i < choices.size()) {
+                int c = choices.get(i);
+                if (!contains(candidates, c)) {
+                    throw new IllegalStateException("replay diverged at decision " + i + ": thread " + c
+                            + " cannot run; candidates " + Arrays.toString(candidates));
+                }
+                return c;
+            }
+            return keepGoing(candidates, self, selfEnabled);
+        }
+    }
+}
