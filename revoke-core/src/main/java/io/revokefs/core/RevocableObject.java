@@ -342,7 +342,12 @@ public final class RevocableObject {
     /**
      * vfio-style disable: zaps every mapping of the object's range without revoking anything (the
      * driver's memory went away for a while: a reset, the memory-enable bit cleared). The driver's
-     * fault handler must refuse while disabled; on re-enable, on-fault mappings fault back in by
+     * fault handler must refuse while disabled, and must check that under the page table lock
+     * ({@link VmFault#insertPfnIf}; {@code Mm.remapPfnRangeIf} for eager population): a fault that
+     * checks and then inserts lets the disable's zap run in between and keeps a PTE to disabled
+     * memory (vfio-pci closes the same window with {@code memory_lock}; the schedule explorer finds
+     * it in a naive driver). Clear the driver's enable state first, then call this. On re-enable,
+     * on-fault mappings fault back in by
      * themselves and eager ones are repopulated by {@link #repopulateMappings()}. Records
      * {@code MappingsZapped}, outside any revoke. Returns what was zapped.
      */

@@ -2,6 +2,7 @@ package io.revokefs.core.testing;
 
 import io.revokefs.core.Errno;
 import io.revokefs.core.FaultResult;
+import io.revokefs.core.Interleave;
 import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
 import io.revokefs.core.RevocableObject;
@@ -44,8 +45,17 @@ public final class TestDriver implements FileOperations {
     /** When set, the next read (or fault) counts down {@code entered} and waits for {@code proceed}. */
     public volatile Gate readGate;
     public volatile Gate faultGate;
-    /** vfio-style memory enable: while false, faults and eager population refuse. */
+    /**
+     * vfio-style memory enable: while false, faults and eager population refuse. The driver checks
+     * it under the page table lock ({@link VmFault#insertPfnIf}), so a fault racing a disable either
+     * sees the flag cleared or installs before the disable's zap and is zapped.
+     */
     public volatile boolean memoryEnabled = true;
+    /**
+     * A naive driver, for the explorer's planted-bug control: checks {@link #memoryEnabled} before
+     * inserting instead of under the page table lock, so a disable can slip in between.
+     */
+    public volatile boolean checkEnableOutsidePtl;
     /** When true, reads sleep until the next interrupt (uio style). */
     public volatile boolean blockingReads;
     /** When set, the next release waits at it (close racing revoke). */
@@ -186,7 +196,11 @@ public final class TestDriver implements FileOperations {
                 return FaultResult.SIGBUS;
             }
             faults.incrementAndGet();
-            return vmf.insertPfn(basePfn + vmf.pgoff());
+            if (checkEnableOutsidePtl) {
+                Interleave.point("fault checked enable");
+                return vmf.insertPfn(basePfn + vmf.pgoff());
+            }
+            return vmf.insertPfnIf(basePfn + vmf.pgoff(), () -> memoryEnabled);
         }
 
         @Override
@@ -199,7 +213,7 @@ public final class TestDriver implements FileOperations {
             if (populate != Populate.AFTER_LINK || !memoryEnabled) {
                 return 0;
             }
-            return vma.mm().remapPfnRange(vma, 0, basePfn + vma.pgoff(), vma.pages());
+            return vma.mm().remapPfnRangeIf(vma, 0, basePfn + vma.pgoff(), vma.pages(), () -> memoryEnabled);
         }
     };
 }
