@@ -49,9 +49,13 @@ public final class Explorer {
             logChecks = List.copyOf(logChecks);
         }
 
-        /** 2 preemptions, at most 15,000 systematic then 300 random schedules, seed 1, basic log checks. */
+        /**
+         * 2 preemptions, at most 15,000 systematic then 300 random schedules, seed 1; each log goes
+         * through the basic checks and the section 7 auditor.
+         */
         public static Options defaults() {
-            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true, List.of(new BasicLogInvariants()));
+            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true,
+                    List.of(new BasicLogInvariants(), new AuditorCheck()));
         }
 
         public Options withPreemptionBound(int b) {
