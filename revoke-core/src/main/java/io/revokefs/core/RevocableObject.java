@@ -617,7 +617,8 @@ public final class RevocableObject {
         @Override
         public void open(Vma vma) {
             if (vma.forkOrigin() != null) {
-                kernel.recorder().record(new RevokeEvent.VmaDuplicated(id, vma.id(), vma.forkOrigin(), vma.mm().owner().pid()));
+                kernel.recorder().record(new RevokeEvent.VmaDuplicated(id, vma.id(), vma.forkOrigin(), vma.mm().owner().pid(),
+                        vma.mm().populatedPages(vma)));
             }
             if (driverVm == null) {
                 return;

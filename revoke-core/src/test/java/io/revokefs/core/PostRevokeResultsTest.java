@@ -98,7 +98,7 @@ class PostRevokeResultsTest {
         assertThat(child.mm().populatedPages(copy)).isZero();
         assertThat(child.load(Sim.page(copy, 0)).signal()).isEqualTo(Signal.SIGBUS);
         assertThat(sim.log.eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event))
-                .contains(new RevokeEvent.VmaDuplicated(Sim.OBJECT, copy.id(), vma.id(), child.pid()));
+                .contains(new RevokeEvent.VmaDuplicated(Sim.OBJECT, copy.id(), vma.id(), child.pid(), 0));
     }
 
     @Test

@@ -36,8 +36,9 @@ import java.util.stream.Stream;
  *   <li>{@code Faulted} marks a page of the VMA populated;</li>
  *   <li>{@code MappingsZapped(mapping, first, count)} clears the populated pages in {@code [first,
  *       first+count)} of every VMA, of any object, linked to that {@code mapping}; VMAs stay;</li>
- *   <li>{@code VmaDuplicated} copies the parent's mapped and populated pages (fork copies the PTEs of
- *       PFN-mapped VMAs) to a new VMA of the child pid;</li>
+ *   <li>{@code VmaDuplicated} copies the parent's mapped pages, and its populated pages when
+ *       {@code ptes > 0} (fork copies all the PTEs of a VM_PFNMAP VMA and none of other shared
+ *       mappings, which fault again in the child) to a new VMA of the child pid;</li>
  *   <li>{@code VmaUnmapped(vma, pgoff, pages)} removes those pages, mapped and populated; a VMA with
  *       no page left is gone;</li>
  *   <li>{@code OpenRefused}, {@code MmapRefused}, {@code AccessRefused}, {@code RevokeDrained},
@@ -203,7 +204,7 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
                 Vma parent = vmas.get(d.from());
                 if (parent != null) {
                     addVma(d.vma(), new Vma(d.object(), d.pid(), parent.mapping, new RangeSet(parent.mapped),
-                            new RangeSet(parent.populated)), o);
+                            d.ptes() > 0 ? new RangeSet(parent.populated) : new RangeSet()), o);
                 }
             } else if (event instanceof Faulted f) {
                 Vma v = vmas.get(f.vma());

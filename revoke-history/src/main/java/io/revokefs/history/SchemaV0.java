@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *   <li>the object id was in {@code object_id} (version 1: {@code object});</li>
  *   <li>{@code Mmapped} and {@code MappingsZapped} had no {@code mapping}: every object had its own
  *       address_space, so the upcast uses the object id;</li>
+ *   <li>{@code VmaDuplicated} had no {@code ptes}: upcast to 1, which replays as the v0 reading (the
+ *       child has the parent's populated pages);</li>
  *   <li>{@code Mmapped} had no {@code populated} (population was always on fault): upcast to 0; and
  *       there was no {@code t} (upcast to 0).</li>
  * </ul>
@@ -41,6 +43,10 @@ final class SchemaV0 {
         if (type.equals("Mmapped") || type.equals("MappingsZapped")) {
             if (!body.has("mapping") && body.get("object") != null) {
                 body.set("mapping", body.get("object"));
+            }
+            if (type.equals("VmaDuplicated") && !body.has("ptes")) {
+                // v0 did not say what fork copied; its replay always copied the parent's pages.
+                body.put("ptes", 1);
             }
             if (type.equals("Mmapped") && !body.has("populated")) {
                 body.put("populated", 0);

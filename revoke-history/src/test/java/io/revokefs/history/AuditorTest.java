@@ -88,7 +88,7 @@ class AuditorTest {
     @Test
     void aVmaDuplicatedAfterTheZapIsCoveredByTheZapRange() {
         Log log = new Log(Logs.uioRun()).after(e -> e instanceof MappingsZapped,
-                new VmaDuplicated(UIO, "vma-2", "vma-1", 8));
+                new VmaDuplicated(UIO, "vma-2", "vma-1", 8, 0));
         assertThat(Auditor.audit(log.numbered())).isEmpty();
     }
 
@@ -214,7 +214,7 @@ class AuditorTest {
     @Test
     void aDuplicateOfAnUnknownVmaIsFound() {
         Log log = new Log(Logs.cleanRun()).replace(e -> e instanceof VmaDuplicated,
-                new VmaDuplicated(RES0, "vma-2", "vma-0", 101));
+                new VmaDuplicated(RES0, "vma-2", "vma-0", 101, 0));
         assertThat(Auditor.audit(log.numbered())).extracting(Finding::invariant, Finding::seq)
                 .containsExactly(tuple(Invariant.KNOWN_REFERENCES, log.seqOf(e -> e instanceof VmaDuplicated)));
     }

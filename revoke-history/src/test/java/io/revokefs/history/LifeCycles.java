@@ -64,7 +64,7 @@ final class LifeCycles implements Iterator<RevokeEvent> {
                 new Mmapped(o, f1, v1, pid, 0, 8, o, 0),
                 new Faulted(o, v1, 0),
                 new Faulted(o, v1, 3),
-                new VmaDuplicated(o, v2, v1, pid + 1),
+                new VmaDuplicated(o, v2, v1, pid + 1, 1),
                 new VmaUnmapped(o, v1, 6, 2),
                 new OpenRefused(o, f3, pid, Errno.EBUSY),
                 new FileReleased(o, f2, ReleaseCause.CLOSE),

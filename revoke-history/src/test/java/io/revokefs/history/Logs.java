@@ -44,7 +44,7 @@ final class Logs {
                 new Mmapped(RES0, "file-1", "vma-1", 100, 0x80, 4, IOMEM, 0),
                 new Faulted(RES0, "vma-1", 0x80),
                 new Faulted(RES0, "vma-1", 0x81),
-                new VmaDuplicated(RES0, "vma-2", "vma-1", 101),
+                new VmaDuplicated(RES0, "vma-2", "vma-1", 101, 1),
                 new VmaUnmapped(RES0, "vma-1", 0x83, 1),
                 new FileOpened(MEM, "file-2", 100),
                 new Mmapped(MEM, "file-2", "vma-3", 100, 0x80, 2, IOMEM, 2),

@@ -74,8 +74,13 @@ public sealed interface RevokeEvent {
         }
     }
 
-    /** A VMA of the object was copied into a child process by fork. */
-    record VmaDuplicated(String object, String vma, String from, int pid) implements RevokeEvent {
+    /**
+     * A VMA of the object was copied into a child process by fork.
+     *
+     * @param ptes extra field: the PTEs fork copied into the child ({@code copy_page_range} copies a
+     *     VM_PFNMAP VMA's PTEs, all of them; other shared mappings are left to fault again in the child)
+     */
+    record VmaDuplicated(String object, String vma, String from, int pid, long ptes) implements RevokeEvent {
         public VmaDuplicated {
             requireAll(object, vma, from);
         }

@@ -394,7 +394,7 @@ public abstract class ConformanceSuite {
         assertThat(child.mm().populatedPages(c)).isZero();
         assertThat(child.load(page(c, 0)).signal()).isEqualTo(Signal.SIGBUS);
         assertThat(eventsOf(s, RevokeEvent.VmaDuplicated.class))
-                .containsExactly(new RevokeEvent.VmaDuplicated(s.objectId(), c.id(), v.id(), child.pid()));
+                .containsExactly(new RevokeEvent.VmaDuplicated(s.objectId(), c.id(), v.id(), child.pid(), 0));
     }
 
     @Test

@@ -63,6 +63,34 @@ public final class ScenarioRunner {
         return out;
     }
 
+    /**
+     * Runs one step without checking its {@code expect}; returns its outcome ({@code ok}, an errno or
+     * signal name, a poll mask). Throws {@link ScenarioException} of kind MALFORMED for a bad line.
+     * For generators that learn the outcome and write it into the script.
+     */
+    public String runUnchecked(Step s) {
+        String outcome = execute(s);
+        steps++;
+        return outcome;
+    }
+
+    /** Names of the processes defined so far. */
+    public java.util.Set<String> processNames() {
+        return java.util.Set.copyOf(processes.keySet());
+    }
+
+    /** Names of the open files defined so far. */
+    public java.util.Set<String> fileNames() {
+        return java.util.Set.copyOf(files.keySet());
+    }
+
+    /** Names of the mappings defined so far, with their length in pages. */
+    public Map<String, Long> vmaNames() {
+        Map<String, Long> out = new HashMap<>();
+        vmas.forEach((n, v) -> out.put(n, v.pages));
+        return out;
+    }
+
     /** Runs every step; throws {@link ScenarioException} at the first malformed line or unmet expect. */
     public void run(List<Step> script) {
         for (Step s : script) {
