@@ -272,7 +272,7 @@ public final class HtmlReport {
         } else if (h.adapter != null) {
             sb.append("adapter ").append(escape(h.adapter)).append(" · ");
         }
-        sb.append(h.events.size()).append(" events (#").append(first.seq()).append(" to #").append(last.seq()).append(") · ")
+        sb.append(h.events.size()).append(h.events.size() == 1 ? " event (#" : " events (#").append(first.seq()).append(" to #").append(last.seq()).append(") · ")
                 .append(h.revokes.size()).append(" revoke(s) · ").append(h.refused).append(" refused · axis: ")
                 .append(timeAxis ? "time, " + escape(Text.duration(last.timeNanos() - first.timeNanos())) + " from first to last event"
                         : "seq (the object's events carry one time)")

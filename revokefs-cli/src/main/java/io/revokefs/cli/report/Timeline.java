@@ -139,7 +139,7 @@ final class Timeline {
             sb.append("<rect class=\"row-bg").append(i % 2 == 1 ? " odd" : "").append("\" x=\"0\" y=\"").append(top)
                     .append("\" width=\"").append(WIDTH).append("\" height=\"").append(ROW_H).append("\"/>\n");
             sb.append("<text class=\"row-label\" x=\"8\" y=\"").append(top + ROW_H / 2 + 4).append("\">")
-                    .append(escape(rows.get(i).label)).append("</text>\n");
+                    .append(history.isIomem() && rows.get(i) == Row.LIFE ? "zaps" : escape(rows.get(i).label)).append("</text>\n");
         }
         sb.append("<g class=\"axis\" data-axis=\"").append(timeAxis ? "time" : "seq").append("\">\n");
         int ticks = hi == lo ? 1 : TICKS;
