@@ -1,30 +1,319 @@
 package io.revokefs.cli.report;
 
 import io.revokefs.core.event.RecordedEvent;
+import io.revokefs.core.event.RevokeEvent;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+
+import static io.revokefs.cli.report.Text.escape;
 
 /**
  * A self-contained HTML page for an event log: readable without a network (no scripts or styles
- * from elsewhere).
+ * from elsewhere, no script at all: tooltips are SVG {@code <title>} elements).
+ *
+ * <p>The page: a summary (counts by event type), a legend, an index of the objects, then a section
+ * per object with its timeline drawn as inline SVG (see {@link Timeline}) and a table of its events.
+ * The markup is well-formed XML (XHTML syntax), so tests and tools can read it with an XML parser.
+ *
+ * <p>The page's size is bounded whatever the log's length ({@link Limits}): past the caps, marks
+ * become histograms, tables keep their head and tail, and objects past the first few get an index
+ * row but no timeline. The classes and {@code data-} attributes of the SVG are an interface for
+ * tests; docs/report.md lists them.
  */
 public final class HtmlReport {
+
+    /**
+     * How much of a large log the page draws.
+     *
+     * @param objects objects that get a timeline and an event table (the index lists more)
+     * @param marksPerRow marks per row of a timeline before its most frequent types become a histogram
+     * @param tableRows rows of an object's event table; past it, the first and last halves are kept
+     * @param revokeDetails revokes per object spread out step by step under the rows
+     * @param indexRows rows of the object index
+     */
+    public record Limits(int objects, int marksPerRow, int tableRows, int revokeDetails, int indexRows) {
+        /** Caps that keep a 100 000-event log to a few megabytes. */
+        public static final Limits DEFAULT = new Limits(60, 150, 200, 5, 2000);
+
+        public Limits {
+            if (objects < 1 || marksPerRow < 1 || tableRows < 2 || revokeDetails < 0 || indexRows < 1) {
+                throw new IllegalArgumentException("limits out of range: " + this);
+            }
+        }
+    }
+
+    /** Event types in schema order (SEMANTICS.md section 7), for the summary. */
+    private static final List<String> TYPES = List.of("ObjectRegistered", "FileOpened", "OpenRefused", "Mmapped",
+            "MmapRefused", "VmaDuplicated", "VmaUnmapped", "Faulted", "AccessRefused", "RevokeStarted", "RevokeDrained",
+            "MappingsZapped", "FileReleased", "RevokeCompleted", "FileClosed");
+
+    /** Event tables up to this many rows are shown open; longer ones are folded. */
+    private static final int OPEN_TABLE_ROWS = 40;
+
+    private static final String CSS = """
+            body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px 32px;color:#222;background:#f4f6f8}
+            h1{font-size:22px;margin:0 0 4px}
+            h2{font-size:16px;margin:0 0 8px}
+            .sub{color:#666;margin:0 0 16px}
+            .stats{display:flex;gap:10px;flex-wrap:wrap;margin:0 0 16px}
+            .stat{background:#fff;border:1px solid #dde3e8;border-radius:6px;padding:6px 14px;min-width:90px}
+            .stat .n{display:block;font-size:22px;font-weight:600}
+            .stat.bad .n{color:#c62828}
+            .top{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
+            .col{display:flex;flex-direction:column;min-width:0}
+            .box{background:#fff;border:1px solid #dde3e8;border-radius:6px;padding:10px 14px;margin:0 0 16px}
+            table{border-collapse:collapse}
+            th,td{border-bottom:1px solid #eef1f4;padding:1px 8px;text-align:left;font-size:12px;vertical-align:top}
+            th{color:#555;font-weight:600}
+            td.num{text-align:right;font-variant-numeric:tabular-nums}
+            td.mono,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
+            .bar{display:inline-block;height:9px;background:#90a4ae;border-radius:2px}
+            section.object{background:#fff;border:1px solid #dde3e8;border-radius:6px;padding:12px 16px;margin:0 0 18px}
+            section.object h2{font:600 15px ui-monospace,SFMono-Regular,Menlo,monospace;margin:0 0 2px;word-break:break-all}
+            .meta{color:#555;margin:0 0 8px;font-size:12px}
+            svg.timeline{display:block;max-width:100%;height:auto}
+            svg text{font:11px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:#333}
+            .row-bg{fill:#f5f7f9}
+            .row-bg.odd{fill:#fff}
+            .row-label{font-weight:600;fill:#546e7a}
+            .grid{stroke:#dfe5ea;stroke-width:1}
+            svg text.tick{fill:#78909c;font-size:10px}
+            .revoke-band,.legend-band{fill:#ffccbc;stroke:#d84315;stroke-width:1.5}
+            .revoke-band.incomplete{stroke-dasharray:4 2}
+            .revoke-tick{stroke:#bf360c;stroke-width:1}
+            svg text.band-label{fill:#bf360c;font-weight:600}
+            .revoke-segment{stroke:#fff;stroke-width:1.5}
+            .seg-RevokeStarted{fill:#ffcc80}
+            .seg-RevokeDrained{fill:#ffab91}
+            .seg-MappingsZapped{fill:#ef9a9a}
+            svg text.duration{font-weight:600;fill:#3e2723}
+            .revoke-step line{stroke:#bf360c;stroke-width:2}
+            svg text.step-name{font-weight:600;fill:#bf360c}
+            svg text.step-offset,svg text.detail-cause{fill:#78909c}
+            svg text.detail-label{font-weight:600;fill:#546e7a}
+            svg text.revoke-total{fill:#555}
+            svg text.revoke-missing,svg text.note{fill:#78909c;font-style:italic}
+            tr.refused td{color:#c62828}
+            tr.revoke td{color:#bf360c}
+            tr.omitted td{text-align:center;color:#78909c;font-style:italic}
+            details summary{cursor:pointer;color:#1565c0;margin:6px 0}
+            svg.legend text{font-size:12px}
+            a{color:#1565c0}
+            """;
+
     private HtmlReport() {
     }
 
-    /** The page for {@code events}, titled {@code title}. */
+    /** The page for {@code events}, titled {@code title}, with the {@link Limits#DEFAULT default} caps. */
     public static String render(String title, List<RecordedEvent> events) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-                .append(escape(title)).append("</title></head><body>\n<h1>").append(escape(title)).append("</h1>\n<table>\n");
-        for (RecordedEvent e : events) {
-            sb.append("<tr><td>").append(e.seq()).append("</td><td>").append(escape(e.type())).append("</td><td>")
-                    .append(escape(e.object())).append("</td></tr>\n");
-        }
-        return sb.append("</table></body></html>\n").toString();
+        return render(title, events, Limits.DEFAULT);
     }
 
-    static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    /** The page for {@code events}, titled {@code title}, drawing no more than {@code limits} allow. */
+    public static String render(String title, List<RecordedEvent> events, Limits limits) {
+        List<ObjectHistory> objects = ObjectHistory.of(events);
+        boolean logHasTime = !events.isEmpty() && events.stream().anyMatch(e -> e.timeNanos() != events.get(0).timeNanos());
+        StringBuilder sb = new StringBuilder(64 * 1024);
+        sb.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>").append(escape(title))
+                .append("</title>\n<style>\n").append(CSS).append(Marks.css()).append("</style>\n</head>\n<body>\n");
+        sb.append("<header><h1>").append(escape(title)).append("</h1>\n<p class=\"sub\">revokefs report · event log schema v")
+                .append(RevokeEvent.SCHEMA_VERSION).append(logHasTime ? "" : " · the log carries no times: axes run in seq")
+                .append("</p></header>\n");
+        Map<String, Integer> counts = countsByType(events);
+        summary(sb, events, objects, counts);
+        if (events.isEmpty()) {
+            sb.append("<p class=\"empty\">The log is empty.</p>\n");
+        } else {
+            sb.append("<div class=\"top\">\n");
+            counts(sb, counts);
+            sb.append("<div class=\"col\">\n");
+            legend(sb);
+            index(sb, objects, limits);
+            sb.append("</div>\n</div>\n");
+            int drawn = Math.min(objects.size(), limits.objects());
+            for (int i = 0; i < drawn; i++) {
+                object(sb, objects.get(i), i, limits, logHasTime);
+            }
+            if (drawn < objects.size()) {
+                sb.append("<p class=\"note\">Timelines are drawn for the first ").append(drawn).append(" of ")
+                        .append(objects.size()).append(" objects; the index above counts the events of the others.</p>\n");
+            }
+        }
+        return sb.append("</body>\n</html>\n").toString();
+    }
+
+    /** Events by type, every type of the schema included, in schema order. */
+    private static Map<String, Integer> countsByType(List<RecordedEvent> events) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String t : TYPES) {
+            counts.put(t, 0);
+        }
+        for (RecordedEvent e : events) {
+            counts.merge(e.type(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    private static void summary(StringBuilder sb, List<RecordedEvent> events, List<ObjectHistory> objects,
+                                Map<String, Integer> counts) {
+        int refused = counts.get("OpenRefused") + counts.get("MmapRefused") + counts.get("AccessRefused");
+        long span = events.isEmpty() ? 0 : events.get(events.size() - 1).timeNanos() - events.get(0).timeNanos();
+        sb.append("<section class=\"summary\">\n<div class=\"stats\">\n");
+        stat(sb, "events", events.size(), false);
+        stat(sb, "objects", objects.size(), false);
+        stat(sb, "revokes", counts.get("RevokeStarted"), false);
+        stat(sb, "revokes completed", counts.get("RevokeCompleted"), false);
+        stat(sb, "refused", refused, refused > 0);
+        sb.append("<div class=\"stat\" data-stat=\"span\"><span class=\"n\">").append(escape(Text.duration(span)))
+                .append("</span>time span</div>\n</div>\n</section>\n");
+    }
+
+    private static void counts(StringBuilder sb, Map<String, Integer> counts) {
+        int max = counts.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        sb.append("<div class=\"box counts-box\"><h2>Events by type</h2>\n<table class=\"counts\">\n<thead><tr><th>event type</th><th>events</th><th></th></tr></thead>\n<tbody>\n");
+        for (Map.Entry<String, Integer> c : counts.entrySet()) {
+            if (c.getValue() == 0) {
+                continue;
+            }
+            long width = Math.max(1, Math.round(80.0 * c.getValue() / max));
+            sb.append("<tr data-type=\"").append(escape(c.getKey())).append("\" data-count=\"").append(c.getValue()).append("\"><td>")
+                    .append(escape(c.getKey())).append("</td><td class=\"num\">").append(c.getValue())
+                    .append("</td><td><span class=\"bar\" style=\"width:").append(width).append("px\"></span></td></tr>\n");
+        }
+        sb.append("</tbody>\n</table>\n</div>\n");
+    }
+
+    private static void stat(StringBuilder sb, String name, long n, boolean bad) {
+        sb.append("<div class=\"stat").append(bad ? " bad" : "").append("\" data-stat=\"").append(name.replace(' ', '-'))
+                .append("\" data-count=\"").append(n).append("\"><span class=\"n\">").append(n).append("</span>").append(name)
+                .append("</div>\n");
+    }
+
+    private static void legend(StringBuilder sb) {
+        List<String[]> items = new ArrayList<>(); // type, extra class, label
+        for (Map.Entry<String, Marks.Style> e : Marks.STYLES.entrySet()) {
+            String type = e.getKey();
+            if (type.equals("RevokeDrained") || type.equals("RevokeCompleted")) {
+                continue; // one entry, "revoke step", stands for the three
+            }
+            if (type.equals("FileReleased")) {
+                items.add(new String[] {type, " cause-CLOSE", "released by close"});
+                items.add(new String[] {type, " cause-REVOKE", "released by revoke"});
+            } else {
+                items.add(new String[] {type, "", e.getValue().legend() + (type.equals("RevokeStarted") ? " (outside a band)" : "")});
+            }
+        }
+        int cols = 2;
+        int rows = (items.size() + 1 + cols - 1) / cols;
+        int height = rows * 20 + 8;
+        sb.append("<section class=\"box legend-box\"><h2>Legend</h2>\n")
+                .append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"legend\" width=\"400\" height=\"").append(height)
+                .append("\" viewBox=\"0 0 400 ").append(height).append("\">\n");
+        for (int i = 0; i < items.size(); i++) {
+            String[] it = items.get(i);
+            int x = 12 + (i / rows) * 190;
+            int y = 12 + (i % rows) * 20;
+            Marks.Style s = Marks.styleOf(it[0]);
+            sb.append("<g class=\"legend-item\" data-type=\"").append(it[0]).append("\">");
+            Marks.openShape(sb, s.shape(), x, y, "ev ev-" + it[0] + it[1], 0);
+            sb.append(Marks.closeShape(s.shape())).append("<text x=\"").append(x + 14).append("\" y=\"").append(y + 4).append("\">")
+                    .append(escape(it[2])).append("</text></g>\n");
+        }
+        int i = items.size();
+        int x = 12 + (i / rows) * 190;
+        int y = 12 + (i % rows) * 20;
+        sb.append("<g class=\"legend-item\" data-type=\"revoke-band\"><rect class=\"legend-band\" x=\"").append(x - 6).append("\" y=\"")
+                .append(y - 7).append("\" width=\"12\" height=\"14\" rx=\"2\"/><text x=\"").append(x + 14).append("\" y=\"")
+                .append(y + 4).append("\">revoke: started → completed</text></g>\n");
+        sb.append("</svg>\n<p class=\"meta\">Hover a mark for its fields. Rows with many marks show counts as bars.</p></section>\n");
+    }
+
+    private static void index(StringBuilder sb, List<ObjectHistory> objects, Limits limits) {
+        int rows = Math.min(objects.size(), limits.indexRows());
+        sb.append("<section class=\"box index\"><h2>Objects</h2>\n<table class=\"index\">\n")
+                .append("<thead><tr><th>object</th><th>adapter</th><th>events</th><th>revokes</th><th>refused</th></tr></thead>\n<tbody>\n");
+        for (int i = 0; i < rows; i++) {
+            ObjectHistory h = objects.get(i);
+            sb.append("<tr><td class=\"mono\">");
+            if (i < limits.objects()) {
+                sb.append("<a href=\"#obj-").append(i + 1).append("\">").append(escape(h.object)).append("</a>");
+            } else {
+                sb.append(escape(h.object));
+            }
+            sb.append("</td><td>").append(escape(adapter(h))).append("</td><td class=\"num\">").append(h.events.size())
+                    .append("</td><td class=\"num\">").append(h.revokes.size()).append("</td><td class=\"num\">").append(h.refused)
+                    .append("</td></tr>\n");
+        }
+        if (rows < objects.size()) {
+            sb.append("<tr class=\"omitted\"><td colspan=\"5\">… and ").append(objects.size() - rows).append(" more objects</td></tr>\n");
+        }
+        sb.append("</tbody>\n</table>\n</section>\n");
+    }
+
+    private static String adapter(ObjectHistory h) {
+        if (h.adapter != null) {
+            return h.adapter;
+        }
+        return h.isIomem() ? "shared iomem mapping" : "";
+    }
+
+    private static void object(StringBuilder sb, ObjectHistory h, int index, Limits limits, boolean logHasTime) {
+        boolean timeAxis = Timeline.timeAxis(h);
+        RecordedEvent first = h.events.get(0);
+        RecordedEvent last = h.events.get(h.events.size() - 1);
+        sb.append("<section class=\"object\" id=\"obj-").append(index + 1).append("\" data-object=\"").append(escape(h.object))
+                .append("\">\n<h2>").append(escape(h.object)).append("</h2>\n<p class=\"meta\">");
+        if (h.isIomem()) {
+            sb.append("the shared iomem mapping: its zaps come from revoke_iomem and cover every view of physical memory · ");
+        } else if (h.adapter != null) {
+            sb.append("adapter ").append(escape(h.adapter)).append(" · ");
+        }
+        sb.append(h.events.size()).append(h.events.size() == 1 ? " event (#" : " events (#").append(first.seq()).append(" to #").append(last.seq()).append(") · ")
+                .append(h.revokes.size()).append(" revoke(s) · ").append(h.refused).append(" refused · axis: ")
+                .append(timeAxis ? "time, " + escape(Text.duration(last.timeNanos() - first.timeNanos())) + " from first to last event"
+                        : "seq (the object's events carry one time)")
+                .append("</p>\n");
+        Timeline.render(h, limits, logHasTime, sb);
+        table(sb, h, limits);
+        sb.append("</section>\n");
+    }
+
+    private static void table(StringBuilder sb, ObjectHistory h, Limits limits) {
+        List<RecordedEvent> events = h.events;
+        int n = events.size();
+        boolean cut = n > limits.tableRows();
+        int head = cut ? limits.tableRows() / 2 : n;
+        int tail = cut ? limits.tableRows() - head : 0;
+        sb.append("<details class=\"events\"").append(n <= OPEN_TABLE_ROWS ? " open=\"open\"" : "").append("><summary>Events (")
+                .append(n).append(cut ? ", " + limits.tableRows() + " shown" : "").append(")</summary>\n")
+                .append("<table class=\"events\">\n<thead><tr><th>seq</th><th>t</th><th>type</th><th>fields</th></tr></thead>\n<tbody>\n");
+        for (int i = 0; i < head; i++) {
+            row(sb, events.get(i));
+        }
+        if (cut) {
+            sb.append("<tr class=\"omitted\"><td colspan=\"4\">… ").append(n - head - tail).append(" events (#")
+                    .append(events.get(head).seq()).append(" to #").append(events.get(n - tail - 1).seq())
+                    .append(") left out; the log has them all …</td></tr>\n");
+            for (int i = n - tail; i < n; i++) {
+                row(sb, events.get(i));
+            }
+        }
+        sb.append("</tbody>\n</table>\n</details>\n");
+    }
+
+    private static void row(StringBuilder sb, RecordedEvent e) {
+        String type = e.type();
+        String cls = switch (type) {
+            case "OpenRefused", "MmapRefused", "AccessRefused" -> " class=\"refused\"";
+            case "RevokeStarted", "RevokeDrained", "MappingsZapped", "RevokeCompleted" -> " class=\"revoke\"";
+            default -> "";
+        };
+        sb.append("<tr").append(cls).append(" data-seq=\"").append(e.seq()).append("\"><td class=\"num\">").append(e.seq())
+                .append("</td><td class=\"num\">").append(escape(Text.duration(e.timeNanos()))).append("</td><td>").append(type)
+                .append("</td><td class=\"mono\">").append(escape(Text.fields(e.event()))).append("</td></tr>\n");
     }
 }

@@ -1,0 +1,123 @@
+package io.revokefs.cli.report;
+
+import io.revokefs.core.event.RecordedEvent;
+import io.revokefs.core.event.ReleaseCause;
+import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.kernel.Kernel;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The events of one revocable object, in log order, with its revokes picked out: each
+ * {@code RevokeStarted} opens a {@link RevokeSpan} that the object's next {@code RevokeDrained},
+ * {@code MappingsZapped} and {@code RevokeCompleted} fill in (SEMANTICS.md section 7,
+ * {@code REVOKE_ORDER}). A step that comes outside an open span (a log that breaks the order, or a
+ * zap of the shared iomem mapping) stays a plain event and is drawn as a mark.
+ */
+final class ObjectHistory {
+    final String object;
+    final List<RecordedEvent> events = new ArrayList<>();
+    final List<RevokeSpan> revokes = new ArrayList<>();
+    /** The seqs of the events a {@link RevokeSpan} draws, so that they get no mark of their own. */
+    final Set<Long> inSpans = new HashSet<>();
+    /** The adapter of the object's latest {@code ObjectRegistered}, or {@code null}. */
+    String adapter;
+    int refused;
+    private RevokeSpan open;
+
+    private ObjectHistory(String object) {
+        this.object = object;
+    }
+
+    /** The histories of {@code events}, one per object, in the order objects first appear. */
+    static List<ObjectHistory> of(List<RecordedEvent> events) {
+        Map<String, ObjectHistory> byObject = new LinkedHashMap<>();
+        for (RecordedEvent e : events) {
+            byObject.computeIfAbsent(e.object(), ObjectHistory::new).add(e);
+        }
+        return List.copyOf(byObject.values());
+    }
+
+    /** Whether this is the pseudo-object under which {@code revoke_iomem} records its zaps. */
+    boolean isIomem() {
+        return Kernel.IOMEM_OBJECT.equals(object);
+    }
+
+    private void add(RecordedEvent e) {
+        events.add(e);
+        RevokeEvent ev = e.event();
+        if (ev instanceof RevokeEvent.ObjectRegistered r) {
+            adapter = r.adapter();
+        } else if (ev instanceof RevokeEvent.RevokeStarted) {
+            open = new RevokeSpan(e);
+            revokes.add(open);
+            inSpans.add(e.seq());
+        } else if (ev instanceof RevokeEvent.RevokeDrained) {
+            if (open != null && open.drained == null && open.zapped == null) {
+                open.drained = e;
+                inSpans.add(e.seq());
+            }
+        } else if (ev instanceof RevokeEvent.MappingsZapped) {
+            if (open != null && open.zapped == null) {
+                open.zapped = e;
+                inSpans.add(e.seq());
+            }
+        } else if (ev instanceof RevokeEvent.RevokeCompleted) {
+            if (open != null) {
+                open.completed = e;
+                inSpans.add(e.seq());
+                open = null;
+            }
+        } else if (ev instanceof RevokeEvent.FileReleased r) {
+            if (open != null && r.cause() == ReleaseCause.REVOKE) {
+                open.released++;
+            }
+        } else if (ev instanceof RevokeEvent.OpenRefused || ev instanceof RevokeEvent.MmapRefused
+                || ev instanceof RevokeEvent.AccessRefused) {
+            refused++;
+        }
+    }
+
+    /**
+     * One revoke of the object: its four steps, any of the last three missing when the log ends (or
+     * breaks the order) before them.
+     */
+    static final class RevokeSpan {
+        final RecordedEvent started;
+        RecordedEvent drained;
+        RecordedEvent zapped;
+        RecordedEvent completed;
+        /** {@code FileReleased} with cause REVOKE between the start and the completion. */
+        int released;
+
+        RevokeSpan(RecordedEvent started) {
+            this.started = started;
+        }
+
+        /** The steps present, in order. */
+        List<RecordedEvent> steps() {
+            List<RecordedEvent> steps = new ArrayList<>(4);
+            steps.add(started);
+            for (RecordedEvent e : new RecordedEvent[] {drained, zapped, completed}) {
+                if (e != null) {
+                    steps.add(e);
+                }
+            }
+            return steps;
+        }
+
+        RecordedEvent last() {
+            List<RecordedEvent> steps = steps();
+            return steps.get(steps.size() - 1);
+        }
+
+        String cause() {
+            return ((RevokeEvent.RevokeStarted) started.event()).cause();
+        }
+    }
+}
