@@ -80,7 +80,9 @@ final class MemDriver implements FileOperations {
         @Override
         public FaultResult fault(VmFault vmf) {
             long pfn = vmf.pgoff();
-            return vmf.insertPfnIf(pfn, () -> rangeIsAllowed(pfn, 1));
+            // The page must still exist: after a hot-unplug the BAR's memory is gone, and a PTE to it
+            // would outlive the device (Linux's /dev/mem has no fault handler, so it never refills).
+            return vmf.insertPfnIf(pfn, () -> rangeIsAllowed(pfn, 1) && kernel.physicalMemory().regionOf(pfn) != null);
         }
 
         @Override
@@ -88,12 +90,23 @@ final class MemDriver implements FileOperations {
             if (populate != DevMem.Populate.AFTER_LINK) {
                 return 0;
             }
-            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(), () -> rangeIsAllowed(vma.pgoff(), vma.pages()));
+            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(),
+                    () -> rangeIsAllowed(vma.pgoff(), vma.pages()) && backed(vma.pgoff(), vma.pages()));
         }
 
         @Override
         public Result<Long> access(Vma vma, long addr, long value, boolean write) {
             return VmOperations.genericAccessPhys(vma, addr, value, write);
         }
+    }
+
+    /** Whether every page of the range has memory behind it (a removed BAR's pages do not). */
+    private boolean backed(long firstPfn, long pages) {
+        for (long pfn = firstPfn; pfn < firstPfn + pages; pfn++) {
+            if (kernel.physicalMemory().regionOf(pfn) == null) {
+                return false;
+            }
+        }
+        return true;
     }
 }

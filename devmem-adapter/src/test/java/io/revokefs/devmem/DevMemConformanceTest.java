@@ -1,5 +1,6 @@
 package io.revokefs.devmem;
 
+import io.revokefs.core.testing.Async;
 import io.revokefs.core.Errno;
 import io.revokefs.core.Interleave;
 import io.revokefs.core.Result;
@@ -162,7 +163,7 @@ class DevMemConformanceTest {
         try {
             faulter.start();
             assertThat(hold.held.await(10, TimeUnit.SECONDS)).as("the fault reached insert_pfn").isTrue();
-            claim = CompletableFuture.supplyAsync(w::claim);
+            claim = Async.supply(w::claim);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!w.kernel.iomem().isBusy(BAR_PFN, 1) && System.nanoTime() < deadline) {
                 Thread.sleep(1);

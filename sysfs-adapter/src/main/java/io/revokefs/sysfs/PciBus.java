@@ -272,15 +272,23 @@ public final class PciBus {
      * Hot-unplug ({@code pci_stop_and_remove_bus_device}): every file of the device leaves the
      * namespace and is revoked (cause {@value #HOT_UNPLUG}), which zaps every mapping of each BAR
      * through the iomem mapping; then the BARs leave the iomem tree (with any driver claim inside)
-     * and physical memory. ENODEV when no such device is present. Blocks until done; must not be
+     * and physical memory. ENODEV when no such device is present, after waiting for a removal of it
+     * already under way (R22). Blocks until done; must not be
      * called from inside an operation of one of the device's files (write its {@code remove} instead).
      */
     public Result<Void> remove(String bdf) {
         PciDevice dev = devices.get(bdf);
         if (dev == null) {
+            // R22: a removal already under way is waited for, as pci_lock_rescan_remove makes the
+            // kernel's second remover wait; then the device is gone.
+            io.revokefs.core.Interleave.awaitUntil("pci remove " + bdf, () -> !removing.containsKey(bdf));
             return Result.err(Errno.ENODEV);
         }
-        return removeDevice(dev) ? Result.ok() : Result.err(Errno.ENODEV);
+        if (removeDevice(dev)) {
+            return Result.ok();
+        }
+        io.revokefs.core.Interleave.awaitUntil("pci remove " + bdf, () -> !removing.containsKey(bdf));
+        return Result.err(Errno.ENODEV);
     }
 
     /** Removes {@code dev} once; false if another caller removed it. */
@@ -301,6 +309,10 @@ public final class PciBus {
             sysfs.remove(dev.sysfsDir(), HOT_UNPLUG);
             dev.resources().forEach(kernel.iomem()::remove);
             dev.regions().forEach(kernel.physicalMemory()::remove);
+            // The BARs' memory is gone. A /dev/mem fault that ran between the files' zap and now may
+            // have refilled a PTE; zap the ranges once more through the iomem mapping (revoke_iomem),
+            // after which /dev/mem faults there find no memory and install nothing.
+            dev.resources().forEach(kernel::revokeIomem);
         } finally {
             removing.remove(dev.bdf());
         }

@@ -165,26 +165,66 @@ public final class Sysfs {
      * there. Blocks until every revoke is complete. Must not be called from inside an operation of a
      * file being removed (use {@link SysfsFile#removeSelf()} for the file itself first).
      */
+    /** Removals under way: the removed path to the files being revoked (guarded by treeLock). */
+    private final Map<String, List<SysfsFile>> removing = new java.util.HashMap<>();
+
     public Result<Integer> remove(String path, String cause) {
         Objects.requireNonNull(cause, "cause");
-        List<SysfsFile> gone = new ArrayList<>();
+        List<SysfsFile> gone;
+        List<SysfsFile> underWay;
         synchronized (treeLock) {
-            if (!nodes.containsKey(path) || "/".equals(path)) {
+            if ("/".equals(path)) {
                 return Result.err(Errno.ENOENT);
             }
-            gone.addAll(filesUnder(path));
-            nodes.subMap(path, true, path + "/\uffff", true).keySet().removeIf(p -> p.equals(path) || p.startsWith(path + "/"));
-            links.entrySet().removeIf(l -> l.getKey().equals(path) || l.getKey().startsWith(path + "/")
-                    || l.getValue().equals(path) || l.getValue().startsWith(path + "/"));
-            for (SysfsFile f : gone) {
-                unbindAll(f);
+            if (!nodes.containsKey(path)) {
+                underWay = filesBeingRemoved(path);
+                gone = null;
+            } else {
+                underWay = null;
+                gone = filesUnder(path);
+                nodes.subMap(path, true, path + "/\uffff", true).keySet().removeIf(p -> p.equals(path) || p.startsWith(path + "/"));
+                links.entrySet().removeIf(l -> l.getKey().equals(path) || l.getKey().startsWith(path + "/")
+                        || l.getValue().equals(path) || l.getValue().startsWith(path + "/"));
+                for (SysfsFile f : gone) {
+                    unbindAll(f);
+                }
+                removing.put(path, List.copyOf(gone));
             }
         }
-        for (SysfsFile f : gone) {
-            f.object().revoke(cause);
+        if (gone == null) {
+            // R22: a removal of this node, or of a directory above it, is under way: wait for it as
+            // kernfs_remove's second caller does (each revoke below waits for the first one).
+            for (SysfsFile f : underWay) {
+                f.object().revoke(cause);
+            }
+            return Result.err(Errno.ENOENT);
+        }
+        try {
+            for (SysfsFile f : gone) {
+                f.object().revoke(cause);
+            }
+        } finally {
+            synchronized (treeLock) {
+                removing.remove(path);
+            }
         }
         log.debug("removed {} ({} files, {})", path, gone.size(), cause);
         return Result.ok(gone.size());
+    }
+
+    /** The files of removals under way that are at or under {@code path}, or above it; the caller holds treeLock. */
+    private List<SysfsFile> filesBeingRemoved(String path) {
+        List<SysfsFile> out = new ArrayList<>();
+        removing.forEach((root, files) -> {
+            boolean rootCoversPath = path.equals(root) || path.startsWith(root + "/");
+            for (SysfsFile f : files) {
+                if (rootCoversPath ? f.path().equals(path) || f.path().startsWith(path + "/")
+                        : f.path().startsWith(path + "/")) {
+                    out.add(f);
+                }
+            }
+        });
+        return out;
     }
 
     /**

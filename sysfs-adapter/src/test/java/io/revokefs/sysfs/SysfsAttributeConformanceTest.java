@@ -112,9 +112,6 @@ class SysfsAttributeConformanceTest extends ConformanceSuite {
             }
             m.put(Case.R06, "the suite's R06 maps a page before revoke and a text attribute has no mmap; "
                     + "close after revoke without a mapping is covered by R05 (release once, by whichever wins)");
-            m.put(Case.R22, "LIBRARY BUG (SysfsRemoveRaceTest.R22_aSecondSysfsRemoveRacingTheFirstReturnsOnlyAfterTheFirstCompletes): "
-                    + "Sysfs.remove of a path whose removal is under way returns ENOENT at once (the name is already "
-                    + "unbound), before the first removal's revoke has drained and completed");
             m.put(Case.R17, "R17 is uio's case: show() returns at once");
             m.put(Case.R19, "no event source: kernfs_notify (sysfs_notify) is not modelled, so a poll "
                     + "waiter could only be woken by the revoke; the revoke's poll mask is the poll row");

@@ -1,11 +1,11 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.testing.Async;
 import io.revokefs.core.Interleave;
 import io.revokefs.core.Result;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.kernel.OpenFile;
 import io.revokefs.core.kernel.Process;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CompletableFuture;
@@ -22,11 +22,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * second waits for or returns after the first". A read is held inside resource0's (or the
  * attribute's) guard so the first removal cannot finish; a second removal must not return before it.
  *
- * <p>Both tests FAIL on the current library (the loser returns ENODEV / ENOENT at once, while the
+ * <p>Both tests failed before the fix (the loser returned ENODEV / ENOENT at once, while the
  * winner is still draining): {@link PciBus#remove} finds the device already moved to "removing" and
  * returns, {@link Sysfs#remove} finds the name already unbound and returns. In Linux the loser waits
  * ({@code pci_lock_rescan_remove}; {@code kernfs_remove} of a node still linked while it drains).
- * Disabled so the branch stays green; remove {@code @Disabled} once the library is fixed.
+ * The library waits now (PciBus.remove and Sysfs.remove keep their removals under way).
  */
 class SysfsRemoveRaceTest {
     private static final long TIMEOUT_S = 10;
@@ -76,9 +76,9 @@ class SysfsRemoveRaceTest {
         try {
             reader.start();
             assertThat(hold.held.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
-            first = CompletableFuture.supplyAsync(remove);
+            first = Async.supply(remove);
             Thread.sleep(50);
-            second = CompletableFuture.supplyAsync(remove);
+            second = Async.supply(remove);
             Thread.sleep(50);
             assertThat(first).as("the first removal waits for the read in flight").isNotDone();
             assertThat(second).as("the second removal waits for (or returns after) the first").isNotDone();
@@ -92,7 +92,7 @@ class SysfsRemoveRaceTest {
         checkAfter.run();
     }
 
-    @Disabled("LIBRARY BUG: PciBus.remove racing an in-progress removal returns ENODEV before it completes")
+
     @Test
     void R22_aSecondHotUnplugRacingTheFirstReturnsOnlyAfterTheFirstCompletes() throws Exception {
         PciWorld w = new PciWorld();
@@ -102,7 +102,7 @@ class SysfsRemoveRaceTest {
                 () -> assertThat(w.events(PciWorld.RESOURCE0_ID, RevokeEvent.RevokeCompleted.class)).hasSize(1));
     }
 
-    @Disabled("LIBRARY BUG: Sysfs.remove racing an in-progress removal of the same path returns ENOENT before it completes")
+
     @Test
     void R22_aSecondSysfsRemoveRacingTheFirstReturnsOnlyAfterTheFirstCompletes() throws Exception {
         var fixture = SysfsAttributeConformanceTest.FIXTURE.create();

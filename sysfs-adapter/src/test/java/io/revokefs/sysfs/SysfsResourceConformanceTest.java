@@ -23,15 +23,6 @@ class SysfsResourceConformanceTest extends ConformanceSuite {
     /** resource0's path inside sysfs. */
     static final String RESOURCE0 = PciWorld.RESOURCE0_ID.substring(Sysfs.OBJECT_PREFIX.length());
 
-    /**
-     * R22 fails through {@link PciBus#remove}: a second hot-unplug racing the first returns ENODEV at
-     * once, while the first is still draining (see {@code PciRemoveRaceTest}). Listed here, not
-     * hidden: the reason starts with "LIBRARY BUG" and docs/conformance.md shows it as a failure.
-     */
-    static final String R22_BUG = "LIBRARY BUG (PciRemoveRaceTest.R22_aSecondHotUnplugRacingTheFirstReturnsOnlyAfterTheFirstCompletes): "
-            + "PciBus.remove called while another removal of the device is under way returns ENODEV at once, "
-            + "before the first removal's revoke has drained and completed";
-
     static final AdapterFixture FIXTURE = new AdapterFixture() {
         @Override
         public String adapter() {
@@ -97,7 +88,6 @@ class SysfsResourceConformanceTest extends ConformanceSuite {
             return Map.of(
                     Case.R01, "a memory BAR's resourceN has no read (sysfs_kf_bin_read: EIO without ->read), so no "
                             + "read can succeed in flight; R01 runs on the attribute file (SysfsAttributeConformanceTest)",
-                    Case.R22, R22_BUG,
                     Case.R17, "R17 is uio's case: resourceN has no read that waits for an event",
                     Case.R19, "no event source: kernfs_notify (sysfs_notify) is not modelled, so a poll "
                             + "waiter could only be woken by the revoke; the revoke's poll mask is the poll row");

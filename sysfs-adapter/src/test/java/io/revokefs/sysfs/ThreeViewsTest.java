@@ -161,7 +161,7 @@ class ThreeViewsTest {
      * sysfs and /proc/bus/pci views are revoked and install nothing. Linux's /dev/mem has no fault
      * handler (it populates in ->mmap), so a zapped page stays empty there.
      */
-    @org.junit.jupiter.api.Disabled("LIBRARY BUG: /dev/mem's fault refills a PTE to a hot-unplugged BAR's vanished page")
+
     @ParameterizedTest
     @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
     void R14_aDevMemFaultAfterHotUnplugInstallsNoPteToTheRemovedBar(PciBus.Populate populate) {

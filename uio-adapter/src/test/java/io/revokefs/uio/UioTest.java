@@ -1,5 +1,6 @@
 package io.revokefs.uio;
 
+import io.revokefs.core.testing.Async;
 import io.revokefs.core.Errno;
 import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
@@ -56,7 +57,7 @@ class UioTest {
         assertThat(p.poll(f).value()).containsExactlyInAnyOrder(PollBit.POLLIN, PollBit.POLLRDNORM);
         assertThat(le32(p.read(f, 4).value())).isEqualTo(2);
         assertThat(p.poll(f).value()).isEmpty();
-        CompletableFuture<Result<byte[]>> next = CompletableFuture.supplyAsync(() -> p.read(f, 4));
+        CompletableFuture<Result<byte[]>> next = Async.supply(() -> p.read(f, 4));
         Thread.sleep(50);
         assertThat(next).isNotDone();
         dev.interrupt();
@@ -102,10 +103,10 @@ class UioTest {
     @Test
     void R17_readerBlockedOnInterruptWakesWithEioOnUnregister() throws Exception {
         OpenFile f = p.open("/dev/uio0", false).value();
-        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, 4));
+        CompletableFuture<Result<byte[]>> read = Async.supply(() -> p.read(f, 4));
         Thread.sleep(50);
         assertThat(read).isNotDone();
-        CompletableFuture<Void> unregister = CompletableFuture.runAsync(dev::unregister);
+        CompletableFuture<Void> unregister = Async.run(dev::unregister);
         assertThat(read.get(10, TimeUnit.SECONDS).errnoOrNull()).isEqualTo(Errno.EIO);
         unregister.get(10, TimeUnit.SECONDS);
         assertThat(dev.interrupt()).as("the IRQ is freed").isFalse();

@@ -1,5 +1,6 @@
 package io.revokefs.core.conformance;
 
+import io.revokefs.core.testing.Async;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
@@ -124,7 +125,7 @@ public abstract class ConformanceSuite {
     }
 
     private static CompletableFuture<Void> async(Runnable r) {
-        return CompletableFuture.runAsync(r);
+        return Async.run(r);
     }
 
     // ---------------------------------------------------------------- section 4 rows
@@ -355,7 +356,7 @@ public abstract class ConformanceSuite {
         CompletableFuture<Result<Void>> close;
         try {
             revoker.awaitPaused();
-            close = CompletableFuture.supplyAsync(() -> p.close(f));
+            close = Async.supply(() -> p.close(f));
             settle();
             assertThat(close).as("close waits for the revoke's release").isNotDone();
         } finally {
@@ -457,7 +458,7 @@ public abstract class ConformanceSuite {
         AdapterFixture.Subject s = subject(Case.R17);
         Process p = root(s);
         OpenFile f = open(s, p);
-        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, s.readCount()));
+        CompletableFuture<Result<byte[]>> read = Async.supply(() -> p.read(f, s.readCount()));
         settle();
         assertThat(read).as("the read sleeps until an event").isNotDone();
         CompletableFuture<Void> revoke = async(s::revoke);
@@ -471,7 +472,7 @@ public abstract class ConformanceSuite {
         Process p = root(s);
         OpenFile f = open(s, p);
         CompletableFuture<Result<Set<PollBit>>> poll =
-                CompletableFuture.supplyAsync(() -> p.pollWait(f, Set.of(PollBit.POLLIN)));
+                Async.supply(() -> p.pollWait(f, Set.of(PollBit.POLLIN)));
         settle();
         assertThat(poll).as("the poll sleeps until an event").isNotDone();
         s.revoke();
@@ -484,7 +485,7 @@ public abstract class ConformanceSuite {
         Process p = root(s);
         OpenFile f = open(s, p);
         CompletableFuture<Result<Set<PollBit>>> poll =
-                CompletableFuture.supplyAsync(() -> p.pollWait(f, Set.of(PollBit.POLLIN)));
+                Async.supply(() -> p.pollWait(f, Set.of(PollBit.POLLIN)));
         settle();
         assertThat(poll).isNotDone();
         s.interrupt();
