@@ -45,9 +45,11 @@ final class PciProcFile implements FileOperations {
             return VmOperations.genericAccessPhys(vma, addr, value, write);
         }
 
+        /** Checked under the page table lock: a claim racing the population either is seen or zaps it. */
         @Override
         public long mapped(Vma vma) {
-            return vma.mm().remapPfnRange(vma, 0, vma.pgoff(), vma.pages());
+            var iomem = vma.mm().owner().kernel().iomem();
+            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(), () -> !iomem.isBusy(vma.pgoff(), vma.pages()));
         }
     };
 
@@ -163,9 +165,14 @@ final class PciProcFile implements FileOperations {
         if (!fp.mmapMem) {
             return Result.err(Errno.EINVAL);
         }
-        boolean fits = fn.bars().stream().anyMatch(b -> b.covers(vma.pgoff(), vma.pages()));
-        if (!fits) {
+        var bar = fn.bars().stream().filter(b -> b.covers(vma.pgoff(), vma.pages())).findFirst();
+        if (bar.isEmpty()) {
             return Result.err(Errno.ENODEV);
+        }
+        // iomem_is_exclusive(dev->resource[i].start): with IO_STRICT_DEVMEM, which the simulation
+        // models, a BAR a driver has claimed cannot be mapped from userspace.
+        if (vma.mm().owner().kernel().iomem().isBusy(bar.get().firstPfn(), 1)) {
+            return Result.err(Errno.EINVAL);
         }
         vma.addFlags(VmaFlag.IO, VmaFlag.PFNMAP, VmaFlag.DONTEXPAND);
         vma.setVmOps(PCI_PHYS_VM_OPS);

@@ -78,6 +78,21 @@ class ProcFsTest {
     }
 
     @Test
+    void aBarClaimedByADriverCannotBeMappedAndItsMappingsAreZapped() {
+        ProcBusPci pci = new ProcBusPci(procfs);
+        pci.attachDevice(ProcBusPciConformanceTest.function(kernel, "0000:00:02.0", 0x80000, 16, 0x90000, 4));
+        Process p = kernel.newProcess(0);
+        OpenFile f = ProcBusPciConformanceTest.openForMmap(p, "/proc/bus/pci/00/02.0").value();
+        Vma before = p.mmap(f, 2, 0x90000, true).value();
+        assertThat(p.mm().populatedPages(before)).isEqualTo(2);
+        kernel.iomem().requestRegion("driver", 0x90000, 4, false).value(); // revoke_iomem zaps the range
+        assertThat(p.mm().populatedPages(before)).isZero();
+        // proc_bus_pci_mmap: iomem_is_exclusive(res->start) -> -EINVAL (IO_STRICT_DEVMEM: any busy range).
+        assertThat(p.mmap(f, 1, 0x90000, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
+        assertThat(p.mmap(f, 1, 0x80000, true).isOk()).as("BAR0 is not claimed").isTrue();
+    }
+
+    @Test
     void detachZapsEveryBarOfTheFunctionAndNothingOfAnother() {
         ProcBusPci pci = new ProcBusPci(procfs);
         pci.attachDevice(ProcBusPciConformanceTest.function(kernel, "0000:00:02.0", 0x80000, 16, 0x90000, 4));

@@ -618,7 +618,7 @@ public final class RevocableObject {
         public void open(Vma vma) {
             if (vma.forkOrigin() != null) {
                 kernel.recorder().record(new RevokeEvent.VmaDuplicated(id, vma.id(), vma.forkOrigin(), vma.mm().owner().pid(),
-                        vma.mm().populatedPages(vma)));
+                        vma.mm().populatedPagesOf(vma.id())));
             }
             if (driverVm == null) {
                 return;

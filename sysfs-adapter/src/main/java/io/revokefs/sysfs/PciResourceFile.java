@@ -58,7 +58,7 @@ final class PciResourceFile implements BinAttribute {
             return Result.err(Errno.EINVAL);
         }
         if (vma.pgoff() >= bar.pages() || vma.pgoff() + vma.pages() > bar.pages()) {
-            log.warn("pid {} tried to map {} pages at page 0x{} on {} BAR {} ({} pages)", vma.mm().owner().pid(),
+            log.info("pid {} tried to map {} pages at page 0x{} on {} BAR {} ({} pages)", vma.mm().owner().pid(),
                     vma.pages(), Long.toHexString(vma.pgoff()), bdf, bar.index(), bar.pages());
             return Result.err(Errno.EINVAL);
         }

@@ -82,6 +82,22 @@ public final class Mm {
         }
     }
 
+    /** How many pages have PTEs over every piece of the mapping {@code id} (a split VMA's pieces). */
+    public long populatedPagesOf(String id) {
+        mmapLock.readLock();
+        try {
+            long n = 0;
+            for (Vma v : vmas.values()) {
+                if (v.id().equals(id)) {
+                    n += populatedPages(v);
+                }
+            }
+            return n;
+        } finally {
+            mmapLock.readUnlock();
+        }
+    }
+
     /** How many pages of {@code vma} have PTEs. */
     public long populatedPages(Vma vma) {
         pageTable.lock().writeLock();
@@ -329,14 +345,15 @@ public final class Mm {
     /**
      * {@code dup_mmap}: copies every VMA without VM_DONTCOPY into {@code child}. Each copy takes a file
      * reference, is linked into the mapping right after its parent (so a concurrent zap visits the
-     * parent first), gets the parent's PTEs if it is VM_PFNMAP ({@code copy_page_range}), then
-     * {@code ->open}. Pieces of one mapping share one new id in the child.
+     * parent first) and gets the parent's PTEs if it is VM_PFNMAP ({@code copy_page_range}); then
+     * each copy gets {@code ->open}. Pieces of one mapping share one new id in the child.
      */
     void dupInto(Mm child) {
         mmapLock.writeLock();
         child.mmapLock.writeLock();
         try {
             Map<String, String> newIds = new HashMap<>();
+            List<Vma> copies = new ArrayList<>();
             for (Vma v : vmas.values()) {
                 if (v.has(VmaFlag.DONTCOPY)) {
                     continue;
@@ -357,6 +374,11 @@ public final class Mm {
                 if (v.has(VmaFlag.PFNMAP)) {
                     copyPtes(v, child, c);
                 }
+                copies.add(c);
+            }
+            // ->open once every VMA is copied, so that the open of a piece sees all the pieces of its
+            // mapping (a split VMA) with their PTEs; the child runs nothing before fork returns.
+            for (Vma c : copies) {
                 if (c.vmOps() != null) {
                     c.vmOps().open(c);
                 }

@@ -61,6 +61,7 @@ public final class ScenarioFuzzer {
             for (int i = 0; i < steps; i++) {
                 g.step();
             }
+            g.finish();
         } catch (RuntimeException e) {
             problems.add("exception at line " + g.script.size() + ": " + e);
         } finally {
@@ -116,9 +117,14 @@ public final class ScenarioFuzzer {
         final List<String> bdfs = new ArrayList<>();
         final Map<String, long[]> barsOf = new HashMap<>(); // bdf -> {bar0 first, bar0 pages, bar2 first, bar2 pages}
         final List<String> uios = new ArrayList<>();
+        final java.util.Set<String> liveUios = new java.util.TreeSet<>();
         final List<String> procEntries = new ArrayList<>();
         final List<String> devNodes = new ArrayList<>(List.of("/dev/mem"));
         final Map<String, String> pathOfFile = new HashMap<>();
+        /** Async uio reads not yet collected, with their device. */
+        final Map<String, String> waiting = new java.util.TreeMap<>();
+        /** The file each of those reads is on. */
+        final Map<String, String> readingFiles = new HashMap<>();
         int nextName;
 
         Gen(long seed) {
@@ -167,7 +173,22 @@ public final class ScenarioFuzzer {
             } else if (r < 14) {
                 String f = pick(files);
                 switch (rnd.nextInt(5)) {
-                    case 0 -> run(p + " read " + f + " count=4");
+                    case 0 -> {
+                        String path = pathOfFile.getOrDefault(f, "");
+                        if (path.startsWith("/dev/uio")) {
+                            // A uio read sleeps until the next interrupt: start it, collect it later.
+                            // One at a time per file: readers of one file share its event count, so
+                            // one interrupt wakes only one of them (uio_read's listener->event_count).
+                            if (!readingFiles.containsValue(f)) {
+                                String t = name("t");
+                                run(p + " read " + f + " count=4 async=true as " + t);
+                                waiting.put(t, path.substring("/dev/".length()));
+                                readingFiles.put(t, f);
+                            }
+                        } else {
+                            run(p + " read " + f + " count=4");
+                        }
+                    }
                     case 1 -> run(p + " write " + f + " 1");
                     case 2 -> run(p + " poll " + f);
                     case 3 -> run(p + " ioctl " + f + " cmd=" + rnd.nextInt(3));
@@ -215,10 +236,18 @@ public final class ScenarioFuzzer {
                     }
                 }
                 case 2 -> {
-                    if (uios.size() < 2) {
-                        String u = "uio" + uios.size();
+                    if (liveUios.size() < 2) {
+                        // uio_register_device takes the lowest free minor.
+                        int minor = 0;
+                        while (liveUios.contains("uio" + minor)) {
+                            minor++;
+                        }
+                        String u = "uio" + minor;
                         if (run("uio " + u + " maps=" + (1 + rnd.nextInt(4)) + "," + (1 + rnd.nextInt(3)) + " logical=1").equals("ok")) {
-                            uios.add(u);
+                            liveUios.add(u);
+                            if (!uios.contains(u)) {
+                                uios.add(u);
+                            }
                         }
                     }
                 }
@@ -255,7 +284,13 @@ public final class ScenarioFuzzer {
                 }
                 case 7 -> {
                     if (!uios.isEmpty()) {
-                        run((rnd.nextInt(3) == 0 ? "unregister " : "interrupt ") + pick(uios));
+                        String u = pick(uios);
+                        boolean unregister = rnd.nextInt(3) == 0;
+                        run((unregister ? "unregister " : "interrupt ") + u);
+                        if (unregister) {
+                            liveUios.remove(u);
+                        }
+                        collect(u);
                     }
                 }
                 case 8 -> {
@@ -264,6 +299,28 @@ public final class ScenarioFuzzer {
                     }
                 }
                 default -> run("process " + name("p"));
+            }
+        }
+
+        /** Waits for the async reads of device {@code u}, which its interrupt or unregister woke. */
+        void collect(String u) {
+            for (String t : new ArrayList<>(waiting.keySet())) {
+                if (waiting.get(t).equals(u)) {
+                    waiting.remove(t);
+                    readingFiles.remove(t);
+                    run("wait " + t);
+                }
+            }
+        }
+
+        /** Ends the scenario: every sleeping reader is woken (an interrupt, or the unregister) and collected. */
+        void finish() {
+            for (String u : new java.util.TreeSet<>(waiting.values())) {
+                if (run("interrupt " + u).equals("ok")) {
+                    collect(u);
+                } else {
+                    collect(u); // unregistered: the readers woke with EIO already
+                }
             }
         }
 
@@ -297,6 +354,10 @@ public final class ScenarioFuzzer {
         String run(String line) {
             Step s = ScenarioParser.parse("fuzz", List.of(line)).get(0);
             String outcome = runner.runUnchecked(s);
+            if (outcome == null) { // an async start: its outcome comes with its wait
+                script.add(line);
+                return "started";
+            }
             script.add(outcome.equals("ok") ? line : line + " expect=" + outcome);
             return outcome;
         }

@@ -106,7 +106,8 @@ public final class ScenarioParser {
             if (shape == null) {
                 throw malformed(where, text, GLOBAL.containsKey(verb)
                         ? "'" + verb + "' is not run by a process: write it without '" + actor + "'"
-                        : "unknown verb '" + verb + "' (verbs: " + String.join(", ", verbs()) + ")");
+                        : "unknown verb: '" + actor + "' is not a global verb and '" + verb + "' is not a process verb (verbs: "
+                        + String.join(", ", verbs()) + ")");
             }
             if (!isName(actor)) {
                 throw malformed(where, text, "'" + actor + "' is not a process name");

@@ -33,6 +33,7 @@ public final class ScenarioRunner {
     private final Map<String, OpenFile> files = new HashMap<>();
     private final Map<String, VmaName> vmas = new HashMap<>();
     private final Map<String, CompletableFuture<String>> tasks = new HashMap<>();
+    private final java.util.Set<String> collected = new java.util.HashSet<>();
     private int steps;
 
     /** What a VMA name names: the range it was mapped at (it follows an mremap). */
@@ -82,6 +83,17 @@ public final class ScenarioRunner {
     /** Names of the open files defined so far. */
     public java.util.Set<String> fileNames() {
         return java.util.Set.copyOf(files.keySet());
+    }
+
+    /** Names of the async operations not yet collected with {@code wait}. */
+    public java.util.Set<String> pendingTasks() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        tasks.forEach((n, f) -> {
+            if (!collected.contains(n)) {
+                out.add(n);
+            }
+        });
+        return out;
     }
 
     /** Names of the mappings defined so far, with their length in pages. */
@@ -223,7 +235,7 @@ public final class ScenarioRunner {
             start(s, () -> outcome(p.read(f, count)));
             return null;
         }
-        return outcome(p.read(f, count));
+        return bounded(s, () -> outcome(p.read(f, count)));
     }
 
     private String write(Step s, Process p) {
@@ -249,7 +261,38 @@ public final class ScenarioRunner {
             start(s, () -> pollOutcome(wait ? p.pollWait(f, Set.of(PollBit.POLLIN, PollBit.POLLPRI)) : p.poll(f)));
             return null;
         }
-        return pollOutcome(wait ? p.pollWait(f, Set.of(PollBit.POLLIN, PollBit.POLLPRI)) : p.poll(f));
+        return wait ? bounded(s, () -> pollOutcome(p.pollWait(f, Set.of(PollBit.POLLIN, PollBit.POLLPRI))))
+                : pollOutcome(p.poll(f));
+    }
+
+    /**
+     * Runs a step that may sleep (a uio read waits for an interrupt; a poll with wait=true) with a
+     * bound: the script is one thread, so a sleep nothing will end would hang the run. Such a line
+     * fails naming itself and how to write it instead.
+     */
+    private static String bounded(Step s, java.util.function.Supplier<String> work) {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(work.get());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "scenario " + s.where());
+        t.setDaemon(true);
+        t.start();
+        try {
+            return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new ScenarioException(ScenarioException.Kind.EXPECTATION, s, "still blocked after " + WAIT_SECONDS
+                    + " s: nothing in the script can wake it (a uio read waits for an interrupt: write it with"
+                    + " async=true as NAME, then interrupt or unregister, then wait NAME)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ScenarioException(ScenarioException.Kind.EXPECTATION, s, "interrupted");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(s.where() + ": the operation failed", e.getCause());
+        }
     }
 
     private static String pollOutcome(Result<Set<PollBit>> r) {
@@ -295,6 +338,7 @@ public final class ScenarioRunner {
         if (f == null) {
             throw malformed(s, "no async operation named '" + name + "'");
         }
+        collected.add(name);
         try {
             return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {

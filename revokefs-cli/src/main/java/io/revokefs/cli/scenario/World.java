@@ -124,7 +124,8 @@ public final class World {
         if (!name.matches("uio[0-9]+")) {
             throw ScenarioRunner.malformed(s, "a uio device is named uioN, got '" + name + "'");
         }
-        if (uioDevices.containsKey(name)) {
+        UioDevice existing = uioDevices.get(name);
+        if (existing != null && !existing.object().isRevoked()) {
             throw ScenarioRunner.malformed(s, name + " already exists");
         }
         String maps = s.options().get("maps");
