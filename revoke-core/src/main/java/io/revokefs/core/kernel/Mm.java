@@ -524,28 +524,12 @@ public final class Mm {
 
     /** Installs one PTE for a fault handler ({@code vmf_insert_pfn}). */
     void installPte(Vma vma, long address, long pfn) {
-        pageTable.lock().writeLock();
-        try {
-            Interleave.point("insert_pfn", vma.id());
-            pageTable.install(address / Kernel.PAGE_SIZE, pfn, vma.has(VmaFlag.WRITE));
-        } finally {
-            pageTable.lock().writeUnlock();
-        }
+        install(vma, (address - vma.start()) / Kernel.PAGE_SIZE, pfn, 1, "insert_pfn", null);
     }
 
     /** {@link #installPte} if {@code allowed} holds under the page table lock; see {@link VmFault#insertPfnIf}. */
     boolean installPteIf(Vma vma, long address, long pfn, BooleanSupplier allowed) {
-        pageTable.lock().writeLock();
-        try {
-            Interleave.point("insert_pfn", vma.id());
-            if (pageTable.isFreed() || !allowed.getAsBoolean()) {
-                return false;
-            }
-            pageTable.install(address / Kernel.PAGE_SIZE, pfn, vma.has(VmaFlag.WRITE));
-            return true;
-        } finally {
-            pageTable.lock().writeUnlock();
-        }
+        return install(vma, (address - vma.start()) / Kernel.PAGE_SIZE, pfn, 1, "insert_pfn", allowed) >= 0;
     }
 
     /**
@@ -553,23 +537,7 @@ public final class Mm {
      * {@code firstPage}, mapping to consecutive PFNs from {@code pfn}. Returns the PTEs installed.
      */
     public long remapPfnRange(Vma vma, long firstPage, long pfn, long pages) {
-        if (firstPage < 0 || firstPage + pages > vma.pages()) {
-            throw new IllegalArgumentException("remap_pfn_range beyond " + vma + ": pages " + firstPage + "+" + pages);
-        }
-        pageTable.lock().writeLock();
-        try {
-            Interleave.point("remap_pfn_range", vma.id());
-            long vpn = vma.start() / Kernel.PAGE_SIZE + firstPage;
-            long n = 0;
-            for (long i = 0; i < pages; i++) {
-                if (pageTable.install(vpn + i, pfn + i, vma.has(VmaFlag.WRITE))) {
-                    n++;
-                }
-            }
-            return n;
-        } finally {
-            pageTable.lock().writeUnlock();
-        }
+        return install(vma, firstPage, pfn, pages, "remap_pfn_range", null);
     }
 
     /**
@@ -578,14 +546,23 @@ public final class Mm {
      * must not race a state change followed by a zap (see {@link VmFault#insertPfnIf}).
      */
     public long remapPfnRangeIf(Vma vma, long firstPage, long pfn, long pages, BooleanSupplier allowed) {
+        return Math.max(0, install(vma, firstPage, pfn, pages, "remap_pfn_range", allowed));
+    }
+
+    /**
+     * Installs PTEs for pages {@code [firstPage, firstPage + pages)} of {@code vma} under the page table
+     * lock. With a condition, it is evaluated under the lock and -1 returned when it is false (or the
+     * table is gone); without one, a freed table throws (a use after free). Returns the PTEs installed.
+     */
+    private long install(Vma vma, long firstPage, long pfn, long pages, String label, BooleanSupplier allowed) {
         if (firstPage < 0 || firstPage + pages > vma.pages()) {
-            throw new IllegalArgumentException("remap_pfn_range beyond " + vma + ": pages " + firstPage + "+" + pages);
+            throw new IllegalArgumentException(label + " beyond " + vma + ": pages " + firstPage + "+" + pages);
         }
         pageTable.lock().writeLock();
         try {
-            Interleave.point("remap_pfn_range", vma.id());
-            if (pageTable.isFreed() || !allowed.getAsBoolean()) {
-                return 0;
+            Interleave.point(label, vma.id());
+            if (allowed != null && (pageTable.isFreed() || !allowed.getAsBoolean())) {
+                return -1;
             }
             long vpn = vma.start() / Kernel.PAGE_SIZE + firstPage;
             long n = 0;
@@ -598,6 +575,7 @@ public final class Mm {
         } finally {
             pageTable.lock().writeUnlock();
         }
+    }
     }
 
     boolean isDead() {
