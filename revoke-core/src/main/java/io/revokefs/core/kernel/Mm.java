@@ -576,7 +576,6 @@ public final class Mm {
             pageTable.lock().writeUnlock();
         }
     }
-    }
 
     boolean isDead() {
         return dead;
