@@ -107,7 +107,7 @@ class SysfsAttributeConformanceTest extends ConformanceSuite {
         public Map<Case, String> notApplicable() {
             Map<Case, String> m = new HashMap<>();
             for (Case c : new Case[] {Case.ROW_MMAP, Case.ROW_FAULT, Case.R02, Case.R03, Case.R08, Case.R09,
-                    Case.R10, Case.R11, Case.R20}) {
+                    Case.R10, Case.R11, Case.R20, Case.R24}) {
                 m.put(c, NO_MMAP);
             }
             m.put(Case.R06, "the suite's R06 maps a page before revoke and a text attribute has no mmap; "

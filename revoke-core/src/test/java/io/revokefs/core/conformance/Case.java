@@ -41,5 +41,7 @@ public enum Case {
     /** Many threads while revoke runs. */
     R21,
     /** Revoke twice, or racing itself. */
-    R22
+    R22,
+    /** Process exit while revoke is zapping its VMAs, both ways round. */
+    R24
 }

@@ -585,4 +585,61 @@ public abstract class ConformanceSuite {
         assertThat(eventsOf(s, RevokeEvent.RevokeCompleted.class)).hasSize(1);
         assertThat(eventsOf(s, RevokeEvent.FileReleased.class)).hasSize(1);
     }
+
+    /** A parent and its forked child, both mapping the object with every page populated. */
+    private record Family(Process parent, Vma parentVma, Process child) {
+        static Family of(AdapterFixture.Subject s) {
+            Process p = root(s);
+            Vma v = mmap(s, p, open(s, p), 2);
+            populate(p, v, 2);
+            return new Family(p, v, p.fork());
+        }
+
+        void childGetsSigbus() {
+            assertThat(child.load(page(parentVma, 0)).signal()).as("the child's access after revoke").isEqualTo(Signal.SIGBUS);
+        }
+    }
+
+    @Test
+    void R24_exitWaitsForTheZapOfItsVmaAndNoFreedPageTableIsUsed() throws Exception {
+        AdapterFixture.Subject s = subject(Case.R24);
+        Family f = Family.of(s);
+        // The revoker is held inside the zap of the parent's VMA: i_mmap_rwsem and the parent's
+        // page table lock held, the table about to be written.
+        PauseAt revoker = new PauseAt(l -> l.equals("zap " + f.parentVma().id()), s::revoke).start();
+        CompletableFuture<Void> exiter;
+        try {
+            revoker.awaitPaused();
+            exiter = async(f.parent()::exit);
+            settle();
+            assertThat(exiter).as("exit cannot free the page table a zap is walking").isNotDone();
+        } finally {
+            revoker.join();
+        }
+        exiter.get(TIMEOUT_S, TimeUnit.SECONDS);
+        assertThat(f.parent().hasExited()).isTrue();
+        assertNoPteSurvives(s);
+        f.childGetsSigbus();
+    }
+
+    @Test
+    void R24_revokeDuringExitZapsWhatIsStillLinkedAndReleasesOnce() throws Exception {
+        AdapterFixture.Subject s = subject(Case.R24);
+        Family f = Family.of(s);
+        // The exiter is held between zapping its own PTEs and unlinking its VMA from i_mmap, with
+        // its mmap_lock held: the revoke still finds the VMA, and must neither wait for the exit
+        // nor touch a page table the exit frees afterwards.
+        PauseAt exiter = new PauseAt(PauseAt.startsWith("lock i_mmap_rwsem"), f.parent()::exit).start();
+        try {
+            exiter.awaitPaused();
+            async(s::revoke).get(TIMEOUT_S, TimeUnit.SECONDS);
+        } finally {
+            exiter.join();
+        }
+        assertThat(f.parent().hasExited()).isTrue();
+        assertNoPteSurvives(s);
+        f.childGetsSigbus();
+        f.child().exit();
+        assertThat(eventsOf(s, RevokeEvent.FileReleased.class)).as("one release of the one open file").hasSize(1);
+    }
 }
