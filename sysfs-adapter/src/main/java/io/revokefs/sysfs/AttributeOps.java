@@ -1,16 +1,21 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PollTable;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Set;
 
 /**
  * The driver side of a text attribute file: {@code sysfs_kf_seq_show} and {@code sysfs_kf_write}.
  * A read renders {@code ->show} and returns the part from the file position on; a write hands the
- * whole text to {@code ->store}. The core wraps these in the file's guard.
+ * whole text to {@code ->store}; a poll is {@code kernfs_generic_poll} (see {@link SysfsFile}), and a
+ * successful read marks the value seen, as {@code kernfs_seq_show} does. The core wraps these in the
+ * file's guard.
  */
 final class AttributeOps implements FileOperations {
     private final Attribute attribute;
@@ -22,7 +27,14 @@ final class AttributeOps implements FileOperations {
     }
 
     @Override
+    public Result<Void> open(OpenFile file) {
+        self.opened(file);
+        return Result.ok();
+    }
+
+    @Override
     public Result<byte[]> read(OpenFile file, int count) {
+        self.shown(file);
         Result<String> shown = attribute.show();
         if (!shown.isOk()) {
             return shown.castErr();
@@ -38,5 +50,10 @@ final class AttributeOps implements FileOperations {
     public Result<Integer> write(OpenFile file, byte[] data) {
         Result<Void> r = attribute.store(self, new String(data, StandardCharsets.UTF_8));
         return r.isOk() ? Result.ok(data.length) : r.castErr();
+    }
+
+    @Override
+    public Set<PollBit> poll(OpenFile file, PollTable table) {
+        return self.poll(file, table);
     }
 }

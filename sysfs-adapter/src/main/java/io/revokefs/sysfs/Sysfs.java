@@ -94,7 +94,7 @@ public final class Sysfs {
      */
     public SysfsFile createBinFile(String path, int mode, BinAttribute attribute, Supplier<RevocableObject.ZapRange> zapRange) {
         Objects.requireNonNull(attribute, "attribute");
-        return create(path, mode, f -> new BinOps(attribute), zapRange);
+        return create(path, mode, f -> new BinOps(attribute, f), zapRange);
     }
 
     private SysfsFile create(String path, int mode, Function<SysfsFile, FileOperations> ops,
@@ -160,14 +160,27 @@ public final class Sysfs {
     }
 
     /**
+     * {@code sysfs_notify}: the attribute at {@code path} changed; its pollers wake and see
+     * {@code POLLERR|POLLPRI} ({@link SysfsFile#notifyPollers()}). ENOENT when no file is there.
+     */
+    public Result<Void> sysfsNotify(String path) {
+        Result<SysfsFile> f = file(path);
+        if (!f.isOk()) {
+            return f.castErr();
+        }
+        f.value().notifyPollers();
+        return Result.ok();
+    }
+
+    /** Removals under way: the removed path to the files being revoked (guarded by treeLock). */
+    private final Map<String, List<SysfsFile>> removing = new java.util.HashMap<>();
+
+    /**
      * {@code kernfs_remove}: removes the node at {@code path} and everything under it, and revokes each
      * file with {@code cause} (hot-unplug, ...). Returns the files revoked, or ENOENT when nothing is
      * there. Blocks until every revoke is complete. Must not be called from inside an operation of a
      * file being removed (use {@link SysfsFile#removeSelf()} for the file itself first).
      */
-    /** Removals under way: the removed path to the files being revoked (guarded by treeLock). */
-    private final Map<String, List<SysfsFile>> removing = new java.util.HashMap<>();
-
     public Result<Integer> remove(String path, String cause) {
         Objects.requireNonNull(cause, "cause");
         List<SysfsFile> gone;

@@ -1,13 +1,19 @@
 package io.revokefs.sysfs;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.PollBit;
 import io.revokefs.core.RevocableObject;
+import io.revokefs.core.WaitQueue;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Inode;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PollTable;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -19,6 +25,16 @@ import java.util.function.Supplier;
  *
  * <p>After removal the file is gone from the namespace (open by path: ENOENT) and revoked (anyone
  * holding the inode, an open file or a mapping gets the sysfs column of SEMANTICS.md section 4).
+ *
+ * <p>Poll ({@code kernfs_generic_poll}): the file keeps an event counter ({@code kernfs_open_node.event},
+ * starting at 1) and each open file the value it last saw ({@code of->event}, 0 at open, set by a
+ * read of a text attribute as {@code kernfs_seq_show} does). A poll returns {@code DEFAULT_POLLMASK}
+ * while the two agree and adds {@code POLLERR|POLLPRI} once they differ; {@link #notifyPollers()}
+ * ({@code kernfs_notify}, what {@code sysfs_notify} ends in) bumps the counter and wakes the sleepers.
+ * So userspace reads, then polls for {@code POLLPRI}; a file not read since open polls as changed.
+ * The poll queue is one of the object's wait queues: the removal wakes its sleepers, and their poll
+ * then returns the kernfs post-revoke mask. (Linux's {@code kernfs_drain_open_files} does not wake
+ * {@code on->poll}: there a poller of a removed attribute sleeps until its timeout.)
  */
 public final class SysfsFile {
     private final Sysfs sysfs;
@@ -27,6 +43,13 @@ public final class SysfsFile {
     private final Inode inode;
     /** Kernel paths the inode is bound at; changed under the sysfs tree lock. */
     private final List<String> boundAt = new CopyOnWriteArrayList<>();
+    /** {@code kernfs_open_node.event}. */
+    private final AtomicInteger event = new AtomicInteger(1);
+    /** {@code kernfs_open_node.poll}; the object's queue, so the revoke wakes it. */
+    private final WaitQueue pollQueue;
+
+    /** What {@code kernfs_generic_poll} adds once the file changed since the opener last read it. */
+    private static final Set<PollBit> CHANGED = PollBit.union(PollBit.DEFAULT_POLLMASK, PollBit.POLLERR, PollBit.POLLPRI);
 
     SysfsFile(Sysfs sysfs, String path, int mode, Function<SysfsFile, FileOperations> driver,
               Supplier<RevocableObject.ZapRange> zapRange) {
@@ -40,6 +63,7 @@ public final class SysfsFile {
         }
         this.object = b.register();
         this.inode = sysfs.kernel().newInode(Sysfs.MOUNT + path, mode, 0, object.fileOperations(), object.mapping(), this);
+        this.pollQueue = object.newWaitQueue("poll");
     }
 
     /** The path inside sysfs, e.g. {@code /devices/pci0000:00/0000:00:02.0/resource0}. */
@@ -79,6 +103,39 @@ public final class SysfsFile {
      */
     public boolean removeSelf() {
         return object.withProtectionBroken(() -> sysfs.removeFile(this, "remove"));
+    }
+
+    /**
+     * {@code kernfs_notify} ({@code sysfs_notify} of this attribute): the value changed; every poller
+     * wakes and sees {@code POLLERR|POLLPRI}. Callable from any thread, also after removal (then it
+     * changes nothing a poller could see: its poll returns the post-revoke mask).
+     */
+    public void notifyPollers() {
+        event.incrementAndGet();
+        pollQueue.wakeUp();
+    }
+
+    /** {@code ->open}'s share of {@code kernfs_fop_open}: the open file's {@code of->event}, 0. */
+    void opened(OpenFile file) {
+        file.setPrivateData(new AtomicInteger());
+    }
+
+    /** {@code kernfs_seq_show}: the opener has now seen the value as of the current event. */
+    void shown(OpenFile file) {
+        seen(file).set(event.get());
+    }
+
+    /** {@code kernfs_generic_poll}. */
+    Set<PollBit> poll(OpenFile file, PollTable table) {
+        table.poll_wait(pollQueue);
+        return seen(file).get() != event.get() ? CHANGED : PollBit.DEFAULT_POLLMASK;
+    }
+
+    private static AtomicInteger seen(OpenFile file) {
+        if (file.privateData() instanceof AtomicInteger seen) {
+            return seen;
+        }
+        throw new IllegalStateException(file + " was not opened through its sysfs file operations");
     }
 
     RevocableObject object() {

@@ -1,6 +1,7 @@
 package io.revokefs.sysfs;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
@@ -14,6 +15,7 @@ import io.revokefs.core.kernel.Vma;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -95,6 +97,29 @@ class SysfsAttributeConformanceTest extends ConformanceSuite {
                 public void revoke() {
                     sysfs.remove(PATH, "device_remove_file"); // a second caller finds ENOENT; see R22 below
                 }
+
+                /** The driver's sysfs_notify: the value changed. */
+                @Override
+                public void interrupt() {
+                    value.incrementAndGet();
+                    if (!sysfs.sysfsNotify(PATH).isOk()) {
+                        throw new AssertionError("sysfs_notify of " + PATH + " before removal failed");
+                    }
+                }
+
+                /** A sysfs poller waits for POLLPRI (the mask is always readable). */
+                @Override
+                public Set<PollBit> pollInterest() {
+                    return Set.of(PollBit.POLLPRI);
+                }
+
+                /** Read the value first: a file not read since open polls as changed. */
+                @Override
+                public void beforePoll(Process p, OpenFile f) {
+                    if (!p.read(f, 64).isOk()) {
+                        throw new AssertionError("read of " + PATH + " before the poll failed");
+                    }
+                }
             };
         }
 
@@ -113,8 +138,6 @@ class SysfsAttributeConformanceTest extends ConformanceSuite {
             m.put(Case.R06, "the suite's R06 maps a page before revoke and a text attribute has no mmap; "
                     + "close after revoke without a mapping is covered by R05 (release once, by whichever wins)");
             m.put(Case.R17, "R17 is uio's case: show() returns at once");
-            m.put(Case.R19, "no event source: kernfs_notify (sysfs_notify) is not modelled, so a poll "
-                    + "waiter could only be woken by the revoke; the revoke's poll mask is the poll row");
             return Map.copyOf(m);
         }
     };

@@ -1,6 +1,7 @@
 package io.revokefs.core.conformance;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.kernel.Kernel;
@@ -9,6 +10,7 @@ import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What an adapter supplies to run the {@link ConformanceSuite}: how to build a world with one live
@@ -83,6 +85,18 @@ public interface AdapterFixture {
         /** The device signals an event: blocked readers and poll waiters wake (R17, R19). */
         default void interrupt() {
             throw new UnsupportedOperationException("this adapter has no event source");
+        }
+
+        /** The poll bits a waiter for the adapter's event asks for (R19): readable by default. */
+        default Set<PollBit> pollInterest() {
+            return Set.of(PollBit.POLLIN);
+        }
+
+        /**
+         * What userspace does on an open file before it polls for the next event (R19); nothing by
+         * default. sysfs: read the attribute, so that only a later {@code sysfs_notify} is news.
+         */
+        default void beforePoll(Process p, OpenFile f) {
         }
     }
 }

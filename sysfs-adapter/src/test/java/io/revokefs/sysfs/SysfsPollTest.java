@@ -1,0 +1,107 @@
+package io.revokefs.sysfs;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Result;
+import io.revokefs.core.testing.Async;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.Process;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Poll of sysfs files, {@code kernfs_generic_poll}: read, then poll for POLLPRI until the driver's
+ * {@code sysfs_notify}; the removal wakes a poller with the kernfs post-revoke mask (R19).
+ */
+class SysfsPollTest {
+    private static final Set<PollBit> CHANGED = PollBit.union(PollBit.DEFAULT_POLLMASK, PollBit.POLLERR, PollBit.POLLPRI);
+    private static final String PATH = "/devices/platform/foo/value";
+
+    private final PciWorld w = new PciWorld();
+    private final AtomicLong value = new AtomicLong(1);
+    private final SysfsFile file;
+
+    SysfsPollTest() {
+        w.sysfs.mkdir("/devices/platform");
+        w.sysfs.mkdir("/devices/platform/foo");
+        file = w.sysfs.createFile(PATH, 0644, new Attribute() {
+            @Override
+            public Result<String> show() {
+                return Result.ok(value.get() + "\n");
+            }
+        });
+    }
+
+    private void change() {
+        value.incrementAndGet();
+        assertThat(w.sysfs.sysfsNotify(PATH).isOk()).isTrue();
+    }
+
+    @Test
+    void anAttributeNotReadSinceOpenPollsAsChangedAndAReadMakesItQuiet() {
+        Process p = w.root();
+        OpenFile f = PciWorld.open(p, "/sys" + PATH);
+        // of->event is 0 at open, the node's counter starts at 1: news until the first read.
+        assertThat(p.poll(f).value()).isEqualTo(CHANGED);
+        assertThat(p.read(f, 64).isOk()).isTrue();
+        assertThat(p.poll(f).value()).isEqualTo(PollBit.DEFAULT_POLLMASK);
+        change();
+        assertThat(p.poll(f).value()).isEqualTo(CHANGED);
+        f.setPosition(0); // userspace seeks to 0 and reads again
+        assertThat(p.read(f, 64).isOk()).isTrue();
+        assertThat(p.poll(f).value()).isEqualTo(PollBit.DEFAULT_POLLMASK);
+    }
+
+    @Test
+    void aPollerForPollpriSleepsUntilSysfsNotifyAndEachOpenFileSeesItsOwnNews() throws Exception {
+        Process p = w.root();
+        OpenFile waiter = PciWorld.open(p, "/sys" + PATH);
+        OpenFile other = PciWorld.open(p, "/sys" + PATH);
+        p.read(waiter, 64);
+        p.read(other, 64);
+        CompletableFuture<Result<Set<PollBit>>> poll = Async.supply(() -> p.pollWait(waiter, Set.of(PollBit.POLLPRI)));
+        Thread.sleep(50);
+        assertThat(poll).as("nothing changed: the poll sleeps").isNotDone();
+        change();
+        assertThat(poll.get(10, TimeUnit.SECONDS).value()).isEqualTo(CHANGED);
+        assertThat(p.poll(other).value()).as("the notify is news to every opener").isEqualTo(CHANGED);
+        p.read(other, 64);
+        assertThat(p.poll(other).value()).isEqualTo(PollBit.DEFAULT_POLLMASK);
+        assertThat(p.poll(waiter).value()).as("the waiter has not read since").isEqualTo(CHANGED);
+    }
+
+    @Test
+    void theRemovalWakesAPollerWithTheKernfsMaskAndANotifyAfterItChangesNothing() throws Exception {
+        Process p = w.root();
+        OpenFile f = PciWorld.open(p, "/sys" + PATH);
+        p.read(f, 64);
+        CompletableFuture<Result<Set<PollBit>>> poll = Async.supply(() -> p.pollWait(f, Set.of(PollBit.POLLPRI)));
+        Thread.sleep(50);
+        assertThat(poll).isNotDone();
+        assertThat(w.sysfs.remove(PATH, "device_remove_file").isOk()).isTrue();
+        assertThat(poll.get(10, TimeUnit.SECONDS).value()).isEqualTo(CHANGED); // the sysfs column's poll row
+        assertThat(w.sysfs.sysfsNotify(PATH).errnoOrNull()).as("the path is gone").isEqualTo(Errno.ENOENT);
+        file.notifyPollers(); // a driver holding the file: harmless
+        assertThat(p.poll(f).value()).isEqualTo(CHANGED);
+    }
+
+    @Test
+    void aBinaryAttributeAlwaysPollsAsChangedBecauseABinaryReadIsNotASeqShow() {
+        Process p = w.root();
+        OpenFile f = PciWorld.open(p, PciWorld.RESOURCE0);
+        assertThat(p.poll(f).value()).isEqualTo(CHANGED);
+        assertThat(p.pollWait(f, Set.of(PollBit.POLLPRI)).value()).as("returns at once").isEqualTo(CHANGED);
+    }
+
+    @Test
+    void sysfsNotifyOfAPathWithNoFileIsEnoent() {
+        assertThat(w.sysfs.sysfsNotify("/devices/platform/foo/nothing").errnoOrNull()).isEqualTo(Errno.ENOENT);
+        assertThat(w.sysfs.sysfsNotify("/devices/platform/foo").errnoOrNull()).as("a directory").isEqualTo(Errno.ENOENT);
+    }
+}
