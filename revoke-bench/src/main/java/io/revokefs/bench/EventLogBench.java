@@ -68,7 +68,7 @@ import java.util.stream.Stream;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
+@Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
 public class EventLogBench {
@@ -234,6 +234,7 @@ public class EventLogBench {
 
     @Benchmark
     @OperationsPerInvocation(EVENTS)
+    @Warmup(iterations = 5, time = 1) // the JDBC paths (Axon, H2, the PostgreSQL driver) take longer to compile
     public long append(Events events, AppendTo to) {
         EventRecorder recorder = to.recorder;
         for (RevokeEvent e : events.events) {
@@ -245,6 +246,7 @@ public class EventLogBench {
 
     @Benchmark
     @OperationsPerInvocation(EVENTS)
+    @Warmup(iterations = 5, time = 1) // the JDBC paths (Axon, H2, the PostgreSQL driver) take longer to compile
     public long replay(ReplayFrom from, Blackhole bh) {
         long n = 0;
         try (Stream<RecordedEvent> all = from.store.readAll()) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
@@ -28,7 +29,8 @@ import java.util.function.Consumer;
  * fields under {@code event} with its simple name as {@code type}, e.g.
  * <pre>{"seq":5,"t":81234,"event":{"type":"Faulted","object":"bench:/sys/...","vma":"vma-3","pgoff":2}}</pre>
  * Written through a {@code SequenceWriter} into a 64 KiB {@link BufferedWriter} (as {@code
- * JsonLines.export}), read back through a {@code MappingIterator} into {@link RecordedEvent}s.
+ * JsonLines.export}), flushed once at the end, read back through a {@code MappingIterator} into
+ * {@link RecordedEvent}s.
  */
 final class PlainJsonLines {
     /** One line: the envelope and the event. */
@@ -50,7 +52,9 @@ final class PlainJsonLines {
         }
     }
 
-    private static final ObjectWriter WRITER = MAPPER.writerFor(Line.class).withRootValueSeparator("\n");
+    /** Not flushed after each line (Jackson's default for a SequenceWriter): once, when the file is closed. */
+    private static final ObjectWriter WRITER = MAPPER.writerFor(Line.class).withRootValueSeparator("\n")
+            .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     private static final ObjectReader READER = MAPPER.readerFor(Line.class);
     private static final ObjectReader TREE_READER = MAPPER.readerFor(JsonNode.class);
 
