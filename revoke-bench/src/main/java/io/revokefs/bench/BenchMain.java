@@ -158,7 +158,7 @@ public final class BenchMain {
         String events = String.format(Locale.ROOT, "%,d", EventLogBench.EVENTS);
         for (String store : List.of("memory", "h2-commit", "h2-delayed", "postgres")) {
             events("5a append, " + store + " store, bufferedRecorder(" + EventLogBench.BATCH + ") + flush, "
-                    + events + " simulated events, vs plain Jackson JSON-lines write", score("append store=" + store + " t=1"), plainWrite);
+                    + events + " simulated events, vs plain Jackson JSON-lines write", score("append batch=" + EventLogBench.BATCH + " store=" + store + " t=1"), plainWrite);
         }
         events("5a append, JsonLines (revoke-history's codec), vs plain Jackson JSON-lines write", score("jsonLinesWrite t=1"), plainWrite);
         for (String store : List.of("memory", "h2-commit", "h2-delayed", "postgres")) {

@@ -149,16 +149,22 @@ public class EventLogBench {
         }
     }
 
-    /** A fresh empty store per iteration, and its buffered recorder. */
+    /**
+     * A fresh empty store per iteration, and its buffered recorder. The suite appends in batches of
+     * {@value #BATCH}; {@code -p batch=1000} measures another batch size.
+     */
     @State(Scope.Thread)
     public static class AppendTo {
+        @Param({"" + BATCH})
+        public int batch;
+
         RevokeEventStore store;
         EventRecorder recorder;
 
         @Setup(Level.Iteration)
         public void open(Db db) throws SQLException {
             store = db.open();
-            recorder = store.bufferedRecorder(BATCH);
+            recorder = store.bufferedRecorder(batch);
         }
 
         @TearDown(Level.Iteration)
