@@ -240,7 +240,7 @@ public class EventLogBench {
 
     @Benchmark
     @OperationsPerInvocation(EVENTS)
-    @Warmup(iterations = 5, time = 1) // the JDBC paths (Axon, H2, the PostgreSQL driver) take longer to compile
+    @Warmup(iterations = 8, time = 1) // the JDBC paths (Axon, H2, the PostgreSQL driver) compile for about 8 s
     public long append(Events events, AppendTo to) {
         EventRecorder recorder = to.recorder;
         for (RevokeEvent e : events.events) {
@@ -252,7 +252,7 @@ public class EventLogBench {
 
     @Benchmark
     @OperationsPerInvocation(EVENTS)
-    @Warmup(iterations = 5, time = 1) // the JDBC paths (Axon, H2, the PostgreSQL driver) take longer to compile
+    @Warmup(iterations = 8, time = 1) // the JDBC paths (Axon, H2, the PostgreSQL driver) compile for about 8 s
     public long replay(ReplayFrom from, Blackhole bh) {
         long n = 0;
         try (Stream<RecordedEvent> all = from.store.readAll()) {
