@@ -18,7 +18,7 @@ import java.util.Set;
  * Runs the whole suite of issue 8 with short settings and prints, for each target, the measured
  * ratio beside its bound. Every ratio is between two figures measured in this one run.
  *
- * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [latency] [memory]</pre>
+ * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [latency] [events] [memory]</pre>
  * With no argument it runs everything. The figures each benchmark produced are printed first.
  */
 public final class BenchMain {
@@ -51,6 +51,9 @@ public final class BenchMain {
         }
         if (only.isEmpty() || only.contains("latency")) {
             m.latency();
+        }
+        if (only.isEmpty() || only.contains("events")) {
+            m.eventLog();
         }
         if (only.isEmpty() || only.contains("memory")) {
             m.memory();
@@ -201,6 +204,35 @@ public final class BenchMain {
         rows.add(new Row("4 (baseline) revoke() latency, no other thread (" + quiet.rounds() + " rounds)",
                 String.format(Locale.ROOT, "p50 %.1f us, p99 %.1f us, max %.1f us", quiet.p50Micros(), quiet.p99Micros(), quiet.maxMicros()),
                 "report", "REPORTED"));
+    }
+
+    /** Target 5: each store's events/s beside plain Jackson JSON lines of the same events, same run. */
+    void eventLog() throws RunnerException {
+        record(run(EventLogBench.class, 1), 1);
+        double plainWrite = score("plainWrite t=1");
+        double plainRead = score("plainRead t=1");
+        String events = String.format(Locale.ROOT, "%,d", EventLogBench.EVENTS);
+        for (String store : List.of("memory", "h2-commit", "h2-delayed", "postgres")) {
+            events("5a append, " + store + " store, bufferedRecorder(" + EventLogBench.BATCH + ") + flush, "
+                    + events + " simulated events, vs plain Jackson JSON-lines write", score("append batch=" + EventLogBench.BATCH + " store=" + store + " t=1"), plainWrite);
+        }
+        events("5a append, JsonLines (revoke-history's codec), vs plain Jackson JSON-lines write", score("jsonLinesWrite t=1"), plainWrite);
+        for (String store : List.of("memory", "h2-commit", "h2-delayed", "postgres")) {
+            events("5b replay, " + store + " store, readAll() of " + events + " events, vs plain Jackson JSON-lines read",
+                    score("replay store=" + store + " t=1"), plainRead);
+        }
+        events("5b replay, JsonLines.LogReader (revoke-history's codec), vs plain Jackson JSON-lines read", score("jsonLinesRead t=1"), plainRead);
+        double plainLog = score("plainReadLog t=1");
+        String log = String.format(Locale.ROOT, "%,d", EventLogBench.LOG_EVENTS);
+        events("5c auditor, JsonLines.LogReader into Auditor, " + log + "-event log, vs plain Jackson parse of the same file",
+                score("auditLog t=1"), plainLog);
+        events("5c (split) JsonLines.LogReader alone, same " + log + "-event log, vs plain Jackson parse of the same file",
+                score("readLog t=1"), plainLog);
+    }
+
+    private void events(String target, double eventsPerSecond, double baseline) {
+        rows.add(new Row(target, String.format(Locale.ROOT, "%,.0f events/s = %.3f x baseline (%,.0f events/s)",
+                eventsPerSecond, eventsPerSecond / baseline, baseline), "report", "REPORTED"));
     }
 
     void memory() throws Exception {

@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -72,7 +73,11 @@ final class AxonEventStore implements RevokeEventStore {
         return new AxonEventStore(engine, resource, 0);
     }
 
-    static AxonEventStore openJdbc(HikariDataSource dataSource) {
+    /**
+     * Opens a store on {@code dataSource}, creating the tables if missing, then runs {@code tuning}
+     * (statements that adjust the tables for the database at hand) in one committed transaction.
+     */
+    static AxonEventStore openJdbc(HikariDataSource dataSource, List<String> tuning) {
         try {
             JacksonSerializer serializer = serializer();
             JdbcEventStorageEngine engine = JdbcEventStorageEngine.builder()
@@ -91,6 +96,7 @@ final class AxonEventStore implements RevokeEventStore {
                 DefaultUnitOfWork.startAndGet(null).execute(() -> engine.createSchema(PostgresEventTableFactory.INSTANCE));
                 LOG.info("created event tables in {}", dataSource.getJdbcUrl());
             }
+            tune(dataSource, tuning);
             long last = lastStoredSeq(engine);
             LOG.info("opened event store {} at seq {}", dataSource.getJdbcUrl(), last);
             return new AxonEventStore(engine, dataSource, last);
@@ -116,6 +122,20 @@ final class AxonEventStore implements RevokeEventStore {
             return rs.next();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot inspect " + dataSource.getJdbcUrl() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void tune(HikariDataSource dataSource, List<String> statements) {
+        if (statements.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot tune the event tables of " + dataSource.getJdbcUrl() + ": " + e.getMessage(), e);
         }
     }
 

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.axonframework.eventsourcing.eventstore.inmemory.InMemoryEventStorageEngine;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -38,9 +39,10 @@ public final class EventStores {
          */
         COMMIT,
         /**
-         * H2's default: commits are written by a background thread within 500 ms. About ten times
-         * faster appends (docs/events.md); a killed process loses up to the last half second of
-         * events, and the store still reopens to a contiguous prefix of whole batches.
+         * H2's default: commits are written by a background thread within 500 ms. Faster appends:
+         * about ten times unbuffered, about 2.6 times in batches of 100 (docs/events.md section 3);
+         * a killed process loses up to the last half second of events, and the store still reopens
+         * to a contiguous prefix of whole batches.
          */
         DELAYED
     }
@@ -60,14 +62,25 @@ public final class EventStores {
         // H2 2.x rejects Axon's HSQL DDL; its PostgreSQL mode takes Axon's PostgreSQL DDL (NOTES.md).
         String url = "jdbc:h2:file:" + file.toAbsolutePath() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE"
                 + (durability == Durability.COMMIT ? ";WRITE_DELAY=0" : "");
-        return AxonEventStore.openJdbc(dataSource(url, "sa", ""));
+        return AxonEventStore.openJdbc(dataSource(url, "sa", ""), List.of(H2_GLOBAL_INDEX_CACHE));
     }
 
     /** A store in the PostgreSQL database at {@code url} (e.g. {@code jdbc:postgresql://host/db}). */
     public static RevokeEventStore jdbc(String url, String user, String password) {
         Objects.requireNonNull(url, "url");
-        return AxonEventStore.openJdbc(dataSource(url, user, password));
+        return AxonEventStore.openJdbc(dataSource(url, user, password), List.of());
     }
+
+    /**
+     * H2 takes the identity values of {@code globalIndex} from a sequence that it writes to the file,
+     * in a commit of its own, every time its cache of values is used up: with the default cache of
+     * 32 and {@code WRITE_DELAY=0}, a batch of 100 events cost four writes of the store instead of
+     * one (docs/performance.md, target 5). A cache of 1,000 makes that one extra write per 1,000
+     * events. The price: a process killed mid-run leaves a gap of up to 1,000 in {@code globalIndex}
+     * (not in {@code seq}), which Axon's gap-aware reads skip. Run at every open, so stores created
+     * before it get it too.
+     */
+    static final String H2_GLOBAL_INDEX_CACHE = "ALTER TABLE domainevententry ALTER COLUMN globalindex SET CACHE 1000";
 
     private static HikariDataSource dataSource(String url, String user, String password) {
         HikariConfig config = new HikariConfig();
@@ -78,6 +91,12 @@ public final class EventStores {
         config.setAutoCommit(false);
         config.setMaximumPoolSize(4);
         config.setPoolName("revoke-history");
+        if (url.startsWith("jdbc:postgresql:")) {
+            // Axon appends a batch as one JDBC batch of single-row INSERTs; the driver may send it as
+            // multi-row INSERTs instead (about 17% more appends/s, docs/performance.md target 5). A
+            // setting in the URL wins over this one.
+            config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        }
         return new HikariDataSource(config);
     }
 }

@@ -10,6 +10,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -52,6 +57,31 @@ class EventStoreTest {
             // the object's aggregate sequence also continued: its stream reads back in order
             assertThat(store.readObject(Logs.RES0)).extracting(RecordedEvent::event)
                     .containsExactlyElementsOf(run.stream().filter(e -> e.object().equals(Logs.RES0)).toList());
+        }
+    }
+
+    @Test
+    void embeddedStoreCachesAThousandGlobalIndexValuesAndReopensWithoutAGap() throws SQLException {
+        Path db = dir.resolve("events");
+        List<RevokeEvent> run = Logs.cleanRun();
+        for (int round = 0; round < 2; round++) {
+            try (RevokeEventStore store = EventStores.embedded(db)) {
+                run.forEach(store.bufferedRecorder(10)::record);
+            }
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath()
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE", "sa", "");
+             Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT identity_cache FROM information_schema.columns"
+                    + " WHERE table_name = 'domainevententry' AND column_name = 'globalindex'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(1000);
+            }
+            // a clean close keeps the index contiguous across reopen (the cache is not lost)
+            try (ResultSet rs = s.executeQuery("SELECT MIN(globalindex), MAX(globalindex), COUNT(*) FROM domainevententry")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(2) - rs.getLong(1) + 1).isEqualTo(rs.getLong(3)).isEqualTo(2L * run.size());
+            }
         }
     }
 
