@@ -28,6 +28,8 @@ public final class Main {
     /** Runs the command with the given streams; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // The descriptions are written in lines of up to 100 characters; the default width is 80.
+        cl.setUsageHelpWidth(110);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 
 /** {@code revokefs replay}: prints the state rebuilt from a log, at its end or at a seq. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-        description = "Rebuilds every object's state from an event log or store and prints it: open files, "
-                + "VMAs per process with their populated pages, revoked or not, releases.")
+        description = {"Rebuilds every object's state from an event log or store and prints it: open files,",
+                "VMAs per process with their populated pages, revoked or not, releases."})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

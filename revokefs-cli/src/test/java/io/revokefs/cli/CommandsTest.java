@@ -196,10 +196,15 @@ class CommandsTest {
     @Test
     void helpAndVersionWork() {
         assertThat(Cli.run("--version").out()).startsWith("revokefs ");
-        for (String cmd : List.of("run", "audit", "replay", "report", "fuzz")) {
+        for (String cmd : List.of("run", "audit", "replay", "report", "explore", "fuzz")) {
             Cli c = Cli.run(cmd, "--help");
             assertThat(c.code()).isZero();
             assertThat(c.out()).contains("Usage: revokefs " + cmd);
+            // Each line of the command's description is printed whole, not wrapped mid-sentence.
+            String[] description = new picocli.CommandLine(new Main()).getSubcommands().get(cmd)
+                    .getCommandSpec().usageMessage().description();
+            assertThat(description).isNotEmpty();
+            assertThat(c.out().lines()).as("help of %s", cmd).contains(description);
         }
         assertThat(Cli.run("nosuchcommand").code()).isEqualTo(2);
     }
