@@ -7,8 +7,6 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
-import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,10 +34,41 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class GuardModelCheckTest {
     private static final int INVOCATIONS = 3_000;
 
-    /** The guard's four operations, so the planted bug runs the same scenario. */
-    private record Ops(IntSupplier enter, IntConsumer exit, Runnable deactivate, Runnable drain) {
-        static Ops of(Guard g) {
-            return new Ops(g::tryEnter, g::exit, g::deactivate, g::drain);
+    /**
+     * The guard's four operations, so the planted bug runs the same scenario. Named classes, not
+     * lambdas: Lincheck cannot track the fields of lambdas' hidden classes (it warns for each).
+     */
+    private interface Ops {
+        int enter();
+
+        void exit(int token);
+
+        void deactivate();
+
+        void drain();
+    }
+
+    private static final class GuardOps implements Ops {
+        private final Guard guard = new Guard();
+
+        @Override
+        public int enter() {
+            return guard.tryEnter();
+        }
+
+        @Override
+        public void exit(int token) {
+            guard.exit(token);
+        }
+
+        @Override
+        public void deactivate() {
+            guard.deactivate();
+        }
+
+        @Override
+        public void drain() {
+            guard.drain();
         }
     }
 
@@ -59,33 +88,12 @@ class GuardModelCheckTest {
         Observed o = new Observed();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < entrants; i++) {
-            threads.add(new Thread(() -> {
-                boolean deactivatedBefore = o.deactivated;
-                int token = g.enter().getAsInt();
-                if (token < 0) {
-                    return;
-                }
-                if (deactivatedBefore) {
-                    o.violation = "G1: an entry that began after deactivate() returned succeeded";
-                }
-                o.inside.incrementAndGet();
-                if (o.drained) {
-                    o.violation = "G2: an entrant is inside the guard after drain() returned";
-                }
-                o.inside.decrementAndGet();
-                g.exit().accept(token);
-            }));
+            threads.add(new Thread(new Entrant(g, o)));
         }
-        threads.add(new Thread(() -> {
-            g.deactivate().run();
-            o.deactivated = true;
-            g.drain().run();
-            if (o.inside.get() != 0) {
-                o.violation = "G2: drain() returned while an entrant was inside the guard";
-            }
-            o.drained = true;
-        }));
-        threads.forEach(Thread::start);
+        threads.add(new Thread(new Revoker(g, o)));
+        for (Thread t : threads) {
+            t.start();
+        }
         for (Thread t : threads) {
             try {
                 t.join();
@@ -98,25 +106,87 @@ class GuardModelCheckTest {
         }
     }
 
+    /** Tries one entry and checks G1 and G2 from the inside. */
+    private static final class Entrant implements Runnable {
+        private final Ops g;
+        private final Observed o;
+
+        Entrant(Ops g, Observed o) {
+            this.g = g;
+            this.o = o;
+        }
+
+        @Override
+        public void run() {
+            boolean deactivatedBefore = o.deactivated;
+            int token = g.enter();
+            if (token < 0) {
+                return;
+            }
+            if (deactivatedBefore) {
+                o.violation = "G1: an entry that began after deactivate() returned succeeded";
+            }
+            o.inside.incrementAndGet();
+            if (o.drained) {
+                o.violation = "G2: an entrant is inside the guard after drain() returned";
+            }
+            o.inside.decrementAndGet();
+            g.exit(token);
+        }
+    }
+
+    /** Deactivates and drains, then checks that nobody is inside. */
+    private static final class Revoker implements Runnable {
+        private final Ops g;
+        private final Observed o;
+
+        Revoker(Ops g, Observed o) {
+            this.g = g;
+            this.o = o;
+        }
+
+        @Override
+        public void run() {
+            g.deactivate();
+            o.deactivated = true;
+            g.drain();
+            if (o.inside.get() != 0) {
+                o.violation = "G2: drain() returned while an entrant was inside the guard";
+            }
+            o.drained = true;
+        }
+    }
+
     /** The planted bug: the state check and the count are two steps, with a window between. */
-    private static Ops checkThenEnter() {
-        AtomicInteger count = new AtomicInteger();
-        AtomicInteger state = new AtomicInteger(); // 0 active, 1 deactivated
-        return new Ops(
-                () -> {
-                    if (state.get() != 0) {
-                        return -1;
-                    }
-                    count.incrementAndGet();
-                    return 0;
-                },
-                token -> count.decrementAndGet(),
-                () -> state.set(1),
-                () -> {
-                    while (count.get() != 0) {
-                        Thread.yield();
-                    }
-                });
+    private static final class CheckThenEnter implements Ops {
+        private final AtomicInteger count = new AtomicInteger();
+        private final AtomicInteger state = new AtomicInteger(); // 0 active, 1 deactivated
+
+        @Override
+        public int enter() {
+            if (state.get() != 0) {
+                return -1;
+            }
+            count.incrementAndGet();
+            return 0;
+        }
+
+        @Override
+        public void exit(int token) {
+            count.decrementAndGet();
+        }
+
+        @Override
+        public void deactivate() {
+            state.set(1);
+        }
+
+        @Override
+        public void drain() {
+            while (count.get() != 0) {
+                Thread.yield();
+            }
+        }
     }
 
     private static Boolean controlCaught;
@@ -125,7 +195,7 @@ class GuardModelCheckTest {
     @BeforeAll
     static void checkerFindsThePlantedBug() {
         try {
-            Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(checkThenEnter(), 1));
+            Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(new CheckThenEnter(), 1));
             controlCaught = false;
         } catch (Throwable expected) {
             controlCaught = String.valueOf(expected.getMessage()).contains("G2: ");
@@ -143,19 +213,19 @@ class GuardModelCheckTest {
         // instead of skipping the Guard's checks unnoticed.
         assumeTrue(Runtime.version().feature() == 17, "the control is required on JDK 17, informative elsewhere");
         assertThat(controlCaught).as("Lincheck caught the planted check-then-enter race").isTrue();
-        assertThatThrownBy(() -> Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(checkThenEnter(), 1)))
+        assertThatThrownBy(() -> Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(new CheckThenEnter(), 1)))
                 .hasMessageContaining("G2: ");
     }
 
     @Test
     void G1_G2_oneEntrantAndTheRevoker() {
         requireCheckerPower();
-        Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(Ops.of(new Guard()), 1));
+        Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(new GuardOps(), 1));
     }
 
     @Test
     void G1_G2_twoEntrantsAndTheRevoker() {
         requireCheckerPower();
-        Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(Ops.of(new Guard()), 2));
+        Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(new GuardOps(), 2));
     }
 }
