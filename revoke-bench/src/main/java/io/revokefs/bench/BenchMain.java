@@ -212,12 +212,12 @@ public final class BenchMain {
         double plainWrite = score("plainWrite t=1");
         double plainRead = score("plainRead t=1");
         String events = String.format(Locale.ROOT, "%,d", EventLogBench.EVENTS);
-        for (String store : List.of("memory", "h2-commit", "h2-delayed", "postgres")) {
+        for (String store : EventLogBench.STORES) {
             events("5a append, " + store + " store, bufferedRecorder(" + EventLogBench.BATCH + ") + flush, "
                     + events + " simulated events, vs plain Jackson JSON-lines write", score("append batch=" + EventLogBench.BATCH + " store=" + store + " t=1"), plainWrite);
         }
         events("5a append, JsonLines (revoke-history's codec), vs plain Jackson JSON-lines write", score("jsonLinesWrite t=1"), plainWrite);
-        for (String store : List.of("memory", "h2-commit", "h2-delayed", "postgres")) {
+        for (String store : EventLogBench.STORES) {
             events("5b replay, " + store + " store, readAll() of " + events + " events, vs plain Jackson JSON-lines read",
                     score("replay store=" + store + " t=1"), plainRead);
         }

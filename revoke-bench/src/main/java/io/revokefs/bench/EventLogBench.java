@@ -24,11 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -75,6 +72,8 @@ public class EventLogBench {
     static final int EVENTS = 10_000;
     static final int BATCH = 100;
     static final int LOG_EVENTS = 1_000_000;
+    /** The stores of {@link Db#store}, in the order the summary lists them. */
+    static final List<String> STORES = List.of("memory", "h2-commit", "h2-delayed", "postgres");
 
     /** The one list of events every store and the baseline append and read. */
     @State(Scope.Benchmark)
@@ -286,13 +285,7 @@ public class EventLogBench {
     @Benchmark
     @OperationsPerInvocation(EVENTS)
     public long jsonLinesRead(JsonFiles files, Blackhole bh) throws IOException {
-        long n = 0;
-        try (JsonLines.LogReader reader = JsonLines.open(files.ours)) {
-            for (; reader.hasNext(); n++) {
-                bh.consume(reader.next());
-            }
-        }
-        return check(n, EVENTS);
+        return check(readEach(files.ours, bh), EVENTS);
     }
 
     @Benchmark
@@ -319,13 +312,7 @@ public class EventLogBench {
     @Warmup(iterations = 1, time = 1)
     @Measurement(iterations = 3, time = 1)
     public long readLog(BigLog log, Blackhole bh) throws IOException {
-        long n = 0;
-        try (JsonLines.LogReader reader = JsonLines.open(log.file)) {
-            for (; reader.hasNext(); n++) {
-                bh.consume(reader.next());
-            }
-        }
-        return check(n, LOG_EVENTS);
+        return check(readEach(log.file, bh), LOG_EVENTS);
     }
 
     @Benchmark
@@ -337,10 +324,20 @@ public class EventLogBench {
     }
 
     private static void writeJsonLines(List<RecordedEvent> events, Path file) throws IOException {
-        try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8),
-                1 << 16)) {
+        try (Writer w = PlainJsonLines.newFile(file)) {
             JsonLines.write(events, w);
         }
+    }
+
+    /** Reads {@code file} through {@code JsonLines.LogReader}, consuming every event; the count. */
+    private static long readEach(Path file, Blackhole bh) throws IOException {
+        long n = 0;
+        try (JsonLines.LogReader reader = JsonLines.open(file)) {
+            for (; reader.hasNext(); n++) {
+                bh.consume(reader.next());
+            }
+        }
+        return n;
     }
 
     private static long check(long n, long expected) {

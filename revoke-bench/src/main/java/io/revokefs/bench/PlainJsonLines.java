@@ -61,10 +61,17 @@ final class PlainJsonLines {
     private PlainJsonLines() {
     }
 
+    /**
+     * A new UTF-8 file behind a 64 KiB buffer, as {@code JsonLines.export} writes: every JSON-lines
+     * file of target 5 (the baseline's, the codec's, the 1,000,000-event log) is written through it.
+     */
+    static Writer newFile(Path file) throws IOException {
+        return new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 16);
+    }
+
     /** Writes {@code events} to {@code file} (replacing it), one line each, and closes it. */
     static void write(List<RecordedEvent> events, Path file) throws IOException {
-        try (Writer out = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8),
-                1 << 16);
+        try (Writer out = newFile(file);
              SequenceWriter w = WRITER.writeValues(out)) {
             for (RecordedEvent e : events) {
                 w.write(new Line(e.seq(), e.timeNanos(), e.event()));

@@ -10,13 +10,9 @@ import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
 import io.revokefs.history.JsonLines;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +54,7 @@ final class SimulatedRun {
 
     /** Writes the run's {@code n} events to {@code file} as JSON lines ({@link JsonLines}). */
     static void writeJsonLines(long n, Path file) throws IOException {
-        try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8),
-                1 << 16)) {
+        try (Writer w = PlainJsonLines.newFile(file)) {
             run(n, e -> {
                 try {
                     w.write(JsonLines.toLine(e));
