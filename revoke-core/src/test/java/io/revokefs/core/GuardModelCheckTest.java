@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -189,7 +188,8 @@ class GuardModelCheckTest {
         }
     }
 
-    private static Boolean controlCaught;
+    /** Whether the planted bug's run failed with a G2 violation (set once, before the tests). */
+    private static boolean controlCaught;
 
     /** Runs the planted bug once; the Guard's checks below need it caught. */
     @BeforeAll
@@ -212,9 +212,7 @@ class GuardModelCheckTest {
         // On the JDK the project is compiled for, the checker must have its power: if not, fail here
         // instead of skipping the Guard's checks unnoticed.
         assumeTrue(Runtime.version().feature() == 17, "the control is required on JDK 17, informative elsewhere");
-        assertThat(controlCaught).as("Lincheck caught the planted check-then-enter race").isTrue();
-        assertThatThrownBy(() -> Lincheck.runConcurrentTest(INVOCATIONS, () -> scenario(new CheckThenEnter(), 1)))
-                .hasMessageContaining("G2: ");
+        assertThat(controlCaught).as("Lincheck caught the planted check-then-enter race (a G2 violation), in @BeforeAll").isTrue();
     }
 
     @Test
