@@ -28,8 +28,53 @@ public sealed interface RevokeEvent {
         return getClass().getSimpleName();
     }
 
+    /**
+     * Calls the visitor's method for this event's type. Every consumer of events (the auditor, replay,
+     * the report) implements {@link Visitor}, so a new event type does not compile until each of them
+     * handles it.
+     */
+    <R> R accept(Visitor<R> visitor);
+
+    /** One method per event type; see {@link #accept}. */
+    interface Visitor<R> {
+        R visit(ObjectRegistered e);
+
+        R visit(FileOpened e);
+
+        R visit(OpenRefused e);
+
+        R visit(Mmapped e);
+
+        R visit(MmapRefused e);
+
+        R visit(VmaDuplicated e);
+
+        R visit(VmaUnmapped e);
+
+        R visit(Faulted e);
+
+        R visit(AccessRefused e);
+
+        R visit(RevokeStarted e);
+
+        R visit(RevokeDrained e);
+
+        R visit(MappingsZapped e);
+
+        R visit(FileReleased e);
+
+        R visit(RevokeCompleted e);
+
+        R visit(FileClosed e);
+    }
+
     /** A revocable object starts a life. */
     record ObjectRegistered(String object, String adapter) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public ObjectRegistered {
             requireAll(object, adapter);
         }
@@ -37,6 +82,11 @@ public sealed interface RevokeEvent {
 
     /** An open reached the object and succeeded. */
     record FileOpened(String object, String file, int pid) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public FileOpened {
             requireAll(object, file);
         }
@@ -44,6 +94,11 @@ public sealed interface RevokeEvent {
 
     /** An open was refused; {@code file} is the id the open would have had. */
     record OpenRefused(String object, String file, int pid, Errno errno) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public OpenRefused {
             requireAll(object, file, errno);
         }
@@ -61,6 +116,11 @@ public sealed interface RevokeEvent {
      */
     record Mmapped(String object, String file, String vma, int pid, long pgoff, long pages, String mapping,
                    long populated) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public Mmapped {
             requireAll(object, file, vma, mapping);
         }
@@ -69,6 +129,11 @@ public sealed interface RevokeEvent {
     /** An mmap of the object was refused; {@code vma} is the id the VMA would have had. */
     record MmapRefused(String object, String file, String vma, int pid, long pgoff, long pages, Errno errno,
                        String reason) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public MmapRefused {
             requireAll(object, file, vma, errno, reason);
         }
@@ -81,6 +146,11 @@ public sealed interface RevokeEvent {
      *     VM_PFNMAP VMA's PTEs, all of them; other shared mappings are left to fault again in the child)
      */
     record VmaDuplicated(String object, String vma, String from, int pid, long ptes) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public VmaDuplicated {
             requireAll(object, vma, from);
         }
@@ -93,6 +163,11 @@ public sealed interface RevokeEvent {
      * @param pages extra field: how many pages; the VMA is gone when none of its pages remain
      */
     record VmaUnmapped(String object, String vma, long pgoff, long pages) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public VmaUnmapped {
             requireAll(object, vma);
         }
@@ -100,6 +175,11 @@ public sealed interface RevokeEvent {
 
     /** A fault on a VMA of the object installed a PFN at file page {@code pgoff}. */
     record Faulted(String object, String vma, long pgoff) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public Faulted {
             requireAll(object, vma);
         }
@@ -114,6 +194,11 @@ public sealed interface RevokeEvent {
      * @param vma the VMA the operation was on, or {@code null} for a file operation
      */
     record AccessRefused(String object, String op, String result, String file, String vma) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public AccessRefused {
             requireAll(object, op, result);
             if ((file == null) == (vma == null)) {
@@ -124,6 +209,11 @@ public sealed interface RevokeEvent {
 
     /** Revoke began: the guard is deactivated and every entry that raced it is in the log. */
     record RevokeStarted(String object, String cause) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public RevokeStarted {
             requireAll(object, cause);
         }
@@ -131,6 +221,11 @@ public sealed interface RevokeEvent {
 
     /** Every operation in flight has exited; {@code waited} were in flight when draining began. */
     record RevokeDrained(String object, int waited) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public RevokeDrained {
             requireAll(object);
         }
@@ -147,6 +242,11 @@ public sealed interface RevokeEvent {
      */
     record MappingsZapped(String object, int vmas, long ptes, String mapping, long first, long count)
             implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public MappingsZapped {
             requireAll(object, mapping);
         }
@@ -154,6 +254,11 @@ public sealed interface RevokeEvent {
 
     /** The adapter's release ran for {@code file}; {@code cause} says who ran it. */
     record FileReleased(String object, String file, ReleaseCause cause) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public FileReleased {
             requireAll(object, file, cause);
         }
@@ -161,6 +266,11 @@ public sealed interface RevokeEvent {
 
     /** Revoke finished: nothing of the object reaches the driver any more. */
     record RevokeCompleted(String object) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public RevokeCompleted {
             requireAll(object);
         }
@@ -168,6 +278,11 @@ public sealed interface RevokeEvent {
 
     /** The file's last reference (descriptor or VMA) was dropped. */
     record FileClosed(String object, String file) implements RevokeEvent {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
         public FileClosed {
             requireAll(object, file);
         }
