@@ -46,10 +46,19 @@ import java.util.stream.Stream;
  *       introduced twice.</li>
  * </ul>
  *
- * <p>Memory is bounded by the live part of the log: state is kept per object (a few fields), per
- * open file and per mapped VMA, and dropped when the file is closed or the VMA wholly unmapped. To
- * name retired ids in messages ("file-3 was closed at seq 40") the auditor remembers the last
- * {@value #RETIRED_MEMORY} retired ids; an older one is reported as never introduced.
+ * <p>Memory is bounded by the live part of the log: state is kept per live object (a few fields),
+ * per open file and per mapped VMA, and dropped when the file is closed or the VMA wholly unmapped.
+ * An object whose revoke completed and that no open file or live VMA names any more is retired: the
+ * last {@value #RETIRED_MEMORY} of them keep the seqs their messages name, older ones only a 64-bit
+ * hash of their id ({@link IdHashes}: some 16 bytes each, so that an entry after a revoke long past
+ * is still found). To
+ * name retired files and VMAs in messages ("file-3 was closed at seq 40") the auditor remembers the
+ * last {@value #RETIRED_MEMORY} retired ids; an older one is reported as never introduced.
+ *
+ * <p>Each event type has its own method in a {@link RevokeEvent.Visitor}, so a new type does not
+ * compile until the auditor decides what it checks; a new invariant is a constant of {@link
+ * Invariant} and the checks of the events it concerns. The section-7 invariants are checked here
+ * and nowhere else: the explorer and the conformance suite call {@link #audit(Iterable)}.
  *
  * <p>Not thread-safe: one auditor per log, fed by one thread.
  */
@@ -68,7 +77,8 @@ public final class Auditor {
     }
 
     /**
-     * One violation.
+     * One violation. {@link #toString()} and {@link #line()} escape the object id and the message
+     * ({@link #escape}), so a finding is always one line whatever ids a log holds.
      *
      * @param invariant which invariant
      * @param seq the seq of the offending event
@@ -81,10 +91,45 @@ public final class Auditor {
             Objects.requireNonNull(message, "message");
         }
 
+        /** The command line's form: {@code INVARIANT seq=N object=ID: message}, escaped. */
+        public String line() {
+            return invariant + " seq=" + seq + " object=" + escape(object) + ": " + escape(message);
+        }
+
         @Override
         public String toString() {
-            return invariant + " at seq " + seq + " (" + object + "): " + message;
+            return invariant + " at seq " + seq + " (" + escape(object) + "): " + escape(message);
         }
+    }
+
+    /**
+     * {@code s} with every backslash doubled and every control character, line separator and
+     * paragraph separator written as <code>&#92;uXXXX</code> ({@code \n}, {@code \r}, {@code \t} for the
+     * usual three): printable, one line, and not confusable with the text around it.
+     */
+    public static String escape(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int kind = Character.getType(c);
+            String rep = c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                    : kind == Character.CONTROL || kind == Character.LINE_SEPARATOR || kind == Character.PARAGRAPH_SEPARATOR
+                    ? String.format("\\u%04X", (int) c) : null;
+            if (rep != null && b == null) {
+                b = new StringBuilder(s.length() + 8).append(s, 0, i);
+            }
+            if (b != null) {
+                if (rep != null) {
+                    b.append(rep);
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b == null ? s : b.toString();
     }
 
     private enum Phase { LIVE, STARTED, DRAINED, ZAPPED, COMPLETED }
@@ -94,7 +139,10 @@ public final class Auditor {
         /** Which life (registration) of the id this is; VMAs and files belong to the life they began in. */
         int life;
         long startedSeq;
+        /** The seq of the last RevokeCompleted; 0 for an object retired so long ago that it is forgotten. */
         long completedSeq;
+        /** Open files and live VMAs of any life that belong to this object: it is retired only at 0. */
+        int refs;
         final List<MappingsZapped> zaps = new ArrayList<>(1);
         final Set<String> files = new LinkedHashSet<>();
         final Set<String> vmas = new LinkedHashSet<>();
@@ -127,18 +175,40 @@ public final class Auditor {
     }
 
     private final Consumer<Finding> sink;
+    private final Checks checks = new Checks();
     private final Map<String, Obj> objects = new HashMap<>();
     private final Map<String, FileSt> files = new HashMap<>();
     private final Map<String, VmaSt> vmas = new HashMap<>();
-    private final Map<String, String> retired = new LinkedHashMap<>(RETIRED_MEMORY * 2, 0.75f, false) {
+    private final Map<String, String> retired = lru();
+    /** Retired objects whose seqs are still remembered: id to the seq of their RevokeCompleted. */
+    private final Map<String, Long> retiredObjects = new LinkedHashMap<>(RETIRED_MEMORY * 2, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > RETIRED_MEMORY;
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            if (size() > RETIRED_MEMORY) {
+                forgottenObjects.put(eldest.getKey(), 1);
+                return true;
+            }
+            return false;
         }
     };
+    /** Hashes of objects retired before the last {@value #RETIRED_MEMORY}. */
+    private final IdHashes forgottenObjects = new IdHashes();
     private long expectedSeq = 1;
     private long events;
     private boolean finished;
+    // The event being checked, for the visitor's methods.
+    private long seq;
+    private String object;
+    private Obj o;
+
+    private static Map<String, String> lru() {
+        return new LinkedHashMap<>(RETIRED_MEMORY * 2, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                return size() > RETIRED_MEMORY;
+            }
+        };
+    }
 
     /** An auditor that hands each finding to {@code sink} as soon as it is found. */
     public Auditor(Consumer<Finding> sink) {
@@ -157,7 +227,10 @@ public final class Auditor {
         return findings;
     }
 
-    /** Audits a whole log held in memory. */
+    /**
+     * Audits a whole log held in memory (a list of a test's or an explored schedule's events); the
+     * findings in the order found, empty for a clean log.
+     */
     public static List<Finding> audit(Iterable<RecordedEvent> log) {
         List<Finding> findings = new ArrayList<>();
         Auditor auditor = new Auditor(findings::add);
@@ -177,10 +250,10 @@ public final class Auditor {
             throw new IllegalStateException("finish() was already called");
         }
         finished = true;
-        objects.forEach((id, o) -> {
-            if (o.phase == Phase.STARTED || o.phase == Phase.DRAINED || o.phase == Phase.ZAPPED) {
-                report(Invariant.REVOKE_ORDER, o.startedSeq, id, "the revoke started at seq " + o.startedSeq
-                        + " never completed (the log ends after " + phaseEvent(o.phase) + ")");
+        objects.forEach((id, ob) -> {
+            if (ob.phase == Phase.STARTED || ob.phase == Phase.DRAINED || ob.phase == Phase.ZAPPED) {
+                report(Invariant.REVOKE_ORDER, ob.startedSeq, id, "the revoke started at seq " + ob.startedSeq
+                        + " never completed (the log ends after " + phaseEvent(ob.phase) + ")");
             }
         });
     }
@@ -191,18 +264,48 @@ public final class Auditor {
             throw new IllegalStateException("the audit is finished");
         }
         events++;
-        long seq = recorded.seq();
+        seq = recorded.seq();
         RevokeEvent event = recorded.event();
-        String object = event.object();
+        object = event.object();
         if (seq != expectedSeq) {
             report(Invariant.SEQ_CONTIGUOUS, seq, object, expectedSeq == 1
                     ? "the log starts at seq " + seq + ", not 1"
                     : "seq " + seq + " follows seq " + (expectedSeq - 1) + " (expected " + expectedSeq + ")");
         }
         expectedSeq = seq + 1;
-        Obj o = objects.computeIfAbsent(object, k -> new Obj());
+        o = objectState(object);
+        event.accept(checks);
+        retireIfDone(object, o);
+    }
 
-        if (event instanceof ObjectRegistered) {
+    /** The state of {@code id}: live, brought back from retirement (revoke completed), or new. */
+    private Obj objectState(String id) {
+        Obj ob = objects.get(id);
+        if (ob == null) {
+            ob = new Obj();
+            Long completed = retiredObjects.remove(id);
+            if (completed != null || forgottenObjects.contains(id)) {
+                ob.phase = Phase.COMPLETED;
+                ob.completedSeq = completed == null ? 0 : completed;
+                ob.life = 1;
+            }
+            objects.put(id, ob);
+        }
+        return ob;
+    }
+
+    /** Drops the state of an object whose revoke completed and that nothing live names any more. */
+    private void retireIfDone(String id, Obj ob) {
+        if (ob.phase == Phase.COMPLETED && ob.refs == 0) {
+            objects.remove(id);
+            retiredObjects.put(id, ob.completedSeq);
+        }
+    }
+
+    /** The checks of each event type; {@link #seq}, {@link #object} and {@link #o} are the event's. */
+    private final class Checks implements RevokeEvent.Visitor<Void> {
+        @Override
+        public Void visit(ObjectRegistered e) {
             if (o.phase == Phase.STARTED || o.phase == Phase.DRAINED || o.phase == Phase.ZAPPED) {
                 report(Invariant.REVOKE_ORDER, seq, object, "registered again while the revoke started at seq "
                         + o.startedSeq + " had not completed");
@@ -213,55 +316,93 @@ public final class Auditor {
             o.life++;
             o.vmas.clear();
             o.files.clear();
-        } else if (event instanceof FileOpened f) {
-            checkNoEntry(o, seq, object, "FileOpened of " + f.file());
-            checkFresh(f.file(), "file", seq, object);
+            return null;
+        }
+
+        @Override
+        public Void visit(FileOpened f) {
+            checkNoEntry("FileOpened of " + f.file());
+            checkFresh(f.file(), "file");
             files.put(f.file(), new FileSt(object));
+            o.refs++;
             o.files.add(f.file());
-        } else if (event instanceof OpenRefused r) {
-            checkFresh(r.file(), "file", seq, object);
+            return null;
+        }
+
+        @Override
+        public Void visit(OpenRefused r) {
+            checkFresh(r.file(), "file");
             retired.put(r.file(), "was refused at seq " + seq);
-        } else if (event instanceof Mmapped m) {
-            checkNoEntry(o, seq, object, "Mmapped of " + m.vma());
-            knownFile(m.file(), seq, object);
-            checkFresh(m.vma(), "vma", seq, object);
+            return null;
+        }
+
+        @Override
+        public Void visit(Mmapped m) {
+            checkNoEntry("Mmapped of " + m.vma());
+            knownFile(m.file());
+            checkFresh(m.vma(), "vma");
             RangeSet mapped = new RangeSet();
             mapped.add(m.pgoff(), m.pages());
-            addVma(m.vma(), new VmaSt(object, o.life, m.pid(), m.mapping(), mapped), o);
-        } else if (event instanceof MmapRefused r) {
-            knownFile(r.file(), seq, object);
-            checkFresh(r.vma(), "vma", seq, object);
+            addVma(m.vma(), new VmaSt(object, o.life, m.pid(), m.mapping(), mapped));
+            return null;
+        }
+
+        @Override
+        public Void visit(MmapRefused r) {
+            knownFile(r.file());
+            checkFresh(r.vma(), "vma");
             retired.put(r.vma(), "was declared by a refused mmap at seq " + seq);
-        } else if (event instanceof VmaDuplicated d) {
-            VmaSt parent = knownVma(d.from(), seq, object);
-            checkFresh(d.vma(), "vma", seq, object);
+            return null;
+        }
+
+        @Override
+        public Void visit(VmaDuplicated d) {
+            VmaSt parent = knownVma(d.from());
+            checkFresh(d.vma(), "vma");
             // An unknown parent leaves the child empty: it is reported once, here, not at each later use.
             // A copy belongs to the life of the VMA it was copied from, which may be an earlier one.
             addVma(d.vma(), parent == null ? new VmaSt(object, o.life, d.pid(), "?", new RangeSet())
-                    : new VmaSt(object, parent.life, d.pid(), parent.mapping, new RangeSet(parent.mapped)), o);
-        } else if (event instanceof VmaUnmapped u) {
-            VmaSt v = knownVma(u.vma(), seq, object);
+                    : new VmaSt(object, parent.life, d.pid(), parent.mapping, new RangeSet(parent.mapped)));
+            return null;
+        }
+
+        @Override
+        public Void visit(VmaUnmapped u) {
+            VmaSt v = knownVma(u.vma());
             if (v != null) {
                 v.mapped.remove(u.pgoff(), u.pages());
                 if (v.mapped.isEmpty()) {
                     vmas.remove(u.vma());
-                    objects.get(v.object).vmas.remove(u.vma());
+                    o.vmas.remove(u.vma());
+                    o.refs--;
                     retired.put(u.vma(), "was wholly unmapped at seq " + seq);
                 }
             }
-        } else if (event instanceof Faulted f) {
-            checkNoEntry(o, seq, object, "Faulted on " + f.vma());
-            knownVma(f.vma(), seq, object);
-        } else if (event instanceof AccessRefused a) {
+            return null;
+        }
+
+        @Override
+        public Void visit(Faulted f) {
+            checkNoEntry("Faulted on " + f.vma());
+            knownVma(f.vma());
+            return null;
+        }
+
+        @Override
+        public Void visit(AccessRefused a) {
             if (a.file() != null) {
-                knownFile(a.file(), seq, object);
+                knownFile(a.file());
             } else {
-                knownVma(a.vma(), seq, object);
+                knownVma(a.vma());
             }
-        } else if (event instanceof RevokeStarted) {
+            return null;
+        }
+
+        @Override
+        public Void visit(RevokeStarted e) {
             if (o.phase != Phase.LIVE) {
                 report(Invariant.REVOKE_ORDER, seq, object, o.phase == Phase.COMPLETED
-                        ? "RevokeStarted again after the revoke completed at seq " + o.completedSeq
+                        ? "RevokeStarted again after the revoke completed at " + completedAt(o)
                         + " without a new ObjectRegistered"
                         : "a second RevokeStarted in the revoke started at seq " + o.startedSeq);
             }
@@ -270,13 +411,21 @@ public final class Auditor {
                 o.startedSeq = seq;
                 o.zaps.clear();
             }
-        } else if (event instanceof RevokeDrained) {
+            return null;
+        }
+
+        @Override
+        public Void visit(RevokeDrained e) {
             if (o.phase != Phase.STARTED) {
                 report(Invariant.REVOKE_ORDER, seq, object, "RevokeDrained " + misplaced(o));
             } else {
                 o.phase = Phase.DRAINED;
             }
-        } else if (event instanceof MappingsZapped z) {
+            return null;
+        }
+
+        @Override
+        public Void visit(MappingsZapped z) {
             // Outside a revoke (LIVE, COMPLETED) a zap is a vfio-style disable: not part of the order.
             if (o.phase == Phase.STARTED) {
                 report(Invariant.REVOKE_ORDER, seq, object, "MappingsZapped before RevokeDrained in the revoke started at seq "
@@ -288,8 +437,12 @@ public final class Auditor {
                 o.zaps.add(z);
                 o.phase = Phase.ZAPPED;
             }
-        } else if (event instanceof FileReleased r) {
-            FileSt f = knownFile(r.file(), seq, object);
+            return null;
+        }
+
+        @Override
+        public Void visit(FileReleased r) {
+            FileSt f = knownFile(r.file());
             if (f != null) {
                 if (f.releasedSeq != 0) {
                     report(Invariant.RELEASE_ONCE, seq, object, r.file() + " released a second time (first at seq "
@@ -298,22 +451,32 @@ public final class Auditor {
                     f.releasedSeq = seq;
                 }
             }
-        } else if (event instanceof RevokeCompleted) {
-            completeRevoke(o, seq, object);
-        } else if (event instanceof FileClosed c) {
-            FileSt f = knownFile(c.file(), seq, object);
+            return null;
+        }
+
+        @Override
+        public Void visit(RevokeCompleted e) {
+            completeRevoke();
+            return null;
+        }
+
+        @Override
+        public Void visit(FileClosed c) {
+            FileSt f = knownFile(c.file());
             if (f != null) {
                 if (f.releasedSeq == 0 && !f.reported) {
                     report(Invariant.RELEASE_ONCE, seq, object, c.file() + " closed without a FileReleased");
                 }
                 files.remove(c.file());
-                objects.get(f.object).files.remove(c.file());
+                o.files.remove(c.file());
+                o.refs--;
                 retired.put(c.file(), "was closed at seq " + seq);
             }
+            return null;
         }
     }
 
-    private void completeRevoke(Obj o, long seq, String object) {
+    private void completeRevoke() {
         if (o.phase != Phase.ZAPPED) {
             report(Invariant.REVOKE_ORDER, seq, object, "RevokeCompleted " + misplaced(o));
         }
@@ -345,12 +508,16 @@ public final class Auditor {
         o.zaps.clear();
     }
 
+    private static String completedAt(Obj o) {
+        return o.completedSeq == 0 ? "an earlier seq" : "seq " + o.completedSeq;
+    }
+
     private static String misplaced(Obj o) {
         switch (o.phase) {
             case LIVE:
                 return "without a RevokeStarted";
             case COMPLETED:
-                return "after the revoke already completed at seq " + o.completedSeq;
+                return "after the revoke already completed at " + completedAt(o);
             case STARTED:
                 return "before RevokeDrained in the revoke started at seq " + o.startedSeq;
             case DRAINED:
@@ -371,14 +538,15 @@ public final class Auditor {
         }
     }
 
-    private void checkNoEntry(Obj o, long seq, String object, String what) {
+    private void checkNoEntry(String what) {
         if (o.phase != Phase.LIVE) {
-            report(Invariant.NO_ENTRY_AFTER_REVOKE, seq, object, what + " after the RevokeStarted at seq " + o.startedSeq);
+            report(Invariant.NO_ENTRY_AFTER_REVOKE, seq, object, what + " after the RevokeStarted at "
+                    + (o.startedSeq == 0 ? "an earlier seq" : "seq " + o.startedSeq));
         }
     }
 
     /** An id being introduced must not be live or recently retired. */
-    private void checkFresh(String id, String kind, long seq, String object) {
+    private void checkFresh(String id, String kind) {
         if (files.containsKey(id) || vmas.containsKey(id)) {
             report(Invariant.KNOWN_REFERENCES, seq, object, kind + " id " + id + " is introduced again while in use");
         } else if (retired.containsKey(id)) {
@@ -387,7 +555,7 @@ public final class Auditor {
         }
     }
 
-    private FileSt knownFile(String id, long seq, String object) {
+    private FileSt knownFile(String id) {
         FileSt f = files.get(id);
         if (f == null) {
             report(Invariant.KNOWN_REFERENCES, seq, object, unknown("file", id));
@@ -398,7 +566,7 @@ public final class Auditor {
         return f;
     }
 
-    private VmaSt knownVma(String id, long seq, String object) {
+    private VmaSt knownVma(String id) {
         VmaSt v = vmas.get(id);
         if (v == null) {
             report(Invariant.KNOWN_REFERENCES, seq, object, unknown("vma", id));
@@ -415,8 +583,9 @@ public final class Auditor {
                 : kind + " " + id + " was never " + (kind.equals("file") ? "opened" : "mapped");
     }
 
-    private void addVma(String id, VmaSt v, Obj o) {
+    private void addVma(String id, VmaSt v) {
         vmas.put(id, v);
+        o.refs++;
         if (v.life == o.life) {
             o.vmas.add(id);
         }
@@ -428,6 +597,11 @@ public final class Auditor {
 
     /** Entries held now (objects, open files, live VMAs, remembered retired ids): the bounded state. */
     int retainedEntries() {
-        return objects.size() + files.size() + vmas.size() + retired.size();
+        return objects.size() + files.size() + vmas.size() + retired.size() + retiredObjects.size();
+    }
+
+    /** Objects whose ids are remembered only as a hash. */
+    long forgottenObjects() {
+        return forgottenObjects.size();
     }
 }

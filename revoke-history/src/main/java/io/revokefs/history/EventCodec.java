@@ -3,10 +3,9 @@ package io.revokefs.history;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.revokefs.core.Errno;
 import io.revokefs.core.event.RecordedEvent;
-import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.event.RevokeEvent.*;
 
 import java.io.IOException;
 import java.lang.reflect.Constructor;
@@ -22,10 +21,24 @@ import java.util.Set;
  * {@link RevokeEvent} records are the field names, so the codec is driven by reflection over the
  * sealed interface's permitted records, computed once. Problems are reported as {@link
  * IllegalArgumentException}s whose message names the field; callers add the line number.
+ *
+ * <p>Reading has three steps, each a rule of SEMANTICS.md section 7 or of docs/events.md:
+ * <ol>
+ *   <li>{@link #fillDefaults}: an extra field of this library that is absent gets its documented
+ *       default, so a log carrying only the spec's fields reads ({@code Mmapped.mapping} the object's
+ *       own mapping, {@code populated} 0; {@code MappingsZapped} the object's own mapping, the whole
+ *       of it; {@code VmaDuplicated.ptes} 0; {@code VmaUnmapped} the whole VMA);</li>
+ *   <li>{@link #readBody}: every field of the record is then required, with its JSON type;</li>
+ *   <li>{@link #CHECK}: the values are checked (no {@code Mmapped} of 0 pages, no id with a control
+ *       character, ...), so that nothing the auditor would misread gets past the reader.</li>
+ * </ol>
  */
 final class EventCodec {
     /** Components that may be absent (null); every other component is a required field. */
     private static final Set<String> OPTIONAL = Set.of("AccessRefused.file", "AccessRefused.vma");
+
+    /** {@code count} of a {@code MappingsZapped} read without one, and {@code pages} of a whole-VMA unmap. */
+    static final long WHOLE = Long.MAX_VALUE;
 
     record EventType(String name, Class<? extends RevokeEvent> type, RecordComponent[] components,
                      Constructor<? extends RevokeEvent> constructor) {
@@ -107,15 +120,73 @@ final class EventCodec {
         JsonNode t = node.get("t");
         long time = 0;
         if (t != null && !t.isNull()) {
-            if (!t.isIntegralNumber()) {
+            if (!t.isIntegralNumber() || !t.canConvertToLong()) {
                 throw new IllegalArgumentException("field 't' must be an integer, got " + t);
             }
             time = t.asLong();
         }
-        return new RecordedEvent(seq, time, readBody(type, node));
+        return new RecordedEvent(seq, time, readBody(type, fillDefaults(type, node)));
     }
 
-    /** Reads the fields of event {@code type} from {@code node} (which may carry more fields). */
+    /**
+     * Gives each extra field of event {@code type} that {@code body} lacks its documented default
+     * (docs/events.md section 1), in place. The spec's own fields are never filled: their absence
+     * stays an input error.
+     */
+    static ObjectNode fillDefaults(String type, ObjectNode body) {
+        JsonNode object = body.get("object");
+        switch (type) {
+            case "Mmapped":
+                putIfAbsent(body, "mapping", object);
+                if (!present(body, "populated")) {
+                    body.put("populated", 0);
+                }
+                break;
+            case "MappingsZapped":
+                putIfAbsent(body, "mapping", object);
+                if (!present(body, "first")) {
+                    body.put("first", 0);
+                }
+                if (!present(body, "count")) {
+                    JsonNode first = body.get("first");
+                    body.put("count", first.canConvertToLong() && first.longValue() >= 0 ? WHOLE - first.longValue() : 0);
+                }
+                break;
+            case "VmaDuplicated":
+                if (!present(body, "ptes")) {
+                    body.put("ptes", 0);
+                }
+                break;
+            case "VmaUnmapped":
+                if (!present(body, "pgoff")) {
+                    if (present(body, "pages")) {
+                        throw new IllegalArgumentException("VmaUnmapped has 'pages' without 'pgoff'");
+                    }
+                    body.put("pgoff", 0);
+                }
+                if (!present(body, "pages")) {
+                    JsonNode pgoff = body.get("pgoff");
+                    body.put("pages", pgoff.canConvertToLong() && pgoff.longValue() >= 0 ? WHOLE - pgoff.longValue() : 0);
+                }
+                break;
+            default:
+                break;
+        }
+        return body;
+    }
+
+    private static boolean present(ObjectNode body, String name) {
+        JsonNode f = body.get(name);
+        return f != null && !f.isNull();
+    }
+
+    private static void putIfAbsent(ObjectNode body, String name, JsonNode value) {
+        if (!present(body, name) && value != null) {
+            body.set(name, value);
+        }
+    }
+
+    /** Reads the fields of event {@code type} from {@code node} (which may carry more fields), then checks them. */
     static RevokeEvent readBody(String type, ObjectNode node) {
         EventType et = TYPES.get(type);
         if (et == null) {
@@ -137,7 +208,7 @@ final class EventCodec {
                 if (!f.isTextual()) {
                     throw new IllegalArgumentException("field '" + name + "' must be a string, got " + f);
                 }
-                args[i] = f.textValue();
+                args[i] = checkedText(name, f.textValue());
             } else if (ct == int.class) {
                 if (!f.isIntegralNumber() || !f.canConvertToInt()) {
                     throw new IllegalArgumentException("field '" + name + "' must be an int, got " + f);
@@ -148,27 +219,161 @@ final class EventCodec {
                     throw new IllegalArgumentException("field '" + name + "' must be an integer, got " + f);
                 }
                 args[i] = f.longValue();
-            } else if (ct == Errno.class) {
-                args[i] = enumValue(Errno.class, name, f);
-            } else if (ct == ReleaseCause.class) {
-                args[i] = enumValue(ReleaseCause.class, name, f);
+            } else if (ct.isEnum()) {
+                args[i] = enumValue(ct, name, f);
             } else {
                 throw new IllegalStateException("no JSON mapping for " + ct + " in " + type);
             }
         }
+        RevokeEvent event;
         try {
-            return et.constructor().newInstance(args);
+            event = et.constructor().newInstance(args);
         } catch (InvocationTargetException e) {
             throw new IllegalArgumentException("invalid " + type + ": " + e.getCause().getMessage(), e.getCause());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+        String problem = event.accept(CHECK);
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid " + type + ": " + problem);
+        }
+        return event;
     }
 
-    private static <E extends Enum<E>> E enumValue(Class<E> type, String name, JsonNode f) {
+    /**
+     * A string field may not be empty (an id) nor hold a control character or a line or paragraph
+     * separator: an object id with a newline would print one audit finding as two lines, and so
+     * let a log forge findings.
+     */
+    private static String checkedText(String name, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            int kind = Character.getType(ch);
+            if (kind == Character.CONTROL || kind == Character.LINE_SEPARATOR || kind == Character.PARAGRAPH_SEPARATOR) {
+                throw new IllegalArgumentException(String.format("field '%s' holds the control character U+%04X at %d",
+                        name, (int) ch, i));
+            }
+        }
+        return value;
+    }
+
+    /**
+     * The checks of values that a record's constructor does not make, one per event type (so a new
+     * type does not compile until it has its own); null when the event is fine.
+     */
+    static final RevokeEvent.Visitor<String> CHECK = new RevokeEvent.Visitor<>() {
+        @Override
+        public String visit(ObjectRegistered e) {
+            return ids(e.object(), e.adapter());
+        }
+
+        @Override
+        public String visit(FileOpened e) {
+            return ids(e.object(), e.file());
+        }
+
+        @Override
+        public String visit(OpenRefused e) {
+            return ids(e.object(), e.file());
+        }
+
+        @Override
+        public String visit(Mmapped e) {
+            if (e.pages() <= 0) {
+                // An mmap of 0 pages fails with EINVAL (do_mmap); a "mapped" VMA of no page would
+                // also hide a live mapping from the auditor's zap check.
+                return "'pages' must be at least 1, got " + e.pages();
+            }
+            if (e.pgoff() < 0 || e.pgoff() > Long.MAX_VALUE - e.pages()) {
+                return "'pgoff' " + e.pgoff() + " with 'pages' " + e.pages() + " is outside the file";
+            }
+            if (e.populated() < 0 || e.populated() > e.pages()) {
+                return "'populated' must be between 0 and 'pages' (" + e.pages() + "), got " + e.populated();
+            }
+            return ids(e.object(), e.file(), e.vma(), e.mapping());
+        }
+
+        @Override
+        public String visit(MmapRefused e) {
+            return ids(e.object(), e.file(), e.vma());
+        }
+
+        @Override
+        public String visit(VmaDuplicated e) {
+            return e.ptes() < 0 ? "'ptes' must be 0 or more, got " + e.ptes() : ids(e.object(), e.vma(), e.from());
+        }
+
+        @Override
+        public String visit(VmaUnmapped e) {
+            if (e.pages() <= 0) {
+                return "'pages' must be at least 1, got " + e.pages();
+            }
+            if (e.pgoff() < 0 || e.pgoff() > Long.MAX_VALUE - e.pages()) {
+                return "'pgoff' " + e.pgoff() + " with 'pages' " + e.pages() + " is outside the file";
+            }
+            return ids(e.object(), e.vma());
+        }
+
+        @Override
+        public String visit(Faulted e) {
+            return e.pgoff() < 0 ? "'pgoff' must be 0 or more, got " + e.pgoff() : ids(e.object(), e.vma());
+        }
+
+        @Override
+        public String visit(AccessRefused e) {
+            return ids(e.object(), e.file() != null ? e.file() : e.vma());
+        }
+
+        @Override
+        public String visit(RevokeStarted e) {
+            return ids(e.object());
+        }
+
+        @Override
+        public String visit(RevokeDrained e) {
+            return e.waited() < 0 ? "'waited' must be 0 or more, got " + e.waited() : ids(e.object());
+        }
+
+        @Override
+        public String visit(MappingsZapped e) {
+            if (e.vmas() < 0 || e.ptes() < 0) {
+                return "'vmas' and 'ptes' must be 0 or more, got " + e.vmas() + " and " + e.ptes();
+            }
+            if (e.first() < 0 || e.count() < 0 || e.first() > Long.MAX_VALUE - e.count()) {
+                return "the range 'first' " + e.first() + ", 'count' " + e.count() + " is outside the file";
+            }
+            return ids(e.object(), e.mapping());
+        }
+
+        @Override
+        public String visit(FileReleased e) {
+            return ids(e.object(), e.file());
+        }
+
+        @Override
+        public String visit(RevokeCompleted e) {
+            return ids(e.object());
+        }
+
+        @Override
+        public String visit(FileClosed e) {
+            return ids(e.object(), e.file());
+        }
+    };
+
+    private static String ids(String... ids) {
+        for (String id : ids) {
+            if (id.isEmpty()) {
+                return "an id is empty";
+            }
+        }
+        return null;
+    }
+
+    private static Object enumValue(Class<?> type, String name, JsonNode f) {
         if (f.isTextual()) {
-            for (E e : type.getEnumConstants()) {
-                if (e.name().equals(f.textValue())) {
+            for (Object e : type.getEnumConstants()) {
+                if (((Enum<?>) e).name().equals(f.textValue())) {
                     return e;
                 }
             }

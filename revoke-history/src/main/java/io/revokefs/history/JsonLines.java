@@ -2,8 +2,11 @@ package io.revokefs.history;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.revokefs.core.event.RecordedEvent;
 
@@ -20,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -38,11 +42,22 @@ import java.util.stream.StreamSupport;
  * omitted. Readers accept schema 1 and the older schema 0 (see docs/events.md), ignore fields they do
  * not know, and treat a missing {@code t} as 0.
  *
+ * <p>Reading is strict: a line is one JSON object and nothing after it, with no key twice, and its
+ * values pass {@link EventCodec}'s checks; an extra field of this library that is absent gets its
+ * documented default, so a log with only the spec's fields reads. A last line without its line end
+ * that does not parse is a <em>cut tail</em> (a writer killed mid-line): {@link
+ * MalformedLogException#cutTail()} says so, and {@link #open(Path, boolean) open(file, true)} reads the
+ * complete lines before it and stops there.
+ *
  * <p>Two ways to read. {@link #readAll} is all-or-nothing: it returns every event or throws a {@link
  * MalformedLogException} naming the first bad line, having returned nothing. {@link #open} and {@link
  * #stream} read lazily in bounded memory for big logs; they throw at the bad line, after the events
- * before it have been handed out. A {@code seq} that is not contiguous is not an input error (the
- * {@link Auditor} reports it).
+ * before it have been handed out (validate first, as {@link #validate} does, when nothing may be
+ * used of a bad log). A {@code seq} that is not contiguous is not an input error (the {@link Auditor}
+ * reports it).
+ *
+ * <p>Writing: {@link #appender} streams a run's log as it goes, batch by batch; {@link #export}
+ * writes a finished log under a temporary name and moves it into place.
  *
  * <p>All methods are static and thread-safe; a {@link LogReader} is for one thread.
  */
@@ -50,7 +65,10 @@ public final class JsonLines {
     /** The longest line accepted, in bytes, without its line terminator: 1 MiB. */
     public static final int MAX_LINE_BYTES = 1 << 20;
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private JsonLines() {
     }
@@ -92,10 +110,13 @@ public final class JsonLines {
      */
     public static void export(Stream<RecordedEvent> events, Path file) throws IOException {
         Path abs = file.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
+        // Not Files.createTempFile, which makes the file 0600 whatever the umask: a new file made the
+        // ordinary way gets 0666 less the umask, as any log the user writes.
+        Path tmp = abs.resolveSibling(abs.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
-            try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tmp),
-                    StandardCharsets.UTF_8), 1 << 16)) {
+            try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tmp,
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), StandardCharsets.UTF_8), 1 << 16)) {
                 write(events, w);
             }
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -118,7 +139,7 @@ public final class JsonLines {
     /** As {@link #readAll(Path)}, from a stream of UTF-8 bytes (not closed). */
     public static List<RecordedEvent> readAll(InputStream in) throws IOException {
         List<RecordedEvent> events = new ArrayList<>();
-        LogReader reader = new LogReader(in, false);
+        LogReader reader = new LogReader(in, false, false);
         while (reader.hasNext()) {
             events.add(reader.next());
         }
@@ -140,9 +161,89 @@ public final class JsonLines {
         return n;
     }
 
-    /** Opens a lazy reader over {@code file}; close it when done. */
+    /** Opens a lazy reader over {@code file}; close it when done. A cut tail is an error. */
     public static LogReader open(Path file) throws IOException {
-        return new LogReader(Files.newInputStream(file), true);
+        return open(file, false);
+    }
+
+    /**
+     * Opens a lazy reader over {@code file}; close it when done. With {@code completePrefix}, a cut
+     * last line (no line end, does not parse: a writer killed mid-line) ends the log instead of
+     * being an error, and {@link LogReader#cutTailLine()} names it afterwards.
+     */
+    public static LogReader open(Path file, boolean completePrefix) throws IOException {
+        return new LogReader(Files.newInputStream(file), true, completePrefix);
+    }
+
+    /**
+     * A writer of a run's log that streams it as the run goes: {@code file} is created, or emptied
+     * if it exists (a log of an earlier run never survives beside this one), honouring the umask,
+     * and every {@code batch} events the written lines are handed to the file. A process killed
+     * mid-run leaves the complete lines of a prefix of the run, and at most one cut last line,
+     * which readers name as a cut tail.
+     */
+    public static Appender appender(Path file, int batch) throws IOException {
+        return new Appender(file, batch);
+    }
+
+    /** See {@link #appender}. Not thread-safe: call it from one thread, or under one lock. */
+    public static final class Appender implements Closeable {
+        private final Path file;
+        private final Writer out;
+        private final JsonGenerator g;
+        private final int batch;
+        private long lastSeq;
+        private int unflushed;
+
+        private Appender(Path file, int batch) throws IOException {
+            if (batch < 1) {
+                throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+            }
+            this.file = file;
+            this.batch = batch;
+            this.out = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), StandardCharsets.UTF_8), 1 << 16);
+            this.g = MAPPER.getFactory().createGenerator(out);
+            g.setRootValueSeparator(null);
+        }
+
+        /** Writes one event's line; hands the batch to the file when it is full. */
+        public void append(RecordedEvent event) {
+            try {
+                EventCodec.write(g, event);
+                g.writeRaw('\n');
+                lastSeq = event.seq();
+                if (++unflushed >= batch) {
+                    flush();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file, e);
+            }
+        }
+
+        /** Hands every line written so far to the file. */
+        public void flush() {
+            try {
+                g.flush();
+                unflushed = 0;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file, e);
+            }
+        }
+
+        /** The seq of the last event written, 0 before the first. */
+        public long lastSeq() {
+            return lastSeq;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                g.close();
+            } finally {
+                out.close();
+            }
+        }
     }
 
     /**
@@ -157,10 +258,19 @@ public final class JsonLines {
 
     /** Parses one line; {@code lineNumber} is used in the exception. */
     static RecordedEvent parseLine(byte[] bytes, int length, long lineNumber) {
+        return parseLine(bytes, length, lineNumber, false);
+    }
+
+    /** As above; {@code lastWithoutEnd}: the line is the file's last and has no line end. */
+    static RecordedEvent parseLine(byte[] bytes, int length, long lineNumber, boolean lastWithoutEnd) {
         JsonNode node;
         try {
             node = MAPPER.readTree(bytes, 0, length);
         } catch (JsonProcessingException e) {
+            if (lastWithoutEnd) {
+                throw new MalformedLogException(lineNumber, "cut tail: the last line has no line end and is not"
+                        + " whole JSON (a writer stopped mid-line?): " + e.getOriginalMessage(), e, true);
+            }
             throw new MalformedLogException(lineNumber, "bad JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -194,6 +304,8 @@ public final class JsonLines {
     public static final class LogReader implements Iterator<RecordedEvent>, Closeable {
         private final InputStream in;
         private final boolean ownsInput;
+        private final boolean completePrefix;
+        private long cutTailLine;
         private final byte[] buf = new byte[1 << 16];
         private int pos;
         private int limit;
@@ -202,9 +314,18 @@ public final class JsonLines {
         private long lineNumber;
         private RecordedEvent next;
 
-        LogReader(InputStream in, boolean ownsInput) {
+        LogReader(InputStream in, boolean ownsInput, boolean completePrefix) {
             this.in = in;
             this.ownsInput = ownsInput;
+            this.completePrefix = completePrefix;
+        }
+
+        /**
+         * The number of the cut last line this reader stopped at (a reader opened for the complete
+         * prefix only), 0 when the log had none.
+         */
+        public long cutTailLine() {
+            return cutTailLine;
         }
 
         /** The number of the last line read (1-based; 0 before the first). */
@@ -245,6 +366,7 @@ public final class JsonLines {
             try {
                 longLine.reset();
                 boolean any = false;
+                boolean ended = false;
                 while (true) {
                     if (pos == limit) {
                         if (eof || !fill()) {
@@ -267,6 +389,7 @@ public final class JsonLines {
                     longLine.write(buf, start, pos - start);
                     if (pos < limit) {
                         pos++; // the '\n'
+                        ended = true;
                         break;
                     }
                 }
@@ -280,7 +403,15 @@ public final class JsonLines {
                     throw new MalformedLogException(lineNumber, "line longer than " + MAX_LINE_BYTES
                             + " bytes (1 MiB)", null);
                 }
-                return parseLine(line, length, lineNumber);
+                try {
+                    return parseLine(line, length, lineNumber, !ended);
+                } catch (MalformedLogException e) {
+                    if (completePrefix && e.cutTail()) {
+                        cutTailLine = lineNumber;
+                        return null;
+                    }
+                    throw e;
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("reading line " + (lineNumber + 1), e);
             }

@@ -9,6 +9,7 @@ import io.revokefs.core.kernel.Vma;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -25,8 +26,9 @@ public final class LiveState {
     }
 
     /**
-     * The state of every object registered with {@code kernel} (all lives of an id merged, as replay
-     * merges them). Call it when no operation is in flight.
+     * The state of every object registered with {@code kernel}, one life per registration of an id
+     * (each {@link RevocableObject} is one life), with each life's own open files, releases and
+     * VMAs. Call it when no operation is in flight.
      *
      * @param lastSeq the seq of the last event recorded, to put in the result
      */
@@ -35,27 +37,27 @@ public final class LiveState {
         for (RevocableObject o : kernel.objects()) {
             lives.computeIfAbsent(o.id(), k -> new ArrayList<>()).add(o);
         }
-        Map<String, SortedMap<String, ReplayState.VmaState>> vmasByObject = vmas(kernel);
+        Map<RevocableObject, SortedMap<String, ReplayState.VmaState>> vmasByLife = vmas(kernel);
         SortedMap<String, ReplayState.ObjectState> out = new TreeMap<>();
         lives.forEach((id, objs) -> {
-            RevocableObject current = objs.get(objs.size() - 1);
-            TreeSet<String> open = new TreeSet<>();
-            TreeMap<String, ReleaseCause> releases = new TreeMap<>();
-            for (RevocableObject o : objs) {
+            List<ReplayState.Life> states = new ArrayList<>();
+            for (int i = 0; i < objs.size(); i++) {
+                RevocableObject o = objs.get(i);
+                TreeSet<String> open = new TreeSet<>();
                 for (OpenFile f : o.openFiles()) {
                     open.add(f.id());
                 }
-                releases.putAll(o.releases());
+                states.add(new ReplayState.Life(i + 1, o.adapter(), o.isRevoked(), open, new TreeMap<>(o.releases()),
+                        vmasByLife.getOrDefault(o, new TreeMap<>())));
             }
-            out.put(id, new ReplayState.ObjectState(current.adapter(), objs.size(), current.isRevoked(), open, releases,
-                    vmasByObject.getOrDefault(id, new TreeMap<>())));
+            out.put(id, new ReplayState.ObjectState(states));
         });
         return new ReplayState(lastSeq, out);
     }
 
-    private static Map<String, SortedMap<String, ReplayState.VmaState>> vmas(Kernel kernel) {
+    private static Map<RevocableObject, SortedMap<String, ReplayState.VmaState>> vmas(Kernel kernel) {
         // Pieces of one VMA id (after a partial munmap) merge into one entry.
-        Map<String, String> objectOf = new HashMap<>();
+        Map<String, RevocableObject> lifeOf = new HashMap<>();
         Map<String, RangeSet> mapped = new HashMap<>();
         Map<String, RangeSet> populated = new HashMap<>();
         Map<String, Integer> pid = new HashMap<>();
@@ -66,7 +68,7 @@ public final class LiveState {
                 if (o == null) {
                     continue;
                 }
-                objectOf.put(v.id(), o.id());
+                lifeOf.put(v.id(), o);
                 pid.put(v.id(), p.pid());
                 mapping.put(v.id(), v.file().mapping().id());
                 mapped.computeIfAbsent(v.id(), k -> new RangeSet()).add(v.pgoff(), v.pages());
@@ -78,8 +80,8 @@ public final class LiveState {
                 }
             }
         }
-        Map<String, SortedMap<String, ReplayState.VmaState>> out = new HashMap<>();
-        objectOf.forEach((vma, object) -> out.computeIfAbsent(object, k -> new TreeMap<>())
+        Map<RevocableObject, SortedMap<String, ReplayState.VmaState>> out = new IdentityHashMap<>();
+        lifeOf.forEach((vma, life) -> out.computeIfAbsent(life, k -> new TreeMap<>())
                 .put(vma, new ReplayState.VmaState(pid.get(vma), mapping.get(vma), mapped.get(vma).toList(),
                         populated.get(vma).toList())));
         return out;

@@ -12,11 +12,26 @@ package io.revokefs.history;
 public final class MalformedLogException extends RuntimeException {
     private final long lineNumber;
     private final String problem;
+    private final boolean cutTail;
 
     MalformedLogException(long lineNumber, String problem, Throwable cause) {
+        this(lineNumber, problem, cause, false);
+    }
+
+    MalformedLogException(long lineNumber, String problem, Throwable cause, boolean cutTail) {
         super("line " + lineNumber + ": " + problem, cause);
         this.lineNumber = lineNumber;
         this.problem = problem;
+        this.cutTail = cutTail;
+    }
+
+    /**
+     * Whether the bad line is the log's last, without a line end, and not whole JSON: the mark of a
+     * writer killed mid-line. The lines before it are a complete prefix ({@link
+     * JsonLines#open(java.nio.file.Path, boolean)} reads just them).
+     */
+    public boolean cutTail() {
+        return cutTail;
     }
 
     /** The 1-based number of the offending line. */

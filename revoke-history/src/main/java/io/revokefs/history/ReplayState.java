@@ -5,6 +5,7 @@ import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.event.RevokeEvent.*;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -17,6 +18,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -25,12 +27,20 @@ import java.util.stream.Stream;
  * state"). An immutable value: two states are {@link #equals equal} when every object's state is,
  * so a test can compare a replay with the live simulation's state built in the same shape.
  *
+ * <p>An object id can have several lives: each {@code ObjectRegistered} starts one (life 1, 2, ...;
+ * events of an id before its first registration, such as the {@code iomem} pseudo-object's zaps,
+ * form life 0). A file belongs to the life it was opened in and a VMA to the life of its mmap (a
+ * fork's copy to its parent's), whatever life is current when a later event names them: one life's
+ * files and VMAs are never shown under another.
+ *
  * <p>How each event changes the state:
  * <ul>
- *   <li>{@code ObjectRegistered}: sets the adapter, starts a new life ({@code lives + 1}), not revoked;</li>
- *   <li>{@code FileOpened} adds an open file; {@code FileClosed} removes it;</li>
- *   <li>{@code FileReleased} records {@code file -> cause} in the object's releases (kept after close);</li>
- *   <li>{@code RevokeStarted} marks the object revoked (its guard is deactivated from then on);</li>
+ *   <li>{@code ObjectRegistered}: a new life, with its adapter, not revoked;</li>
+ *   <li>{@code FileOpened} adds an open file to the current life; {@code FileClosed} removes it
+ *       from its own life;</li>
+ *   <li>{@code FileReleased} records {@code file -> cause} in the releases of the file's life (kept
+ *       after close);</li>
+ *   <li>{@code RevokeStarted} marks the current life revoked (its guard is deactivated from then on);</li>
  *   <li>{@code Mmapped} adds a VMA mapping pages {@code [pgoff, pgoff+pages)} of {@code mapping}, the
  *       first {@code populated} of them populated (eager population);</li>
  *   <li>{@code Faulted} marks a page of the VMA populated;</li>
@@ -47,6 +57,9 @@ import java.util.stream.Stream;
  * Replay is lenient: an event naming an unknown file or VMA is skipped (the {@link Auditor} reports it
  * as {@code KNOWN_REFERENCES}).
  *
+ * <p>For logs too big to hold, {@link #stream} hands each life out as soon as it is over (revoke
+ * completed, or a later life begun, and no file open or VMA left) and forgets it.
+ *
  * @param lastSeq the seq of the last event applied (0 if none)
  * @param objects per object id, sorted by id
  */
@@ -57,18 +70,61 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
     }
 
     /**
-     * One revocable object.
-     *
-     * @param adapter the adapter of its last registration ({@code null} if never registered)
-     * @param lives how many times it was registered
-     * @param revoked whether its current life has begun revoking
-     * @param openFiles files opened and not yet closed
-     * @param releases every release done, file id to cause
-     * @param vmas the VMAs still mapping some page, by VMA id
+     * One revocable object: its lives, oldest first. The accessors other than {@link #lives()} read
+     * the current (last) life.
      */
-    public record ObjectState(String adapter, int lives, boolean revoked, SortedSet<String> openFiles,
-                              SortedMap<String, ReleaseCause> releases, SortedMap<String, VmaState> vmas) {
+    public record ObjectState(List<Life> lives) {
         public ObjectState {
+            lives = List.copyOf(lives);
+            if (lives.isEmpty()) {
+                throw new IllegalArgumentException("an object has at least one life");
+            }
+        }
+
+        /** The last life. */
+        public Life current() {
+            return lives.get(lives.size() - 1);
+        }
+
+        /** The adapter of the current life ({@code null} before any registration). */
+        public String adapter() {
+            return current().adapter();
+        }
+
+        /** Whether the current life has begun revoking. */
+        public boolean revoked() {
+            return current().revoked();
+        }
+
+        /** The open files of the current life. */
+        public SortedSet<String> openFiles() {
+            return current().openFiles();
+        }
+
+        /** The releases of the current life. */
+        public SortedMap<String, ReleaseCause> releases() {
+            return current().releases();
+        }
+
+        /** The VMAs of the current life. */
+        public SortedMap<String, VmaState> vmas() {
+            return current().vmas();
+        }
+    }
+
+    /**
+     * One life of an object, from its {@code ObjectRegistered} to the next.
+     *
+     * @param number 1 for the first registration, 2 for the next, ...; 0 for events before any
+     * @param adapter the adapter it was registered by ({@code null} for life 0)
+     * @param revoked whether it has begun revoking
+     * @param openFiles files opened in this life and not yet closed
+     * @param releases every release done of this life's files, file id to cause
+     * @param vmas the VMAs of this life still mapping some page, by VMA id
+     */
+    public record Life(int number, String adapter, boolean revoked, SortedSet<String> openFiles,
+                       SortedMap<String, ReleaseCause> releases, SortedMap<String, VmaState> vmas) {
+        public Life {
             openFiles = Collections.unmodifiableSortedSet(new TreeSet<>(openFiles));
             releases = Collections.unmodifiableSortedMap(new TreeMap<>(releases));
             vmas = Collections.unmodifiableSortedMap(new TreeMap<>(vmas));
@@ -100,22 +156,23 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
         }
     }
 
-    /** The state of {@code object}, or {@code null} if no event named it. */
     /**
-     * This state without the entries of ids that were never registered (such as the {@code iomem}
-     * pseudo-object under which {@code revoke_iomem} records its zaps), for comparison with
+     * This state without life 0 (events of an id before any registration, such as the {@code
+     * iomem} pseudo-object under which {@code revoke_iomem} records its zaps), for comparison with
      * {@link LiveState}, which only knows registered objects.
      */
     public ReplayState registeredOnly() {
         SortedMap<String, ObjectState> kept = new TreeMap<>();
         objects.forEach((id, o) -> {
-            if (o.adapter() != null) {
-                kept.put(id, o);
+            List<Life> lives = o.lives().stream().filter(l -> l.number() > 0).toList();
+            if (!lives.isEmpty()) {
+                kept.put(id, new ObjectState(lives));
             }
         });
         return new ReplayState(lastSeq, kept);
     }
 
+    /** The state of {@code object}, or {@code null} if no event named it. */
     public ObjectState object(String object) {
         return objects.get(object);
     }
@@ -127,14 +184,14 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
 
     /** Replays every event of {@code events}, in order. */
     public static ReplayState of(Iterable<RecordedEvent> events) {
-        Builder b = new Builder();
+        Builder b = new Builder(null);
         events.forEach(b::apply);
         return b.build();
     }
 
     /** Replays the events of {@code events} whose seq is at most {@code seq}: the state just after it. */
     public static ReplayState upTo(Stream<RecordedEvent> events, long seq) {
-        Builder b = new Builder();
+        Builder b = new Builder(null);
         Iterator<RecordedEvent> it = events.iterator();
         while (it.hasNext()) {
             RecordedEvent e = it.next();
@@ -146,26 +203,72 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
         return b.build();
     }
 
-    /** The mutable side of replay. */
-    static final class Builder {
-        private static final class Obj {
-            String adapter;
-            int lives;
+    /**
+     * Replays in memory bounded by the live part of the log: each life is handed to {@code ended}
+     * (object id, life) and forgotten as soon as it is over, that is when its revoke has completed
+     * or a later life of its id has begun, and none of its files is open and none of its VMAs
+     * mapped; nothing can change it after that but an event the auditor reports. Feed events with
+     * {@link Streaming#accept}; {@link Streaming#finish} returns the lives not over, as a state.
+     */
+    public static Streaming stream(BiConsumer<String, Life> ended) {
+        return new Streaming(new Builder(Objects.requireNonNull(ended, "ended")));
+    }
+
+    /** See {@link #stream}. Not thread-safe. */
+    public static final class Streaming {
+        private final Builder builder;
+
+        private Streaming(Builder builder) {
+            this.builder = builder;
+        }
+
+        /** Applies the next event. */
+        public void accept(RecordedEvent event) {
+            builder.apply(event);
+        }
+
+        /** The lives not handed out, per object, after the last event. */
+        public ReplayState finish() {
+            return builder.build();
+        }
+    }
+
+    /** The mutable side of replay: one method per event type. */
+    static final class Builder implements RevokeEvent.Visitor<Void> {
+        private static final class LifeB {
+            final int number;
+            final String adapter;
             boolean revoked;
+            boolean completed;
             final Set<String> openFiles = new LinkedHashSet<>();
             final Map<String, ReleaseCause> releases = new HashMap<>();
             final Set<String> vmas = new LinkedHashSet<>();
+
+            LifeB(int number, String adapter) {
+                this.number = number;
+                this.adapter = adapter;
+            }
+        }
+
+        private static final class Obj {
+            final List<LifeB> lives = new ArrayList<>(1);
+
+            LifeB current() {
+                return lives.get(lives.size() - 1);
+            }
         }
 
         private static final class Vma {
+            final LifeB life;
             final String object;
             final int pid;
             final String mapping;
             final RangeSet mapped;
             final RangeSet populated;
 
-            Vma(String object, int pid, String mapping, RangeSet mapped, RangeSet populated) {
+            Vma(String object, LifeB life, int pid, String mapping, RangeSet mapped, RangeSet populated) {
                 this.object = object;
+                this.life = life;
                 this.pid = pid;
                 this.mapping = mapping;
                 this.mapped = mapped;
@@ -173,88 +276,204 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
             }
         }
 
+        /** Null when every life is kept; else where ended lives go. */
+        private final BiConsumer<String, Life> ended;
         private final Map<String, Obj> objects = new HashMap<>();
+        private final Map<String, LifeB> fileLife = new HashMap<>();
         private final Map<String, Vma> vmas = new HashMap<>();
         private final Map<String, Set<String>> vmasByMapping = new HashMap<>();
+        /** Streaming: how many lives each forgotten object had. */
+        private final IdHashes forgottenLives = new IdHashes();
         private long lastSeq;
+        // The event being applied.
+        private String object;
+        private Obj o;
+
+        Builder(BiConsumer<String, Life> ended) {
+            this.ended = ended;
+        }
 
         void apply(RecordedEvent recorded) {
             lastSeq = recorded.seq();
             RevokeEvent event = recorded.event();
-            Obj o = objects.computeIfAbsent(event.object(), k -> new Obj());
-            if (event instanceof ObjectRegistered r) {
-                o.adapter = r.adapter();
-                o.lives++;
-                o.revoked = false;
-            } else if (event instanceof FileOpened f) {
-                o.openFiles.add(f.file());
-            } else if (event instanceof FileClosed f) {
-                o.openFiles.remove(f.file());
-            } else if (event instanceof FileReleased f) {
-                o.releases.put(f.file(), f.cause());
-            } else if (event instanceof RevokeStarted) {
-                o.revoked = true;
-            } else if (event instanceof Mmapped m) {
-                RangeSet mapped = new RangeSet();
-                mapped.add(m.pgoff(), m.pages());
-                RangeSet populated = new RangeSet();
-                populated.add(m.pgoff(), Math.min(m.populated(), m.pages()));
-                addVma(m.vma(), new Vma(m.object(), m.pid(), m.mapping(), mapped, populated), o);
-            } else if (event instanceof VmaDuplicated d) {
-                Vma parent = vmas.get(d.from());
-                if (parent != null) {
-                    addVma(d.vma(), new Vma(d.object(), d.pid(), parent.mapping, new RangeSet(parent.mapped),
-                            d.ptes() > 0 ? new RangeSet(parent.populated) : new RangeSet()), o);
-                }
-            } else if (event instanceof Faulted f) {
-                Vma v = vmas.get(f.vma());
-                if (v != null) {
-                    v.populated.add(f.pgoff(), 1);
-                }
-            } else if (event instanceof MappingsZapped z) {
-                for (String id : vmasByMapping.getOrDefault(z.mapping(), Set.of())) {
-                    vmas.get(id).populated.remove(z.first(), z.count());
-                }
-            } else if (event instanceof VmaUnmapped u) {
-                unmap(u);
+            object = event.object();
+            o = objects.get(object);
+            if (o == null) {
+                o = new Obj();
+                // Life 0 holds events before any registration; a forgotten id continues its count.
+                o.lives.add(new LifeB(ended == null ? 0 : forgottenLives.get(object, 0), null));
+                objects.put(object, o);
             }
-            // OpenRefused, MmapRefused, AccessRefused, RevokeDrained, RevokeCompleted change nothing.
+            event.accept(this);
+            if (ended != null) {
+                handOutEnded(object, o);
+            }
         }
 
-        private void unmap(VmaUnmapped u) {
+        @Override
+        public Void visit(ObjectRegistered r) {
+            LifeB previous = o.current();
+            if (previous.number == 0 && previous.openFiles.isEmpty() && previous.vmas.isEmpty()
+                    && previous.releases.isEmpty() && !previous.revoked) {
+                o.lives.remove(o.lives.size() - 1); // nothing happened before the registration
+            }
+            o.lives.add(new LifeB(previous.number + 1, r.adapter()));
+            return null;
+        }
+
+        @Override
+        public Void visit(FileOpened f) {
+            LifeB life = o.current();
+            life.openFiles.add(f.file());
+            fileLife.put(f.file(), life);
+            return null;
+        }
+
+        @Override
+        public Void visit(OpenRefused e) {
+            return null;
+        }
+
+        @Override
+        public Void visit(Mmapped m) {
+            RangeSet mapped = new RangeSet();
+            mapped.add(m.pgoff(), m.pages());
+            RangeSet populated = new RangeSet();
+            populated.add(m.pgoff(), Math.min(m.populated(), m.pages()));
+            addVma(m.vma(), new Vma(object, o.current(), m.pid(), m.mapping(), mapped, populated));
+            return null;
+        }
+
+        @Override
+        public Void visit(MmapRefused e) {
+            return null;
+        }
+
+        @Override
+        public Void visit(VmaDuplicated d) {
+            Vma parent = vmas.get(d.from());
+            if (parent != null) {
+                addVma(d.vma(), new Vma(parent.object, parent.life, d.pid(), parent.mapping, new RangeSet(parent.mapped),
+                        d.ptes() > 0 ? new RangeSet(parent.populated) : new RangeSet()));
+            }
+            return null;
+        }
+
+        @Override
+        public Void visit(VmaUnmapped u) {
             Vma v = vmas.get(u.vma());
             if (v == null) {
-                return;
+                return null;
             }
             v.mapped.remove(u.pgoff(), u.pages());
             v.populated.remove(u.pgoff(), u.pages());
             if (v.mapped.isEmpty()) {
                 vmas.remove(u.vma());
-                objects.get(v.object).vmas.remove(u.vma());
+                v.life.vmas.remove(u.vma());
                 Set<String> linked = vmasByMapping.get(v.mapping);
                 linked.remove(u.vma());
                 if (linked.isEmpty()) {
                     vmasByMapping.remove(v.mapping);
                 }
             }
+            return null;
         }
 
-        private void addVma(String id, Vma v, Obj o) {
+        @Override
+        public Void visit(Faulted f) {
+            Vma v = vmas.get(f.vma());
+            if (v != null) {
+                v.populated.add(f.pgoff(), 1);
+            }
+            return null;
+        }
+
+        @Override
+        public Void visit(AccessRefused e) {
+            return null;
+        }
+
+        @Override
+        public Void visit(RevokeStarted e) {
+            o.current().revoked = true;
+            return null;
+        }
+
+        @Override
+        public Void visit(RevokeDrained e) {
+            return null;
+        }
+
+        @Override
+        public Void visit(MappingsZapped z) {
+            for (String id : vmasByMapping.getOrDefault(z.mapping(), Set.of())) {
+                vmas.get(id).populated.remove(z.first(), z.count());
+            }
+            return null;
+        }
+
+        @Override
+        public Void visit(FileReleased f) {
+            LifeB life = fileLife.get(f.file());
+            (life != null ? life : o.current()).releases.put(f.file(), f.cause());
+            return null;
+        }
+
+        @Override
+        public Void visit(RevokeCompleted e) {
+            o.current().completed = true;
+            return null;
+        }
+
+        @Override
+        public Void visit(FileClosed f) {
+            LifeB life = fileLife.remove(f.file());
+            if (life != null) {
+                life.openFiles.remove(f.file());
+            }
+            return null;
+        }
+
+        private void addVma(String id, Vma v) {
             vmas.put(id, v);
-            o.vmas.add(id);
+            v.life.vmas.add(id);
             vmasByMapping.computeIfAbsent(v.mapping, k -> new LinkedHashSet<>()).add(id);
+        }
+
+        /** Streaming: hands out and forgets the lives of {@code id} that are over. */
+        private void handOutEnded(String id, Obj ob) {
+            LifeB current = ob.current();
+            Iterator<LifeB> it = ob.lives.iterator();
+            while (it.hasNext()) {
+                LifeB life = it.next();
+                if ((life != current || life.completed) && life.openFiles.isEmpty() && life.vmas.isEmpty()) {
+                    ended.accept(id, snapshot(life));
+                    it.remove();
+                }
+            }
+            if (ob.lives.isEmpty()) {
+                objects.remove(id);
+                forgottenLives.put(id, current.number);
+            }
+        }
+
+        private Life snapshot(LifeB l) {
+            SortedMap<String, VmaState> vs = new TreeMap<>();
+            for (String vid : l.vmas) {
+                Vma v = vmas.get(vid);
+                vs.put(vid, new VmaState(v.pid, v.mapping, v.mapped.toList(), v.populated.toList()));
+            }
+            return new Life(l.number, l.adapter, l.revoked, new TreeSet<>(l.openFiles), new TreeMap<>(l.releases), vs);
         }
 
         ReplayState build() {
             SortedMap<String, ObjectState> out = new TreeMap<>();
-            objects.forEach((id, o) -> {
-                SortedMap<String, VmaState> vs = new TreeMap<>();
-                for (String vid : o.vmas) {
-                    Vma v = vmas.get(vid);
-                    vs.put(vid, new VmaState(v.pid, v.mapping, v.mapped.toList(), v.populated.toList()));
+            objects.forEach((id, ob) -> {
+                List<Life> lives = new ArrayList<>(ob.lives.size());
+                for (LifeB l : ob.lives) {
+                    lives.add(snapshot(l));
                 }
-                out.put(id, new ObjectState(o.adapter, o.lives, o.revoked, new TreeSet<>(o.openFiles),
-                        new TreeMap<>(o.releases), vs));
+                out.put(id, new ObjectState(lives));
             });
             return new ReplayState(lastSeq, out);
         }

@@ -34,24 +34,21 @@ final class SchemaV0 {
         return line;
     }
 
-    /** Rewrites the fields of a v0 event body of type {@code type} into v1 fields, in place. */
+    /**
+     * Rewrites the fields of a v0 event body of type {@code type} into v1 fields, in place: the
+     * renamed field, {@code ptes} 1 on a {@code VmaDuplicated}, then the defaults every v1 reader
+     * gives a missing extra field ({@link EventCodec#fillDefaults}: the object's own mapping, no page
+     * populated).
+     */
     static ObjectNode upcastBody(String type, ObjectNode body) {
         JsonNode objectId = body.remove("object_id");
         if (objectId != null) {
             body.set("object", objectId);
         }
-        if (type.equals("Mmapped") || type.equals("MappingsZapped")) {
-            if (!body.has("mapping") && body.get("object") != null) {
-                body.set("mapping", body.get("object"));
-            }
-            if (type.equals("VmaDuplicated") && !body.has("ptes")) {
-                // v0 did not say what fork copied; its replay always copied the parent's pages.
-                body.put("ptes", 1);
-            }
-            if (type.equals("Mmapped") && !body.has("populated")) {
-                body.put("populated", 0);
-            }
+        if (type.equals("VmaDuplicated") && !body.has("ptes")) {
+            // v0 did not say what fork copied; its replay always copied the parent's pages.
+            body.put("ptes", 1);
         }
-        return body;
+        return EventCodec.fillDefaults(type, body);
     }
 }

@@ -53,7 +53,7 @@ class BigLogAuditTest {
                 }
             });
             long maxRetained = 0;
-            try (JsonLines.LogReader reader = new JsonLines.LogReader(new GeneratedLog(n), true)) {
+            try (JsonLines.LogReader reader = new JsonLines.LogReader(new GeneratedLog(n), true, false)) {
                 while (reader.hasNext()) {
                     auditor.accept(reader.next());
                     if ((auditor.eventCount() & 1023) == 0) {

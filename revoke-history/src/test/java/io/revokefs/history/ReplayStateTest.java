@@ -2,6 +2,7 @@ package io.revokefs.history;
 
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
+import io.revokefs.history.ReplayState.Life;
 import io.revokefs.history.ReplayState.ObjectState;
 import io.revokefs.history.ReplayState.PageRange;
 import io.revokefs.history.ReplayState.VmaState;
@@ -31,11 +32,13 @@ class ReplayStateTest {
     void atTheEndTheRevokedResourceHasNoMappingAndTheAliasLostItsPages() {
         ReplayState state = ReplayState.of(Logs.numbered(Logs.cleanRun()));
         assertThat(state.lastSeq()).isEqualTo(Logs.cleanRun().size());
-        assertThat(state.object(RES0)).isEqualTo(new ObjectState("sysfs", 2, false, new TreeSet<>(),
-                new TreeMap<>(Map.of("file-1", ReleaseCause.REVOKE, "file-5", ReleaseCause.CLOSE)), new TreeMap<>()));
+        // Each life keeps its own releases: file-1 was revoked in life 1, file-5 closed in life 2.
+        assertThat(state.object(RES0)).isEqualTo(new ObjectState(List.of(
+                new Life(1, "sysfs", true, new TreeSet<>(), new TreeMap<>(Map.of("file-1", ReleaseCause.REVOKE)), new TreeMap<>()),
+                new Life(2, "sysfs", false, new TreeSet<>(), new TreeMap<>(Map.of("file-5", ReleaseCause.CLOSE)), new TreeMap<>()))));
         // /dev/mem's VMA shares the iomem mapping: the resource's zap cleared its eager pages too.
-        assertThat(state.object(MEM)).isEqualTo(new ObjectState("devmem", 1, false, new TreeSet<>(Set.of("file-2")),
-                new TreeMap<>(), vmas("vma-3", new VmaState(100, IOMEM, List.of(new PageRange(0x80, 2)), List.of()))));
+        assertThat(state.object(MEM)).isEqualTo(new ObjectState(List.of(new Life(1, "devmem", false, new TreeSet<>(Set.of("file-2")),
+                new TreeMap<>(), vmas("vma-3", new VmaState(100, IOMEM, List.of(new PageRange(0x80, 2)), List.of()))))));
     }
 
     @Test
