@@ -26,6 +26,16 @@ final class LogSource {
 
     /** Streams every event, in seq order, to {@code sink}. Problems become {@link InputException}s. */
     static void forEach(String source, Consumer<RecordedEvent> sink) {
+        forEach(source, sink, false);
+    }
+
+    /**
+     * As {@link #forEach(String, Consumer)}; with {@code completePrefix}, a cut last line of a
+     * JSON-lines log (a writer killed mid-line) ends it instead of being an error.
+     *
+     * @return the number of the cut last line that ended the log, 0 when there was none
+     */
+    static long forEach(String source, Consumer<RecordedEvent> sink, boolean completePrefix) {
         if (source.startsWith("jdbc:")) {
             try (RevokeEventStore store = openJdbc(source); Stream<RecordedEvent> s = store.readAll()) {
                 s.forEach(sink);
@@ -34,7 +44,7 @@ final class LogSource {
             } catch (Exception e) {
                 throw new InputException("cannot read the store at " + source + ": " + rootMessage(e), Main.BAD_INPUT, e);
             }
-            return;
+            return 0;
         }
         Path embedded = embeddedStore(source);
         if (embedded != null) {
@@ -43,21 +53,26 @@ final class LogSource {
             } catch (Exception e) {
                 throw new InputException("cannot read the store " + source + ": " + rootMessage(e), Main.BAD_INPUT, e);
             }
-            return;
+            return 0;
         }
         Path file = Path.of(source);
+        if (Files.isDirectory(file)) {
+            throw new InputException(source + ": is a directory, not a log file or store");
+        }
         if (!Files.isRegularFile(file)) {
             throw new InputException(source + ": no such log file or store");
         }
         if (!Files.isReadable(file)) {
             throw new InputException(source + ": not readable");
         }
-        try (JsonLines.LogReader reader = JsonLines.open(file)) {
+        try (JsonLines.LogReader reader = JsonLines.open(file, completePrefix)) {
             while (reader.hasNext()) {
                 sink.accept(reader.next());
             }
+            return reader.cutTailLine();
         } catch (MalformedLogException e) {
-            throw new InputException(source + ": " + e.getMessage(), Main.BAD_INPUT, e);
+            throw new InputException(source + ": " + e.getMessage()
+                    + (e.cutTail() ? " (--prefix reads the complete lines before it)" : ""), Main.BAD_INPUT, e);
         } catch (IOException | UncheckedIOException e) {
             throw new InputException("cannot read " + source + ": " + rootMessage(e), Main.BAD_INPUT, e);
         }

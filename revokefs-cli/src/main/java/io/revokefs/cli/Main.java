@@ -41,7 +41,14 @@ public final class Main {
             }
             throw e;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Not a finding (1): the input was too big for this heap. Say so, with the way out.
+            err.println("revokefs: out of memory (" + e.getMessage() + "); give the JVM more heap (-Xmx)");
+            code = BAD_INPUT;
+        }
         out.flush();
         err.flush();
         return code;

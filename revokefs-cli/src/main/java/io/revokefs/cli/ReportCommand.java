@@ -30,6 +30,10 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        RunCommand.refuseSame(html, "--html", Path.of(source), "the log");
+        if (LogSource.embeddedStore(source) != null) {
+            RunCommand.refuseSame(html, "--html", Path.of(LogSource.embeddedStore(source) + ".mv.db"), "the store");
+        }
         List<RecordedEvent> events = LogSource.readAll(source);
         write(html, "revokefs report: " + source, events);
         spec.commandLine().getOut().println("report: " + html + " (" + events.size() + " events)");

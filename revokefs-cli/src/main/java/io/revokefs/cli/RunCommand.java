@@ -56,7 +56,8 @@ final class RunCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     Store store;
 
-    @Option(names = "--log", paramLabel = "OUT.jsonl", description = "also write the events as JSON lines")
+    @Option(names = "--log", paramLabel = "OUT.jsonl", description = {"also write the events as JSON lines, streamed as the run goes",
+            "(a killed run leaves a prefix of it: audit --prefix)"})
     Path log;
 
     @Option(names = "--html", paramLabel = "OUT.html", description = "also write the report page")
@@ -80,8 +81,10 @@ final class RunCommand implements Callable<Integer> {
                 throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
             }
         }
+        checkOutputs();
         InMemoryEventLog memory = new InMemoryEventLog();
         String where;
+        JsonLines.Appender appender = null;
         int code = Main.OK;
         String failure = null;
         try (RevokeEventStore target = openStore()) {
@@ -90,6 +93,10 @@ final class RunCommand implements Callable<Integer> {
                         + " events of an earlier run: name a new store");
             }
             where = describe();
+            appender = openLog();
+            if (appender != null) {
+                memory.addListener(appender::append);
+            }
             EventRecorder tee = teeInto(memory, target);
             World world = new World(tee);
             ScenarioRunner runner = new ScenarioRunner(world);
@@ -110,18 +117,11 @@ final class RunCommand implements Callable<Integer> {
             throw e;
         } catch (Exception e) {
             throw new InputException("cannot use the store " + describe() + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
+        } finally {
+            closeLog(appender);
         }
         List<RecordedEvent> events = memory.events();
         if (log != null) {
-            try {
-                Path parent = log.toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
-                }
-                JsonLines.export(events.stream(), log);
-            } catch (IOException e) {
-                throw new InputException("cannot write " + log + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
-            }
             out.println("log:     " + log);
         }
         if (html != null) {
@@ -132,6 +132,95 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("revokefs: " + failure);
         }
         return code;
+    }
+
+    /** The store's batch: the log is handed to its file batch by batch with the store. */
+    static final int BATCH = 500;
+
+    /** How many revoked objects and findings the summary names before it folds the rest into a count. */
+    static final int SUMMARY_LINES = 20;
+
+    /**
+     * Refuses, before anything runs, outputs that would destroy an input ({@code run s --log s},
+     * {@code --html} over the log or a script) and a {@code --log} that cannot be written.
+     */
+    private void checkOutputs() {
+        for (Path script : scripts) {
+            refuseSame(log, "--log", script, "the script");
+            refuseSame(html, "--html", script, "the script");
+        }
+        refuseSame(html, "--html", log, "the --log");
+        if (log != null) {
+            checkWritable(log, "--log");
+        }
+    }
+
+    static void refuseSame(Path output, String option, Path input, String what) {
+        if (output != null && input != null && sameFile(output, input)) {
+            throw new InputException(option + " " + output + " is " + what + " " + input + ": writing it would destroy it");
+        }
+    }
+
+    static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+        } catch (IOException e) {
+            // fall through to the comparison of names
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    /** A file that can be created or overwritten, found out without changing it. */
+    static void checkWritable(Path file, String option) {
+        if (Files.isDirectory(file)) {
+            throw new InputException(option + " " + file + ": is a directory");
+        }
+        if (Files.exists(file)) {
+            if (!Files.isRegularFile(file) || !Files.isWritable(file)) {
+                throw new InputException(option + " " + file + ": cannot be written");
+            }
+            return;
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        while (dir != null && !Files.exists(dir)) {
+            dir = dir.getParent();
+        }
+        if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new InputException(option + " " + file + ": cannot be created (" + (dir == null ? "no directory"
+                    : dir + (Files.isDirectory(dir) ? " is not writable" : " is not a directory")) + ")");
+        }
+    }
+
+    /**
+     * Opens the log for this run: a log left by an earlier run is emptied now, so it never passes
+     * for this run's. Lines reach the file batch by batch as the run goes.
+     */
+    private JsonLines.Appender openLog() {
+        if (log == null) {
+            return null;
+        }
+        try {
+            Path parent = log.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            return JsonLines.appender(log, BATCH);
+        } catch (IOException e) {
+            throw new InputException("cannot write " + log + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
+        }
+    }
+
+    private void closeLog(JsonLines.Appender appender) {
+        if (appender == null) {
+            return;
+        }
+        try {
+            appender.close();
+        } catch (IOException e) {
+            throw new InputException("cannot write " + log + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
+        }
     }
 
     private RevokeEventStore openStore() {
@@ -164,7 +253,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** Records each event in memory (for the summary, log and report) and in the store, in one order. */
     private static EventRecorder teeInto(InMemoryEventLog memory, RevokeEventStore target) {
-        EventRecorder stored = target.bufferedRecorder(500);
+        EventRecorder stored = target.bufferedRecorder(BATCH);
         return new EventRecorder() {
             @Override
             public synchronized long record(RevokeEvent event) {
@@ -191,12 +280,19 @@ final class RunCommand implements Callable<Integer> {
         out.println("ran " + runner.steps() + " steps: " + events.size() + " events, "
                 + events.stream().filter(e -> e.event() instanceof RevokeEvent.ObjectRegistered).count() + " objects registered, "
                 + revokes.size() + " revoked");
-        revokes.forEach((o, cause) -> out.println("  revoked " + o + " (" + cause + ")"));
+        revokes.entrySet().stream().limit(SUMMARY_LINES)
+                .forEach(r -> out.println("  revoked " + Auditor.escape(r.getKey()) + " (" + Auditor.escape(r.getValue()) + ")"));
+        if (revokes.size() > SUMMARY_LINES) {
+            out.println("  ... and " + (revokes.size() - SUMMARY_LINES) + " more revoked (replay lists them all)");
+        }
         StringBuilder types = new StringBuilder();
         byType.forEach((t, n) -> types.append(types.length() == 0 ? "" : ", ").append(t).append(' ').append(n));
         out.println("events:  " + types);
         out.println("audit:   " + (findings.isEmpty() ? "clean" : findings.size() + " finding(s)"));
-        findings.forEach(f -> out.println("  " + f.invariant() + " seq=" + f.seq() + " object=" + f.object() + ": " + f.message()));
+        findings.stream().limit(SUMMARY_LINES).forEach(f -> out.println("  " + f.line()));
+        if (findings.size() > SUMMARY_LINES) {
+            out.println("  ... and " + (findings.size() - SUMMARY_LINES) + " more finding(s) (audit lists them all)");
+        }
         out.println("store:   " + where);
     }
 }

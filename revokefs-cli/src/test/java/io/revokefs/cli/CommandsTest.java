@@ -62,7 +62,7 @@ class CommandsTest {
 
         Cli replay = Cli.run("replay", store.toString(), "--object", "sysfs:/devices/pci0000:00/0000:00:02.0/resource0");
         assertThat(replay.code()).isZero();
-        assertThat(replay.out()).contains("REVOKED").contains("file-1=REVOKE").contains("populated none");
+        assertThat(replay.out()).contains("life 1, revoked").contains("file-1=REVOKE").contains("populated none");
 
         Path html = dir.resolve("r.html");
         Cli report = Cli.run("report", store.toString(), "--html", html.toString());
@@ -78,7 +78,7 @@ class CommandsTest {
         Cli before = Cli.run("replay", log.toString(), "--until", "3");
         assertThat(before.out()).contains("state after seq 3").contains("procfs:/proc/driver/demo  [procfs, life 1, live]");
         Cli after = Cli.run("replay", log.toString());
-        assertThat(after.out()).contains("procfs:/proc/driver/demo  [procfs, life 1, REVOKED]");
+        assertThat(after.out()).contains("procfs:/proc/driver/demo  [procfs, life 1, revoked]");
         Cli unknown = Cli.run("replay", log.toString(), "--object", "nope");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).contains("no object 'nope'");
