@@ -600,6 +600,11 @@ public final class Auditor {
         return objects.size() + files.size() + vmas.size() + retired.size() + retiredObjects.size();
     }
 
+    /** Objects whose state is held (not retired). */
+    int liveObjects() {
+        return objects.size();
+    }
+
     /** Objects whose ids are remembered only as a hash. */
     long forgottenObjects() {
         return forgottenObjects.size();

@@ -313,9 +313,11 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
         @Override
         public Void visit(ObjectRegistered r) {
             LifeB previous = o.current();
-            if (previous.number == 0 && previous.openFiles.isEmpty() && previous.vmas.isEmpty()
+            // A life without adapter holds the events of an id before its registration (life 0), or
+            // after its last life was handed out and forgotten; if nothing happened in it, drop it.
+            if (previous.adapter == null && previous.openFiles.isEmpty() && previous.vmas.isEmpty()
                     && previous.releases.isEmpty() && !previous.revoked) {
-                o.lives.remove(o.lives.size() - 1); // nothing happened before the registration
+                o.lives.remove(o.lives.size() - 1);
             }
             o.lives.add(new LifeB(previous.number + 1, r.adapter()));
             return null;

@@ -279,4 +279,71 @@ class AuditorTest {
             throw new AssertionError("no such event in the log");
         }
     }
+
+    // Memory bounded by the live objects (issue 18 point 9)
+
+    @Test
+    void theAuditorRetiresObjectsWhoseRevokeCompletedAndThatNothingNames() {
+        Auditor auditor = new Auditor(f -> { throw new AssertionError(f.toString()); });
+        long seq = 0;
+        int objects = 3 * Auditor.RETIRED_MEMORY;
+        int maxRetained = 0;
+        for (int i = 0; i < objects; i++) {
+            for (RevokeEvent e : oneLife("sysfs:/devices/x" + i, i)) {
+                auditor.accept(new RecordedEvent(++seq, 0, e));
+            }
+            maxRetained = Math.max(maxRetained, auditor.retainedEntries());
+        }
+        auditor.finish();
+        // Remembered: the last RETIRED_MEMORY objects with their seqs, and as many retired file and vma ids.
+        assertThat(maxRetained).isLessThanOrEqualTo(2 * Auditor.RETIRED_MEMORY + 4);
+        assertThat(auditor.forgottenObjects()).isEqualTo(objects - Auditor.RETIRED_MEMORY);
+    }
+
+    @Test
+    void anEntryAfterARevokeLongForgottenIsStillFound() {
+        List<RevokeEvent> log = new ArrayList<>();
+        int objects = 2 * Auditor.RETIRED_MEMORY;
+        for (int i = 0; i < objects; i++) {
+            log.addAll(oneLife("sysfs:/devices/x" + i, i));
+        }
+        // x0 retired first: only its hash is left. x{objects-1} retired last: its seqs are remembered.
+        log.add(new FileOpened("sysfs:/devices/x0", "late-1", 1));
+        log.add(new RevokeStarted("sysfs:/devices/x" + (objects - 1), "again"));
+        List<Finding> findings = Auditor.audit(Logs.numbered(log));
+        assertThat(findings).extracting(Finding::invariant, Finding::seq, Finding::object).containsExactly(
+                tuple(Invariant.NO_ENTRY_AFTER_REVOKE, (long) log.size() - 1, "sysfs:/devices/x0"),
+                tuple(Invariant.REVOKE_ORDER, (long) log.size(), "sysfs:/devices/x" + (objects - 1)),
+                // and at the end: that second revoke never completes
+                tuple(Invariant.REVOKE_ORDER, (long) log.size(), "sysfs:/devices/x" + (objects - 1)));
+        assertThat(findings.get(0).message()).isEqualTo("FileOpened of late-1 after the RevokeStarted at an earlier seq");
+        assertThat(findings.get(1).message()).isEqualTo("RevokeStarted again after the revoke completed at seq "
+                + ((objects - 1) * 10 + 8) + " without a new ObjectRegistered");
+    }
+
+    @Test
+    void anObjectWithAFileStillOpenAfterItsRevokeIsNotRetired() {
+        List<RevokeEvent> life = new ArrayList<>(oneLife(RES0, 1));
+        RevokeEvent close = life.remove(life.size() - 1); // FileClosed after RevokeCompleted
+        Auditor auditor = new Auditor(f -> { throw new AssertionError(f.toString()); });
+        long seq = 0;
+        for (RevokeEvent e : life) {
+            auditor.accept(new RecordedEvent(++seq, 0, e));
+        }
+        assertThat(auditor.liveObjects()).as("held while its file is open").isEqualTo(1);
+        auditor.accept(new RecordedEvent(++seq, 0, close));
+        auditor.finish();
+        assertThat(auditor.liveObjects()).as("retired at the close").isZero();
+    }
+
+    /** One whole life of {@code object}: open, mmap, revoke, unmap, close (clean). */
+    private static List<RevokeEvent> oneLife(String object, int i) {
+        String f = "file-" + i;
+        String v = "vma-" + i;
+        return List.of(new ObjectRegistered(object, "sysfs"), new FileOpened(object, f, 7),
+                new Mmapped(object, f, v, 7, 0, 1, object, 0), new RevokeStarted(object, "hot-unplug"),
+                new RevokeDrained(object, 0), new MappingsZapped(object, 1, 0, object, 0, 1),
+                new FileReleased(object, f, ReleaseCause.REVOKE), new RevokeCompleted(object),
+                new VmaUnmapped(object, v, 0, 1), new FileClosed(object, f));
+    }
 }
