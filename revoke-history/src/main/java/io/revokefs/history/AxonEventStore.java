@@ -109,7 +109,9 @@ final class AxonEventStore implements RevokeEventStore {
     static JacksonSerializer serializer() {
         ObjectMapper mapper = new ObjectMapper()
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+                .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+                // Payloads are read by the JSON-lines codec's rules (issue 18 point 10).
+                .registerModule(EventCodec.storePayloads());
         return JacksonSerializer.builder()
                 .objectMapper(mapper)
                 .revisionResolver(new FixedValueRevisionResolver(SchemaV0Upcaster.REVISION_1))
@@ -275,7 +277,19 @@ final class AxonEventStore implements RevokeEventStore {
     static RecordedEvent toRecorded(EventMessage<?> m) {
         Object seq = m.getMetaData().get(SEQ_KEY);
         Object t = m.getMetaData().get(TIME_KEY);
-        if (!(seq instanceof Number) || !(m.getPayload() instanceof RevokeEvent event)) {
+        Object payload;
+        try {
+            payload = m.getPayload();
+        } catch (RuntimeException e) {
+            // EventCodec refused the payload: name the stored event as a log names its line.
+            Throwable refused = e;
+            while (!(refused instanceof IllegalArgumentException) && refused.getCause() != null) {
+                refused = refused.getCause();
+            }
+            throw new IllegalStateException("stored event " + (seq instanceof Number ? "seq " + seq : m.getIdentifier())
+                    + ": " + refused.getMessage(), e);
+        }
+        if (!(seq instanceof Number) || !(payload instanceof RevokeEvent event)) {
             throw new IllegalStateException("stored event " + m.getIdentifier()
                     + " is not a revoke event with a seq (payload " + m.getPayloadType().getName() + ")");
         }

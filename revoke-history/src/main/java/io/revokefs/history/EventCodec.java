@@ -1,7 +1,11 @@
 package io.revokefs.history;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
@@ -101,6 +105,36 @@ final class EventCodec {
         }
         g.writeNumberField("t", e.timeNanos());
         g.writeEndObject();
+    }
+
+    /**
+     * A Jackson module that reads every event record through {@link #readBody}, so that a store's
+     * payloads meet the rules of a JSON line: a payload missing a required field, with a bad value
+     * or a control character in an id is refused ({@link IllegalArgumentException}) instead of
+     * becoming a record with a null or a 0, and a payload with only the spec's fields gets the same
+     * defaults.
+     */
+    static SimpleModule storePayloads() {
+        SimpleModule module = new SimpleModule("revoke-events");
+        for (EventType type : TYPES.values()) {
+            register(module, type);
+        }
+        return module;
+    }
+
+    private static <T extends RevokeEvent> void register(SimpleModule module, EventType type) {
+        @SuppressWarnings("unchecked")
+        Class<T> cls = (Class<T>) type.type();
+        module.addDeserializer(cls, new JsonDeserializer<T>() {
+            @Override
+            public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                JsonNode node = p.readValueAsTree();
+                if (!(node instanceof ObjectNode body)) {
+                    throw new IllegalArgumentException("payload of " + type.name() + " is not a JSON object");
+                }
+                return cls.cast(readBody(type.name(), fillDefaults(type.name(), body)));
+            }
+        });
     }
 
     /** Reads a schema-1 line (envelope and body). */
