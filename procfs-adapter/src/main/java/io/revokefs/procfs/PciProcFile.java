@@ -6,7 +6,7 @@ import io.revokefs.core.kernel.Capability;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.Vma;
 import io.revokefs.core.kernel.VmaFlag;
 
@@ -36,28 +36,22 @@ final class PciProcFile implements FileOperations {
 
     /**
      * {@code pci_phys_vm_ops}: {@code .access = generic_access_phys}, no fault handler. The PTEs are
-     * installed after the VMA is linked ({@code mapped}), not inside {@code ->mmap} as
-     * {@code io_remap_pfn_range} does in Linux (R04).
+     * installed after the VMA is linked, checked under the page table lock (a claim racing the
+     * population either is seen or zaps it), not inside {@code ->mmap} as {@code io_remap_pfn_range}
+     * does in Linux (R04). {@code vm_pgoff} is the physical page.
      */
-    static final VmOperations PCI_PHYS_VM_OPS = new VmOperations() {
-        @Override
-        public io.revokefs.core.Result<Long> access(Vma vma, long addr, long value, boolean write) {
-            return VmOperations.genericAccessPhys(vma, addr, value, write);
-        }
-
-        /** Checked under the page table lock: a claim racing the population either is seen or zaps it. */
-        @Override
-        public long mapped(Vma vma) {
-            var iomem = vma.mm().owner().kernel().iomem();
-            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(), () -> !iomem.isBusy(vma.pgoff(), vma.pages()));
-        }
-    };
+    private final PfnMapping pciPhysVmOps;
 
     private final ProcBusPci.PciFunction fn;
     private final byte[] config = new byte[CFG_SIZE];
 
-    PciProcFile(ProcBusPci.PciFunction fn) {
+    PciProcFile(Kernel kernel, ProcBusPci.PciFunction fn) {
         this.fn = fn;
+        this.pciPhysVmOps = PfnMapping.builder((vma, pgoff) -> pgoff)
+                .allowed((firstPfn, pages) -> !kernel.iomem().isBusy(firstPfn, pages))
+                .populate(PfnMapping.Populate.AFTER_LINK)
+                .noFaultHandler()
+                .build();
         for (ProcBusPci.BarRange b : fn.bars()) {
             long addr = b.firstPfn() * Kernel.PAGE_SIZE;
             for (int i = 0; i < 4; i++) {
@@ -175,7 +169,7 @@ final class PciProcFile implements FileOperations {
             return Result.err(Errno.EINVAL);
         }
         vma.addFlags(VmaFlag.IO, VmaFlag.PFNMAP, VmaFlag.DONTEXPAND);
-        vma.setVmOps(PCI_PHYS_VM_OPS);
+        vma.setVmOps(pciPhysVmOps);
         return Result.ok();
     }
 

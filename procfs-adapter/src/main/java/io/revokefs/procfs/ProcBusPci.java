@@ -108,7 +108,7 @@ public final class ProcBusPci {
                 ranges.add(new RevocableObject.ZapRange(iomem, b.firstPfn(), b.pages()));
             }
             List<RevocableObject.ZapRange> zap = List.copyOf(ranges);
-            ProcEntry e = procfs.create(path, 0644, new PciProcFile(fn), fn, b -> b.zapRanges(() -> zap));
+            ProcEntry e = procfs.create(path, 0644, new PciProcFile(procfs.kernel(), fn), fn, b -> b.zapRanges(() -> zap));
             entries.put(fn.bdf(), e);
             return e;
         }

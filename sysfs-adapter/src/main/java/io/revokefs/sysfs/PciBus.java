@@ -6,6 +6,7 @@ import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Iomem;
 import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.PhysicalMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,20 +54,6 @@ public final class PciBus {
     private static final Pattern BDF = Pattern.compile("[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\\.[0-7]");
     /** {@code IORESOURCE_MEM | IORESOURCE_SIZEALIGN}, as {@code resource} shows a memory BAR's flags. */
     private static final long MEM_FLAGS = 0x40200;
-
-    /** How the mappings of a device's {@code resourceN} files get their PTEs. */
-    public enum Populate {
-        /** Empty at mmap; each fault checks the BAR is not claimed (default). */
-        ON_FAULT,
-        /** All pages right after the VMA is linked into the iomem mapping (vfio style); faults refill. */
-        AFTER_LINK,
-        /**
-         * Inside {@code ->mmap}, before the VMA is linked: what Linux's {@code pci_mmap_resource_range}
-         * does. Kept to demonstrate RACES.md R04: a zap running between {@code ->mmap} and the link
-         * misses the VMA and leaves live PTEs. Not for use.
-         */
-        INSIDE_MMAP
-    }
 
     /**
      * A memory BAR: its index (0 to 5), its size in pages and its first physical page
@@ -156,9 +143,9 @@ public final class PciBus {
         return Sysfs.OBJECT_PREFIX + ROOT + "/" + bdf + "/resource" + bar;
     }
 
-    /** {@link #addDevice(String, Populate, Bar...)} populating on fault. */
+    /** {@link #addDevice(String, PfnMapping.Populate, Bar...)} populating on fault. */
     public PciDevice addDevice(String bdf, Bar... bars) {
-        return addDevice(bdf, Populate.ON_FAULT, bars);
+        return addDevice(bdf, PfnMapping.Populate.ON_FAULT, bars);
     }
 
     /**
@@ -167,7 +154,7 @@ public final class PciBus {
      * Throws {@link IllegalArgumentException} naming the problem for a malformed or taken address, no
      * or duplicate BARs, or a BAR that overlaps memory already there; nothing is left behind then.
      */
-    public PciDevice addDevice(String bdf, Populate populate, Bar... bars) {
+    public PciDevice addDevice(String bdf, PfnMapping.Populate populate, Bar... bars) {
         Objects.requireNonNull(populate, "populate");
         checkBdf(bdf);
         if (bars.length == 0) {

@@ -1,5 +1,6 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.Iomem;
 import io.revokefs.core.kernel.PhysicalMemory;
 
@@ -12,12 +13,12 @@ import java.util.Optional;
  */
 public final class PciDevice {
     private final String bdf;
-    private final PciBus.Populate populate;
+    private final PfnMapping.Populate populate;
     private final List<PciBus.Bar> bars;
     private final List<PhysicalMemory.Region> regions;
     private final List<Iomem.Resource> resources;
 
-    PciDevice(String bdf, PciBus.Populate populate, List<PciBus.Bar> bars, List<PhysicalMemory.Region> regions,
+    PciDevice(String bdf, PfnMapping.Populate populate, List<PciBus.Bar> bars, List<PhysicalMemory.Region> regions,
               List<Iomem.Resource> resources) {
         this.bdf = bdf;
         this.populate = populate;
@@ -32,7 +33,7 @@ public final class PciDevice {
     }
 
     /** How the mappings of its resource files are populated. */
-    public PciBus.Populate populate() {
+    public PfnMapping.Populate populate() {
         return populate;
     }
 

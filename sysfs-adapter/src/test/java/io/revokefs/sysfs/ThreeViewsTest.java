@@ -1,5 +1,6 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Signal;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -48,7 +49,7 @@ class ThreeViewsTest {
         assertThat(Auditor.audit(log.events())).isEmpty();
     }
 
-    private void boot(PciBus.Populate sysfsPopulate, DevMem.Populate devmemPopulate) {
+    private void boot(PfnMapping.Populate sysfsPopulate, PfnMapping.Populate devmemPopulate) {
         kernel.physicalMemory().addRam(0, 256);
         kernel.iomem().insert("System RAM", 0, 256);
         devmem = DevMem.register(kernel, devmemPopulate);
@@ -111,9 +112,9 @@ class ThreeViewsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R14_oneHotUnplugZapsSysfsProcAndDevMemViews(PciBus.Populate populate) {
-        boot(populate, populate == PciBus.Populate.ON_FAULT ? DevMem.Populate.ON_FAULT : DevMem.Populate.AFTER_LINK);
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R14_oneHotUnplugZapsSysfsProcAndDevMemViews(PfnMapping.Populate populate) {
+        boot(populate, populate == PfnMapping.Populate.ON_FAULT ? PfnMapping.Populate.ON_FAULT : PfnMapping.Populate.AFTER_LINK);
         Views v = mapAll();
 
         assertThat(bus.remove(BDF).isOk()).isTrue();
@@ -163,9 +164,9 @@ class ThreeViewsTest {
      */
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R14_aDevMemFaultAfterHotUnplugInstallsNoPteToTheRemovedBar(PciBus.Populate populate) {
-        boot(populate, populate == PciBus.Populate.ON_FAULT ? DevMem.Populate.ON_FAULT : DevMem.Populate.AFTER_LINK);
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R14_aDevMemFaultAfterHotUnplugInstallsNoPteToTheRemovedBar(PfnMapping.Populate populate) {
+        boot(populate, populate == PfnMapping.Populate.ON_FAULT ? PfnMapping.Populate.ON_FAULT : PfnMapping.Populate.AFTER_LINK);
         Views v = mapAll();
         assertThat(bus.remove(BDF).isOk()).isTrue();
         assertThat(v.mem.load(page(v.mem02, 0)).signal()).isEqualTo(Signal.SIGBUS);
@@ -173,9 +174,9 @@ class ThreeViewsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R12_aClaimOfBar0ZapsAllThreeViewsInRangeAndNothingOutside(PciBus.Populate populate) {
-        boot(populate, populate == PciBus.Populate.ON_FAULT ? DevMem.Populate.ON_FAULT : DevMem.Populate.AFTER_LINK);
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R12_aClaimOfBar0ZapsAllThreeViewsInRangeAndNothingOutside(PfnMapping.Populate populate) {
+        boot(populate, populate == PfnMapping.Populate.ON_FAULT ? PfnMapping.Populate.ON_FAULT : PfnMapping.Populate.AFTER_LINK);
         Views v = mapAll();
 
         Iomem.Resource claim = bus.claim(BDF, 0).value();
