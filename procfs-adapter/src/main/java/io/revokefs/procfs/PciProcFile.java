@@ -6,6 +6,7 @@ import io.revokefs.core.kernel.Capability;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.Vma;
 import io.revokefs.core.kernel.VmaFlag;
@@ -18,12 +19,6 @@ import java.util.Arrays;
  * {@code ioctl(PCIIOC_MMAP_IS_MEM)}.
  */
 final class PciProcFile implements FileOperations {
-    /** {@code PCIIOC_BASE}: {@code 'P' << 24 | 'C' << 16 | 'I' << 8}. */
-    static final int PCIIOC_BASE = 0x50434900;
-    static final int PCIIOC_CONTROLLER = PCIIOC_BASE;
-    static final int PCIIOC_MMAP_IS_IO = PCIIOC_BASE | 0x01;
-    static final int PCIIOC_MMAP_IS_MEM = PCIIOC_BASE | 0x02;
-    static final int PCIIOC_WRITE_COMBINE = PCIIOC_BASE | 0x03;
     /** Conventional config space ({@code dev->cfg_size} without extended capabilities). */
     static final int CFG_SIZE = 256;
     private static final int BAR_REGISTERS = 0x10;
@@ -52,10 +47,10 @@ final class PciProcFile implements FileOperations {
                 .populate(PfnMapping.Populate.AFTER_LINK)
                 .noFaultHandler()
                 .build();
-        for (ProcBusPci.BarRange b : fn.bars()) {
+        for (Pci.Bar b : fn.bars()) {
             long addr = b.firstPfn() * Kernel.PAGE_SIZE;
             for (int i = 0; i < 4; i++) {
-                config[BAR_REGISTERS + 4 * b.bar() + i] = (byte) (addr >>> (8 * i));
+                config[BAR_REGISTERS + 4 * b.index() + i] = (byte) (addr >>> (8 * i));
             }
         }
     }
@@ -124,14 +119,14 @@ final class PciProcFile implements FileOperations {
     public Result<Long> ioctl(OpenFile file, int cmd, long arg) {
         FilePrivate fp = (FilePrivate) file.privateData();
         switch (cmd) {
-            case PCIIOC_CONTROLLER:
+            case Pci.PCIIOC_CONTROLLER:
                 return Result.ok(0L);
-            case PCIIOC_MMAP_IS_IO:
+            case Pci.PCIIOC_MMAP_IS_IO:
                 return Result.err(Errno.EINVAL); // !arch_can_pci_mmap_io() on x86
-            case PCIIOC_MMAP_IS_MEM:
+            case Pci.PCIIOC_MMAP_IS_MEM:
                 fp.mmapMem = true;
                 return Result.ok(0L);
-            case PCIIOC_WRITE_COMBINE:
+            case Pci.PCIIOC_WRITE_COMBINE:
                 fp.writeCombine = arg != 0;
                 return Result.ok(0L);
             default:

@@ -1,5 +1,6 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.Iomem;
 import io.revokefs.core.kernel.PhysicalMemory;
@@ -14,11 +15,11 @@ import java.util.Optional;
 public final class PciDevice {
     private final String bdf;
     private final PfnMapping.Populate populate;
-    private final List<PciBus.Bar> bars;
+    private final List<Pci.Bar> bars;
     private final List<PhysicalMemory.Region> regions;
     private final List<Iomem.Resource> resources;
 
-    PciDevice(String bdf, PfnMapping.Populate populate, List<PciBus.Bar> bars, List<PhysicalMemory.Region> regions,
+    PciDevice(String bdf, PfnMapping.Populate populate, List<Pci.Bar> bars, List<PhysicalMemory.Region> regions,
               List<Iomem.Resource> resources) {
         this.bdf = bdf;
         this.populate = populate;
@@ -38,12 +39,12 @@ public final class PciDevice {
     }
 
     /** Its BARs with their physical placement, by index. */
-    public List<PciBus.Bar> bars() {
+    public List<Pci.Bar> bars() {
         return bars;
     }
 
     /** BAR {@code index}, if the device has it. */
-    public Optional<PciBus.Bar> bar(int index) {
+    public Optional<Pci.Bar> bar(int index) {
         return bars.stream().filter(b -> b.index() == index).findFirst();
     }
 

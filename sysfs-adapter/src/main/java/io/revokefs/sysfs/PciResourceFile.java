@@ -1,5 +1,6 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.Errno;
 import io.revokefs.core.Result;
 import io.revokefs.core.kernel.AddressSpace;
@@ -23,7 +24,7 @@ final class PciResourceFile implements BinAttribute {
 
     private final Kernel kernel;
     private final String bdf;
-    private final PciBus.Bar bar;
+    private final Pci.Bar bar;
     /**
      * {@code pci_phys_vm_ops} ({@code generic_access_phys}) plus the library's population: SIGBUS
      * outside the BAR or while a driver holds the region, checked under the page table lock so a
@@ -32,7 +33,7 @@ final class PciResourceFile implements BinAttribute {
      */
     private final PfnMapping vmOps;
 
-    PciResourceFile(Kernel kernel, String bdf, PciBus.Bar bar, PfnMapping.Populate populate) {
+    PciResourceFile(Kernel kernel, String bdf, Pci.Bar bar, PfnMapping.Populate populate) {
         this.kernel = kernel;
         this.bdf = bdf;
         this.bar = bar;

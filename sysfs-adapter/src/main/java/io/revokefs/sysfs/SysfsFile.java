@@ -128,7 +128,7 @@ public final class SysfsFile {
 
     /** {@code kernfs_generic_poll}. */
     Set<PollBit> poll(OpenFile file, PollTable table) {
-        table.poll_wait(pollQueue);
+        table.pollWait(pollQueue);
         return seen(file).get() != event.get() ? CHANGED : PollBit.DEFAULT_POLLMASK;
     }
 

@@ -1,5 +1,6 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.testing.Async;
 import io.revokefs.core.Errno;
@@ -353,7 +354,7 @@ class PciRacesTest {
     @Test
     void R15_claimAndHotUnplugBeforeTheIomemMappingIsPublishedZapNothingAndALaterOpenSeesIt() {
         PciWorld w = new PciWorld();
-        w.bus.addDevice("0000:00:03.0", PciBus.Bar.of(0, 2));
+        w.bus.addDevice("0000:00:03.0", Pci.Bar.of(0, 2));
         assertThat(w.kernel.iomemMapping()).isNull();
 
         Iomem.Resource claim = w.bus.claim(BDF, 2).value();

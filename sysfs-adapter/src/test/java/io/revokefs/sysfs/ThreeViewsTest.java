@@ -1,5 +1,6 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Signal;
 import io.revokefs.core.event.InMemoryEventLog;
@@ -34,8 +35,6 @@ class ThreeViewsTest {
     static final long BAR0_PAGES = 16;
     static final long BAR2_PFN = BAR0_PFN + BAR0_PAGES;
     static final long BAR2_PAGES = 4;
-    /** {@code PCIIOC_MMAP_IS_MEM} ({@code PCIIOC_BASE | 2}): userspace must ask for memory-BAR mmap on x86. */
-    static final int PCIIOC_MMAP_IS_MEM = 0x50434900 | 0x02;
 
     final InMemoryEventLog log = new InMemoryEventLog();
     final Kernel kernel = new Kernel(log);
@@ -56,8 +55,7 @@ class ThreeViewsTest {
         bus.addListener(new PciBus.Listener() {
             @Override
             public void added(PciDevice device) {
-                procPci.attachDevice(new ProcBusPci.PciFunction(device.bdf(), device.bars().stream()
-                        .map(b -> new ProcBusPci.BarRange(b.index(), b.firstPfn(), b.pages())).toList()));
+                procPci.attachDevice(new ProcBusPci.PciFunction(device.bdf(), device.bars()));
             }
 
             @Override
@@ -65,7 +63,7 @@ class ThreeViewsTest {
                 procPci.detachDevice(device.bdf());
             }
         });
-        bus.addDevice(BDF, sysfsPopulate, PciBus.Bar.at(0, BAR0_PAGES, BAR0_PFN), PciBus.Bar.at(2, BAR2_PAGES, BAR2_PFN));
+        bus.addDevice(BDF, sysfsPopulate, Pci.Bar.at(0, BAR0_PAGES, BAR0_PFN), Pci.Bar.at(2, BAR2_PAGES, BAR2_PFN));
     }
 
     private static long page(Vma v, long i) {
@@ -92,7 +90,7 @@ class ThreeViewsTest {
         Vma sys2 = sys.mmap(sys.open(PciBus.resourcePath(BDF, 2), false).value(), BAR2_PAGES, 0, true).value();
         Process proc = kernel.newProcess(0);
         OpenFile pf = proc.open(ProcBusPci.pathOf(BDF), false).value();
-        assertThat(proc.ioctl(pf, PCIIOC_MMAP_IS_MEM, 0).isOk()).isTrue();
+        assertThat(proc.ioctl(pf, Pci.PCIIOC_MMAP_IS_MEM, 0).isOk()).isTrue();
         Vma proc0 = proc.mmap(pf, BAR0_PAGES, BAR0_PFN, true).value();
         Process mem = kernel.newProcess(0);
         Vma mem02 = mem.mmap(mem.open(DevMem.PATH, false).value(), BAR0_PAGES + BAR2_PAGES, BAR0_PFN, true).value();

@@ -90,7 +90,7 @@ final class UioFileOps implements FileOperations {
         if (!dev.info().irq()) {
             return PollBit.mask(PollBit.POLLERR);
         }
-        table.poll_wait(dev.waitQueue());
+        table.pollWait(dev.waitQueue());
         Listener l = (Listener) file.privateData();
         return dev.event().get() != l.eventCount ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
     }

@@ -154,7 +154,7 @@ public final class TestDriver implements FileOperations {
 
     @Override
     public Set<PollBit> poll(OpenFile file, PollTable table) {
-        table.poll_wait(queue);
+        table.pollWait(queue);
         return interrupts.get() > 0 ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
     }
 
