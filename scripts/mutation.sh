@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing (issue 18 point 12): PIT 1.30 with its JUnit 5 plugin over revoke-core and
 # revoke-history, each module's classes mutated and its own tests run against every mutant (the
-# child-JVM and PostgreSQL tests are left out: minutes per mutant). Not in CI: it takes long
+# child-JVM, PostgreSQL and Lincheck model-checking tests are left out: minutes per mutant). Not in CI: it takes long
 # (about 20 minutes on an idle 2-core machine, much more under load). Reports:
 # MODULE/target/pit-reports/index.html and mutations.xml; the summary lines are printed at the end.
 # The latest figures and what survives are in docs/testing.md.
