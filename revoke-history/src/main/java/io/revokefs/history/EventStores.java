@@ -132,18 +132,27 @@ public final class EventStores {
         try {
             c = DriverManager.getConnection(url, user, password);
         } catch (SQLException e) {
-            throw new StoreException("cannot open the store " + where + ": " + firstLine(e.getMessage()), e);
+            throw new StoreException("cannot open the store " + where + ": " + reason(e), e);
         }
         return JdbcStoreReader.open(c, where);
     }
 
-    /** H2 messages end with the SQL state and version in brackets, over lines; keep the first. */
-    static String firstLine(String message) {
-        if (message == null) {
-            return "unknown error";
+    /**
+     * Why a connection failed, in one line: the innermost cause's message (H2 wraps the one that
+     * says what is wrong with the file in an "IO Exception: PATH"), without H2's trailing error code
+     * and version ({@code [90028-232]}) or a Java class name.
+     */
+    static String reason(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
         }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        if (nl >= 0) {
+            message = message.substring(0, nl);
+        }
+        return message.replaceAll("\\s*\\[\\d+-\\d+]$", "").replaceAll("^[\\w.]+(Exception|Error): ", "").trim();
     }
 
     /**

@@ -44,7 +44,7 @@ final class JdbcStoreReader implements StoreReader {
             if (e instanceof StoreException se) {
                 throw se;
             }
-            throw new StoreException("cannot read the store " + where + ": " + e.getMessage(), e);
+            throw new StoreException("cannot read the store " + where + ": " + EventStores.reason(e), e);
         }
     }
 
@@ -71,7 +71,7 @@ final class JdbcStoreReader implements StoreReader {
             }
             return runs;
         } catch (SQLException e) {
-            throw new StoreException("cannot list the runs of " + where + ": " + e.getMessage(), e);
+            throw new StoreException("cannot list the runs of " + where + ": " + EventStores.reason(e), e);
         }
     }
 
@@ -100,7 +100,7 @@ final class JdbcStoreReader implements StoreReader {
         try {
             row = row(id);
         } catch (SQLException e) {
-            throw new StoreException("cannot read run " + id + " of " + where + ": " + e.getMessage(), e);
+            throw new StoreException("cannot read run " + id + " of " + where + ": " + EventStores.reason(e), e);
         }
         if (row == null) {
             List<String> ids = runs().stream().map(RunInfo::id).toList();

@@ -110,7 +110,7 @@ final class RunEvents {
                 }
             } catch (SQLException e) {
                 close();
-                throw new IllegalStateException("cannot read run " + run.info().id() + ": " + e.getMessage(), e);
+                throw new IllegalStateException("cannot read run " + run.info().id() + ": " + EventStores.reason(e), e);
             }
             if (rows.size() < PAGE) {
                 lastPage = true;
