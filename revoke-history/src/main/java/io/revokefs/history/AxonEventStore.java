@@ -69,6 +69,8 @@ final class AxonEventStore implements RevokeEventStore {
     private long durableRevokes;
     private String failure;
     private boolean closed;
+    /** Run on close, after the last flush (H2's SHUTDOWN COMPACT); set once at open. */
+    private String shutdown;
 
     private AxonEventStore(EventStorageEngine engine, AutoCloseable resource, HikariDataSource dataSource,
                            ConnectionProvider provider, StoreSchema.RunRow row, boolean fresh) {
@@ -98,6 +100,11 @@ final class AxonEventStore implements RevokeEventStore {
      * that adjust the tables for the database at hand), then creates or continues the run.
      */
     static AxonEventStore openJdbc(HikariDataSource dataSource, List<String> tuning, RunSpec spec) {
+        return openJdbc(dataSource, tuning, null, spec);
+    }
+
+    /** {@link #openJdbc(HikariDataSource, List, RunSpec)}; {@code shutdown}, if not null, is run last by {@link #close()}. */
+    static AxonEventStore openJdbc(HikariDataSource dataSource, List<String> tuning, String shutdown, RunSpec spec) {
         try {
             JacksonSerializer serializer = serializer();
             ConnectionProvider provider = new UnitOfWorkAwareConnectionProviderWrapper(new DataSourceConnectionProvider(dataSource));
@@ -126,7 +133,9 @@ final class AxonEventStore implements RevokeEventStore {
                 throw new IllegalStateException("cannot open " + dataSource.getJdbcUrl() + ": " + e.getMessage(), e);
             }
             LOG.info("opened run {} of event store {} at seq {}", row.info().id(), dataSource.getJdbcUrl(), row.info().events());
-            return new AxonEventStore(engine, dataSource, dataSource, provider, row, fresh);
+            AxonEventStore store = new AxonEventStore(engine, dataSource, dataSource, provider, row, fresh);
+            store.shutdown = shutdown;
+            return store;
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
@@ -355,6 +364,17 @@ final class AxonEventStore implements RevokeEventStore {
         }
     }
 
+    private void runShutdown() {
+        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.execute(shutdown);
+        } catch (SQLException e) {
+            // H2 ends the session it shut down with "database is already closed" (90121).
+            if (e.getErrorCode() != 90121) {
+                LOG.warn("{} on {} failed: {}", shutdown, dataSource.getJdbcUrl(), e.getMessage());
+            }
+        }
+    }
+
     static RecordedEvent toRecorded(EventMessage<?> m) {
         Object seq = m.getMetaData().get(SEQ_KEY);
         Object t = m.getMetaData().get(TIME_KEY);
@@ -386,6 +406,9 @@ final class AxonEventStore implements RevokeEventStore {
                 }
             } finally {
                 closed = true;
+                if (shutdown != null) {
+                    runShutdown();
+                }
                 try {
                     resource.close();
                 } catch (Exception e) {

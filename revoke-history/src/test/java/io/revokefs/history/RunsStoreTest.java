@@ -254,4 +254,26 @@ class RunsStoreTest {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".trace.db"));
         }
     }
+
+    @Test
+    void aClosedStoreIsAtMostFiveTimesTheJsonLinesLogOfTheSameRun() throws IOException {
+        Path db = dir.resolve("events");
+        Path log = dir.resolve("run.jsonl");
+        try (RevokeEventStore store = EventStores.embedded(db)) {
+            EventRecorder recorder = store.bufferedRecorder(500);
+            LifeCycles events = new LifeCycles(8);
+            for (int i = 0; i < 30_000; i++) {
+                recorder.record(events.next());
+            }
+            store.flush();
+            try (Stream<RecordedEvent> all = store.readAll()) {
+                JsonLines.export(all, log);
+            }
+        }
+        long storeBytes = Files.size(Path.of(db + ".mv.db"));
+        long logBytes = Files.size(log);
+        org.slf4j.LoggerFactory.getLogger(RunsStoreTest.class).info("30,000 events: store {} bytes, log {} bytes ({}x)",
+                storeBytes, logBytes, String.format("%.2f", (double) storeBytes / logBytes));
+        assertThat(storeBytes).isLessThanOrEqualTo(5 * logBytes);
+    }
 }
