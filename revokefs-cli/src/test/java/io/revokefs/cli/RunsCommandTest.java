@@ -153,4 +153,18 @@ class RunsCommandTest {
         assertThat(down.err()).contains("jdbc:postgresql://127.0.0.1:1/none");
         noStackTrace(down);
     }
+
+    @Test
+    void anObjectIdOver255CharactersIsStoredAndReadBack() throws IOException {
+        String path = "/proc/" + "d".repeat(300);
+        Path script = dir.resolve("long-id.scenario");
+        Files.write(script, java.util.List.of("proc " + path, "process p1", "p1 open " + path + " as f", "p1 close f"));
+        Path store = dir.resolve("s");
+        Cli run = Cli.run("run", script.toString(), "--store", store.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        Cli replay = Cli.run("replay", store.toString(), "--object", "procfs:" + path);
+        assertThat(replay.code()).as(replay.err()).isZero();
+        assertThat(replay.out()).contains("procfs:" + path).contains("releases:   file-1=CLOSE");
+        assertThat(Cli.run("audit", store.toString()).out()).startsWith("clean: 5 events");
+    }
 }

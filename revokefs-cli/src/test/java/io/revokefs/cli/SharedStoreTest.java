@@ -270,4 +270,19 @@ class SharedStoreTest {
         Cli runs = Cli.run("runs", url);
         assertThat(runs.out()).containsPattern("planted .*60 finding\\(s\\) \\(follower\\)");
     }
+
+    @Test
+    void fuzzWithJdbcRecordsEachScenarioAsARunReplayableByItsId() throws Exception {
+        String url = database("fuzz");
+        Cli fuzz = Cli.run("fuzz", "--seed", "7", "--count", "3", "--steps", "15", "--jdbc", url);
+        assertThat(fuzz.code()).as(fuzz.err()).isZero();
+        assertThat(fuzz.out()).contains("each recorded as run fuzz-seed-SEED of " + url);
+        try (StoreReader reader = EventStores.readJdbc(url, "", "")) {
+            assertThat(reader.runs()).extracting(RunInfo::id).containsExactly("fuzz-seed-7", "fuzz-seed-8", "fuzz-seed-9");
+            assertThat(reader.runs()).extracting(RunInfo::events).allMatch(n -> n > 0);
+        }
+        Cli audit = Cli.run("audit", url, "--run", "fuzz-seed-8");
+        assertThat(audit.code()).as(audit.err()).isZero();
+        assertThat(Cli.run("replay", url, "--run", "fuzz-seed-8").code()).isZero();
+    }
 }
