@@ -2,6 +2,7 @@ package io.revokefs.cli;
 
 import io.revokefs.cli.fuzz.ScenarioFuzzer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,6 +33,9 @@ final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "40", description = "lines per scenario (default ${DEFAULT-VALUE})")
     int steps;
 
+    @Mixin
+    AdapterPath adapters;
+
     @Option(names = "--save", paramLabel = "DIR", defaultValue = "fuzz-failures",
             description = "where a failing scenario's script is written (default ${DEFAULT-VALUE})")
     Path save;
@@ -42,7 +46,7 @@ final class FuzzCommand implements Callable<Integer> {
             throw new InputException("--count and --steps must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        ScenarioFuzzer fuzzer = new ScenarioFuzzer(steps);
+        ScenarioFuzzer fuzzer = new ScenarioFuzzer(steps, adapters.providers());
         Progress progress = Progress.onTerminal(spec.commandLine().getErr(), "fuzz", count);
         long lines = 0;
         for (int i = 0; i < count; i++) {

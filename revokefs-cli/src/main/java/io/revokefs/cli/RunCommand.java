@@ -1,10 +1,5 @@
 package io.revokefs.cli;
 
-import io.revokefs.cli.scenario.ScenarioException;
-import io.revokefs.cli.scenario.ScenarioParser;
-import io.revokefs.cli.scenario.ScenarioRunner;
-import io.revokefs.cli.scenario.Step;
-import io.revokefs.cli.scenario.World;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -13,8 +8,17 @@ import io.revokefs.history.Auditor;
 import io.revokefs.history.EventStores;
 import io.revokefs.history.JsonLines;
 import io.revokefs.history.RevokeEventStore;
+import io.revokefs.scenario.Scenario;
+import io.revokefs.scenario.ScenarioException;
+import io.revokefs.scenario.ScenarioParser;
+import io.revokefs.scenario.ScenarioProviders;
+import io.revokefs.scenario.ScenarioRunner;
+import io.revokefs.scenario.ScenarioWorld;
+import io.revokefs.scenario.Scope;
+import io.revokefs.scenario.ScriptFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -56,6 +60,9 @@ final class RunCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     Store store;
 
+    @Mixin
+    AdapterPath adapters;
+
     @Option(names = "--log", paramLabel = "OUT.jsonl", description = "also write the events as JSON lines")
     Path log;
 
@@ -65,17 +72,22 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        // Parse every script first: a malformed line anywhere runs nothing.
-        List<Step> steps = new ArrayList<>();
+        // Parse every script first, every name and number checked: a malformed line anywhere runs nothing.
+        ScenarioProviders providers = adapters.providers();
+        ScenarioParser parser = new ScenarioParser(providers);
+        Scope scope = new Scope();
+        List<Scenario> parsed = new ArrayList<>();
         for (Path script : scripts) {
             List<String> lines;
             try {
-                lines = Files.readAllLines(script, StandardCharsets.UTF_8);
+                lines = ScriptFiles.read(script);
+            } catch (ScenarioException e) {
+                throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
             } catch (IOException e) {
                 throw new InputException("cannot read script " + script + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
             }
             try {
-                steps.addAll(ScenarioParser.parse(script.toString(), lines));
+                parsed.add(parser.parse(script.toString(), lines, scope));
             } catch (ScenarioException e) {
                 throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
             }
@@ -91,18 +103,15 @@ final class RunCommand implements Callable<Integer> {
             }
             where = describe();
             EventRecorder tee = teeInto(memory, target);
-            World world = new World(tee);
-            ScenarioRunner runner = new ScenarioRunner(world);
+            ScenarioRunner runner = new ScenarioRunner(new ScenarioWorld(tee, providers));
             try {
-                runner.run(steps);
+                runner.run(Scenario.concat(parsed));
             } catch (ScenarioException e) {
                 if (e.kind() == ScenarioException.Kind.MALFORMED) {
                     throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
                 }
                 failure = e.getMessage();
                 code = Main.FINDINGS;
-            } finally {
-                world.shutdown();
             }
             target.flush();
             summarize(out, runner, memory.events(), where);
