@@ -371,9 +371,12 @@ public final class ScenarioRunner {
         return a.equals("true");
     }
 
-    /** mmap's length in pages: any size a process can ask for (mmap answers ENOMEM past {@link Kernel#TASK_SIZE}). */
+    /**
+     * mmap's length in pages: any length a {@code size_t} holds (below 2^64 bytes); mmap answers
+     * ENOMEM past {@link Kernel#TASK_SIZE}.
+     */
     private static long mmapPages(Step s) {
-        return Numbers.option(s, "pages", 1, 0, Long.MAX_VALUE / Kernel.PAGE_SIZE);
+        return Numbers.option(s, "pages", 1, 0, (1L << (64 - 12)) - 1);
     }
 
     /** mmap's offset in pages: an {@code off_t} of bytes, so below 2^63 bytes. */

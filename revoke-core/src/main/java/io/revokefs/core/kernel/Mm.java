@@ -403,13 +403,7 @@ public final class Mm {
         child.pageTable.lock().writeLock();
         try {
             Interleave.point("copy_page_range", from.id());
-            long vpn = from.start() / Kernel.PAGE_SIZE;
-            for (long i = 0; i < from.pages(); i++) {
-                long e = pageTable.lookup(vpn + i);
-                if (e != 0) {
-                    child.pageTable.install(vpn + i, PageTable.pfnOf(e), PageTable.isWritable(e));
-                }
-            }
+            pageTable.copyTo(child.pageTable, from.start() / Kernel.PAGE_SIZE, from.pages());
         } finally {
             child.pageTable.lock().writeUnlock();
             pageTable.lock().writeUnlock();
