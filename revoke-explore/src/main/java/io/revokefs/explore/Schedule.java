@@ -36,12 +36,12 @@ public record Schedule(List<Integer> choices) {
         long total = 0;
         List<int[]> runs = new ArrayList<>();
         for (String run : t.split("\\.", -1)) {
-            if (!run.matches("[0-9]{1,9}x[0-9]{1,9}")) {
+            if (!run.matches("[0-9]{1,18}x[0-9]{1,18}")) {
                 throw new IllegalArgumentException("bad schedule element '" + run + "' (want THREADxCOUNT, e.g. 0x8) in " + text);
             }
             int x = run.indexOf('x');
-            int thread = Integer.parseInt(run.substring(0, x));
-            int count = Integer.parseInt(run.substring(x + 1));
+            long thread = Long.parseLong(run.substring(0, x));
+            long count = Long.parseLong(run.substring(x + 1));
             if (thread >= threads) {
                 throw new IllegalArgumentException("schedule element '" + run + "': there is no thread " + thread
                         + " (threads 0 to " + (threads - 1) + ")");
@@ -54,7 +54,7 @@ public record Schedule(List<Integer> choices) {
                 throw new IllegalArgumentException("schedule " + (t.length() > 60 ? t.substring(0, 60) + "..." : t)
                         + " has more than " + maxLength + " decisions (the step bound)");
             }
-            runs.add(new int[] {thread, count});
+            runs.add(new int[] {(int) thread, (int) count});
         }
         for (int[] r : runs) {
             for (int i = 0; i < r[1]; i++) {
