@@ -19,9 +19,7 @@ class ExploreScriptCommandTest {
     Path dir;
 
     private Path script(String... lines) throws IOException {
-        Path p = dir.resolve("s" + System.nanoTime() + ".scenario");
-        Files.write(p, List.of(lines));
-        return p;
+        return Cli.script(dir, lines);
     }
 
     private static void noStackTrace(Cli c) {

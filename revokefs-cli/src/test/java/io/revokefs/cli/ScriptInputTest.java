@@ -21,9 +21,7 @@ class ScriptInputTest {
     Path dir;
 
     private Path script(String... lines) throws IOException {
-        Path p = dir.resolve("s" + System.nanoTime() + ".scenario");
-        Files.write(p, List.of(lines));
-        return p;
+        return Cli.script(dir, lines);
     }
 
     private Path store;
