@@ -48,8 +48,7 @@ public final class ProcFsScenarioProvider implements ScenarioProvider {
         world.whenProvided(PciFunctions.class, functions -> functions.addListener(new PciFunctions.Listener() {
             @Override
             public void added(PciFunctions.Function f) {
-                busPci.attachDevice(new ProcBusPci.PciFunction(f.bdf(), f.bars().stream()
-                        .map(b -> new ProcBusPci.BarRange(b.index(), b.firstPfn(), b.pages())).toList()));
+                busPci.attachDevice(new ProcBusPci.PciFunction(f.bdf(), f.bars()));
             }
 
             @Override

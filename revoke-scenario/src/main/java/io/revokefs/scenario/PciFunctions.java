@@ -1,5 +1,7 @@
 package io.revokefs.scenario;
 
+import io.revokefs.core.kernel.Pci;
+
 import java.util.List;
 
 /**
@@ -10,12 +12,8 @@ import java.util.List;
  */
 public interface PciFunctions {
 
-    /** A memory BAR: its index (0 to 5), its first physical page and its size in pages. */
-    record Bar(int index, long firstPfn, long pages) {
-    }
-
-    /** A function at {@code bdf} ({@code 0000:00:02.0}) with its memory BARs. */
-    record Function(String bdf, List<Bar> bars) {
+    /** A function at {@code bdf} ({@code 0000:00:02.0}) with its memory BARs (placed). */
+    record Function(String bdf, List<Pci.Bar> bars) {
         public Function {
             bars = List.copyOf(bars);
         }

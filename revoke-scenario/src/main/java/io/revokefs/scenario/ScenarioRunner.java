@@ -7,6 +7,7 @@ import io.revokefs.core.Signal;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.MemoryAccess;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
 
@@ -680,12 +681,12 @@ public final class ScenarioRunner {
         return named != null ? named : (int) Numbers.parse(s, "cmd", c, 0, 0xFFFF_FFFFL);
     }
 
-    /** {@code PCIIOC_*} from include/uapi/linux/pci.h: 'P' << 24 | 'C' << 16 | 'I' << 8 | n. */
+    /** The {@code PCIIOC_*} names ({@link Pci}, from include/uapi/linux/pci.h). */
     private static final Map<String, Integer> IOCTLS = new java.util.TreeMap<>(Map.of(
-            "PCIIOC_CONTROLLER", 0x50434900,
-            "PCIIOC_MMAP_IS_IO", 0x50434901,
-            "PCIIOC_MMAP_IS_MEM", 0x50434902,
-            "PCIIOC_WRITE_COMBINE", 0x50434903));
+            "PCIIOC_CONTROLLER", Pci.PCIIOC_CONTROLLER,
+            "PCIIOC_MMAP_IS_IO", Pci.PCIIOC_MMAP_IS_IO,
+            "PCIIOC_MMAP_IS_MEM", Pci.PCIIOC_MMAP_IS_MEM,
+            "PCIIOC_WRITE_COMBINE", Pci.PCIIOC_WRITE_COMBINE));
 
     /** A malformed-line exception for {@code s}. */
     public static ScenarioException malformed(Step s, String problem) {

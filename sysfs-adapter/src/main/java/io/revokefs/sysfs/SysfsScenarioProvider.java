@@ -1,6 +1,7 @@
 package io.revokefs.sysfs;
 
 import io.revokefs.core.Result;
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.scenario.FuzzGenerator;
 import io.revokefs.scenario.GlobalVerb;
 import io.revokefs.scenario.Numbers;
@@ -24,7 +25,6 @@ import java.util.Map;
 public final class SysfsScenarioProvider implements ScenarioProvider {
     /** The scope kind of a {@code pci} line's device. */
     public static final String PCI_DEVICE = "PCI device";
-    private static final String BDF = "[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]";
 
     @Override
     public String name() {
@@ -57,8 +57,7 @@ public final class SysfsScenarioProvider implements ScenarioProvider {
     }
 
     private static PciFunctions.Function function(PciDevice d) {
-        return new PciFunctions.Function(d.bdf(), d.bars().stream()
-                .map(b -> new PciFunctions.Bar(b.index(), b.firstPfn(), b.pages())).toList());
+        return new PciFunctions.Function(d.bdf(), d.bars());
     }
 
     private static PciBus bus(ScenarioWorld w) {
@@ -88,27 +87,29 @@ public final class SysfsScenarioProvider implements ScenarioProvider {
 
     private GlobalVerb.Action preparePci(Step s, Scope scope) {
         String bdf = s.args().get(0);
-        if (!bdf.matches(BDF)) {
-            throw ScenarioRunner.malformed(s, "'" + bdf + "' is not a PCI address like 0000:00:02.0");
+        try {
+            Pci.Address.parse(bdf);
+        } catch (IllegalArgumentException e) {
+            throw ScenarioRunner.malformed(s, e.getMessage());
         }
-        List<PciBus.Bar> bars = new ArrayList<>();
+        List<Pci.Bar> bars = new ArrayList<>();
         for (Map.Entry<String, String> e : s.options().entrySet()) {
             int index = barIndex(s, e.getKey());
             String spec = e.getValue();
             int at = spec.indexOf('@');
             long pages = Numbers.parse(s, e.getKey() + " pages", at < 0 ? spec : spec.substring(0, at), 1, PciFunctions.PFN_LIMIT);
             if (at < 0) {
-                bars.add(PciBus.Bar.of(index, pages));
+                bars.add(Pci.Bar.of(index, pages));
             } else {
                 long first = Numbers.parse(s, e.getKey() + " first page", spec.substring(at + 1), 0, PciFunctions.PFN_LIMIT - pages);
-                bars.add(PciBus.Bar.at(index, pages, first));
+                bars.add(Pci.Bar.at(index, pages, first));
             }
         }
         if (bars.isEmpty()) {
             throw ScenarioRunner.malformed(s, "a PCI device needs at least one BAR (bar0=PAGES[@FIRST_PAGE])");
         }
         scope.define(PCI_DEVICE, bdf, s);
-        PciBus.Bar[] list = bars.toArray(PciBus.Bar[]::new);
+        Pci.Bar[] list = bars.toArray(Pci.Bar[]::new);
         return w -> {
             if (bus(w).device(bdf).isPresent()) {
                 throw ScenarioRunner.malformed(s, "PCI device " + bdf + " already exists");
