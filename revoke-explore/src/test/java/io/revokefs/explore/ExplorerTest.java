@@ -1,5 +1,6 @@
 package io.revokefs.explore;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.LockOrder;
 import io.revokefs.core.TrackedLock;
 import io.revokefs.core.event.InMemoryEventLog;
@@ -15,14 +16,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The explorer itself: search, replay, deadlock detection, teardown. */
 class ExplorerTest {
 
-    private static World empty() {
+    private static RaceWorld empty() {
         InMemoryEventLog log = new InMemoryEventLog();
-        return new World(new Kernel(log), log);
+        return new RaceWorld(new Kernel(log), log);
     }
 
     /** Two threads taking two locks in opposite orders (same lock class, so only the deadlock can tell). */
-    private static World abba() {
-        World w = empty();
+    private static RaceWorld abba() {
+        RaceWorld w = empty();
         TrackedLock a = new TrackedLock("a", LockOrder.Level.MMAP_LOCK);
         TrackedLock b = new TrackedLock("b", LockOrder.Level.MMAP_LOCK);
         w.thread("ab", () -> {
@@ -70,7 +71,7 @@ class ExplorerTest {
     @Test
     void randomFailuresReplayFromTheirSeed() {
         ExploreCase c = ExploreCase.of("R04-naive-inside-mmap", "populate inside ->mmap racing revoke",
-                () -> Cases.populateRacingZap(TestDriver.Populate.INSIDE_MMAP));
+                () -> Cases.populateRacingZap(PfnMapping.Populate.INSIDE_MMAP));
         Report r = Explorer.explore(c, Explorer.Options.defaults().withSchedules(0, 2000).withSeed(42));
         assertThat(r.failure()).isPresent();
         Report.Failure f = r.failure().get();
@@ -99,7 +100,7 @@ class ExplorerTest {
     @Test
     void aThreadThatThrowsFailsTheScheduleWithItsException() {
         ExploreCase c = ExploreCase.of("throws", "", () -> {
-            World w = empty();
+            RaceWorld w = empty();
             w.thread("ok", () -> { });
             w.thread("bad", () -> Cases.expect(false, "planted"));
             return w;

@@ -1,5 +1,6 @@
 package io.revokefs.explore;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Inode;
 import io.revokefs.core.kernel.OpenFile;
@@ -39,11 +40,11 @@ class NaiveVariantsExploreTest {
     @Test
     void R04_naivePopulateInsideMmapKeepsALivePteAfterRevoke() {
         ExploreCase naive = ExploreCase.of("R04-naive-inside-mmap", "populate inside ->mmap racing revoke",
-                () -> Cases.populateRacingZap(TestDriver.Populate.INSIDE_MMAP));
+                () -> Cases.populateRacingZap(PfnMapping.Populate.INSIDE_MMAP));
         mustFind(naive, Explorer.Options.defaults(), "NO_LIVE_PTE_AFTER_REVOKE");
         // The same race with on-fault population passes (the library's population after link is R04).
         ExploreCase onFault = ExploreCase.of("R04-on-fault", "on-fault population racing revoke",
-                () -> Cases.populateRacingZap(TestDriver.Populate.ON_FAULT));
+                () -> Cases.populateRacingZap(PfnMapping.Populate.ON_FAULT));
         assertThat(ExploreReportFile.add(Explorer.explore(onFault, Explorer.Options.defaults()), "").failure()).isEmpty();
     }
 
@@ -53,7 +54,7 @@ class NaiveVariantsExploreTest {
             Sim sim = new Sim();
             NaiveRevocable obj = new NaiveRevocable(sim.driver);
             Inode inode = sim.kernel.newInode("/dev/naive", 0600, 0, obj, sim.kernel.newAddressSpace("naive"), null);
-            World w = new World(sim.kernel, sim.log).countReleasesWith(sim.driver::releasesOf);
+            RaceWorld w = new RaceWorld(sim.kernel, sim.log).countReleasesWith(sim.driver::releasesOf);
             Process p = sim.root();
             OpenFile f = w.track(p.open(inode, false).value(), null);
             w.thread("closer", () -> Cases.expect(p.close(f).isOk(), "close"));
@@ -74,7 +75,7 @@ class NaiveVariantsExploreTest {
     void R13_naivePerFileMappingLeavesTheAliasPtesAlive() {
         ExploreCase naive = ExploreCase.of("R13-naive-per-inode-mapping", "a second inode of the device with a mapping of its own", () -> {
             Sim sim = new Sim();
-            World w = World.of(sim);
+            RaceWorld w = RaceWorld.of(sim);
             AddressSpace own = sim.kernel.newAddressSpace("/dev/test0-alias");
             Inode alias = sim.kernel.newInode("/dev/test0-alias", 0600, 0, sim.object.fileOperations(), own, null);
             return Cases.aliasWorld(sim, w, alias);
@@ -142,7 +143,7 @@ class NaiveVariantsExploreTest {
         return ExploreCase.of(id, "disable (flag + zapMappings) racing a fault", () -> {
             Sim sim = new Sim();
             sim.driver.checkEnableOutsidePtl = naive;
-            World w = World.of(sim);
+            RaceWorld w = RaceWorld.of(sim);
             Process p = sim.root();
             OpenFile f = w.track(sim.open(p));
             Vma v = sim.mmap(p, f, 1, 0);

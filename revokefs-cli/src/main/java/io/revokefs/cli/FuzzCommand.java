@@ -3,6 +3,7 @@ package io.revokefs.cli;
 import io.revokefs.cli.fuzz.ScenarioFuzzer;
 import io.revokefs.history.RunSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,6 +34,9 @@ final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "40", description = "lines per scenario (default ${DEFAULT-VALUE})")
     int steps;
 
+    @Mixin
+    AdapterPath adapters;
+
     @Option(names = "--save", paramLabel = "DIR", defaultValue = "fuzz-failures",
             description = "where a failing scenario's script is written (default ${DEFAULT-VALUE})")
     Path save;
@@ -47,7 +51,7 @@ final class FuzzCommand implements Callable<Integer> {
             throw new InputException("--count and --steps must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        ScenarioFuzzer fuzzer = new ScenarioFuzzer(steps);
+        ScenarioFuzzer fuzzer = new ScenarioFuzzer(steps, adapters.providers());
         Progress progress = Progress.onTerminal(spec.commandLine().getErr(), "fuzz", count);
         long lines = 0;
         for (int i = 0; i < count; i++) {
@@ -55,7 +59,7 @@ final class FuzzCommand implements Callable<Integer> {
             lines += o.script().size();
             String recorded = jdbc == null ? null : RunCommand.recordScript(jdbc,
                     new RunSpec("fuzz-seed-" + o.seed(), "fuzz seed " + o.seed() + " (" + steps + " steps)", RunSpec.Mode.NEW_UNIQUE),
-                    "fuzz-seed-" + o.seed(), o.script());
+                    adapters.providers(), "fuzz-seed-" + o.seed(), o.script());
             progress.update(i + 1);
             if (!o.ok()) {
                 progress.done();

@@ -1,10 +1,5 @@
 package io.revokefs.cli;
 
-import io.revokefs.cli.scenario.ScenarioException;
-import io.revokefs.cli.scenario.ScenarioParser;
-import io.revokefs.cli.scenario.ScenarioRunner;
-import io.revokefs.cli.scenario.Step;
-import io.revokefs.cli.scenario.World;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -15,8 +10,17 @@ import io.revokefs.history.JsonLines;
 import io.revokefs.history.RevokeEventStore;
 import io.revokefs.history.RunSpec;
 import io.revokefs.history.StoreException;
+import io.revokefs.scenario.Scenario;
+import io.revokefs.scenario.ScenarioException;
+import io.revokefs.scenario.ScenarioParser;
+import io.revokefs.scenario.ScenarioProviders;
+import io.revokefs.scenario.ScenarioRunner;
+import io.revokefs.scenario.ScenarioWorld;
+import io.revokefs.scenario.Scope;
+import io.revokefs.scenario.ScriptFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -60,6 +64,9 @@ final class RunCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     Store store;
 
+    @Mixin
+    AdapterPath adapters;
+
     @Option(names = "--run", paramLabel = "NAME", description = "the run's id (letters, digits, '.', '_', '-'; must be new in the store)")
     String run;
 
@@ -75,17 +82,22 @@ final class RunCommand implements Callable<Integer> {
         if (run != null && RunSpec.problem(run) != null) {
             throw new InputException("--run: " + RunSpec.problem(run));
         }
-        // Parse every script first: a malformed line anywhere runs nothing.
-        List<Step> steps = new ArrayList<>();
+        // Parse every script first, every name and number checked: a malformed line anywhere runs nothing.
+        ScenarioProviders providers = adapters.providers();
+        ScenarioParser parser = new ScenarioParser(providers);
+        Scope scope = new Scope();
+        List<Scenario> parsed = new ArrayList<>();
         for (Path script : scripts) {
             List<String> lines;
             try {
-                lines = Files.readAllLines(script, StandardCharsets.UTF_8);
+                lines = ScriptFiles.read(script);
+            } catch (ScenarioException e) {
+                throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
             } catch (IOException e) {
                 throw new InputException("cannot read script " + script + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
             }
             try {
-                steps.addAll(ScenarioParser.parse(script.toString(), lines));
+                parsed.add(parser.parse(script.toString(), lines, scope));
             } catch (ScenarioException e) {
                 throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
             }
@@ -98,18 +110,15 @@ final class RunCommand implements Callable<Integer> {
         try (target) {
             where = describe() + " (run " + target.run() + ")";
             EventRecorder tee = teeInto(memory, target);
-            World world = new World(tee);
-            ScenarioRunner runner = new ScenarioRunner(world);
+            ScenarioRunner runner = new ScenarioRunner(new ScenarioWorld(tee, providers));
             try {
-                runner.run(steps);
+                runner.run(Scenario.concat(parsed));
             } catch (ScenarioException e) {
                 if (e.kind() == ScenarioException.Kind.MALFORMED) {
                     throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
                 }
                 failure = e.getMessage();
                 code = Main.FINDINGS;
-            } finally {
-                world.shutdown();
             }
             target.flush();
             int findings = summarize(out, runner, memory.events(), where);
@@ -146,27 +155,25 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs {@code lines} (a script named {@code name}) on a new simulated machine, recording its
-     * events as run {@code spec} of the database at {@code jdbc}; an expect that fails ends the run
-     * as it would end {@code revokefs run}. Returns the run's id. ({@code revokefs fuzz --jdbc}.)
+     * Runs {@code lines} (a script named {@code name}) on a new simulated machine with {@code
+     * providers}, recording its events as run {@code spec} of the database at {@code jdbc}; an
+     * expect that fails ends the run as it would end {@code revokefs run}. Returns the run's id.
+     * ({@code revokefs fuzz --jdbc}.)
      */
-    static String recordScript(String jdbc, RunSpec spec, String name, List<String> lines) {
-        List<Step> steps;
+    static String recordScript(String jdbc, RunSpec spec, ScenarioProviders providers, String name, List<String> lines) {
+        Scenario scenario;
         try {
-            steps = ScenarioParser.parse(name, lines);
+            scenario = new ScenarioParser(providers).parse(name, lines, new Scope());
         } catch (ScenarioException e) {
             throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
         }
         try (RevokeEventStore target = EventStores.jdbc(jdbc, LogSource.jdbcUser(), LogSource.jdbcPassword(), spec)) {
-            World world = new World(target.bufferedRecorder(500));
             try {
-                new ScenarioRunner(world).run(steps);
+                new ScenarioRunner(new ScenarioWorld(target.bufferedRecorder(500), providers)).run(scenario);
             } catch (ScenarioException e) {
                 if (e.kind() == ScenarioException.Kind.MALFORMED) {
                     throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
                 }
-            } finally {
-                world.shutdown();
             }
             return target.run();
         } catch (InputException e) {
