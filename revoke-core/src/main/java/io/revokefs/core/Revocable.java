@@ -106,9 +106,12 @@ public final class Revocable<T> {
         return name;
     }
 
-    /** True once a revoke has begun: from then on no access succeeds. */
+    /**
+     * True once a revoke has deactivated the resource: from then on no access succeeds (an access that
+     * began before may still be in flight until the revoke returns).
+     */
     public boolean isRevoked() {
-        return life.get() != LIVE;
+        return !guard.isActive();
     }
 
     /** True once a revoke has finished: every access has ended and the resource is released. */
