@@ -109,6 +109,12 @@ public final class BenchMain {
         double guard2 = score("revokefsGuard t=2");
         ratio("1b guard enter+exit, 2 threads on one object, vs kernfs-style shared atomic", guard2 / kernfs2, 1.0,
                 fmt(guard2) + " / " + fmt(kernfs2) + " ns");
+        double rev1 = score("revocableAccess t=1");
+        ratio("1c Revocable try-access + end (try-with-resources), 1 thread, vs bare AtomicInteger inc+dec", rev1 / bare, 1.5,
+                fmt(rev1) + " / " + fmt(bare) + " ns");
+        double rev2 = score("revocableAccess t=2");
+        ratio("1d Revocable try-access + end, 2 threads on one resource, vs the guard's enter+exit (1b's figure)", rev2 / guard2, 1.0,
+                fmt(rev2) + " / " + fmt(guard2) + " ns");
     }
 
     void fault() throws RunnerException {
