@@ -79,6 +79,8 @@ public final class Revocable<T> {
     private final Consumer<? super T> release;
     private final WaitQueue revoked;
     private final List<WaitQueue> queues = new CopyOnWriteArrayList<>();
+    /** Set once the guard is deactivated: an access that begins after reading it true is refused (G1). */
+    private volatile boolean deactivated;
     /** Read only by an access that entered the guard; cleared after the drain, so never seen null inside. */
     private volatile T resource;
 
@@ -111,7 +113,7 @@ public final class Revocable<T> {
      * began before may still be in flight until the revoke returns).
      */
     public boolean isRevoked() {
-        return !guard.isActive();
+        return deactivated;
     }
 
     /** True once a revoke has finished: every access has ended and the resource is released. */
@@ -276,6 +278,7 @@ public final class Revocable<T> {
 
     private void deactivateAndWake() {
         guard.deactivate();
+        deactivated = true;
         for (WaitQueue q : queues) {
             q.kill();
         }
