@@ -11,6 +11,7 @@ import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Inode;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.PhysicalMemory;
 import io.revokefs.core.kernel.PollTable;
 import io.revokefs.core.kernel.VmFault;
@@ -163,7 +164,7 @@ public final class CharDevice {
 
         @Override
         public Set<PollBit> poll(OpenFile file, PollTable table) {
-            table.poll_wait(wait);
+            table.pollWait(wait);
             Listener l = (Listener) file.privateData();
             return events.get() != l.seen ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
         }
@@ -194,18 +195,12 @@ public final class CharDevice {
         }
     }
 
-    /** Device memory on fault: the PFN of the faulting page. */
-    private final VmOperations vm = new VmOperations() {
-        @Override
-        public FaultResult fault(VmFault vmf) {
-            return vmf.pgoff() < memory.pages() ? vmf.insertPfn(memory.firstPfn() + vmf.pgoff()) : FaultResult.SIGBUS;
-        }
+    /** Device memory, populated on fault through the core's one PFN helper. */
+    private final PfnMapping vm = PfnMapping.builder(this::pfnOf).build();
 
-        @Override
-        public Result<Long> access(Vma vma, long addr, long value, boolean write) {
-            return VmOperations.genericAccessPhys(vma, addr, value, write);
-        }
-    };
+    private long pfnOf(Vma vma, long pgoff) {
+        return pgoff < memory.pages() ? memory.firstPfn() + pgoff : PfnMapping.NO_PFN;
+    }
 
     /** {@link #vm} with a counting {@code ->close} (SEMANTICS.md section 9). */
     private final VmOperations closingVm = new VmOperations() {

@@ -8,12 +8,15 @@ import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PendingSignal;
+import io.revokefs.core.kernel.SigPoll;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -122,5 +125,34 @@ class CharDeviceTest {
         }
         dev.unplug(); // returns only after the reader has woken and left the driver
         assertThat(read.get(10, TimeUnit.SECONDS).errnoOrNull()).isEqualTo(Errno.ENODEV);
+    }
+
+    /**
+     * R33: at one unplug, the reader asleep wakes with ENODEV, the poller asleep sees EPOLLERR and
+     * EPOLLHUP, and the fasync holder gets SIGIO with POLL_HUP (uio_unregister_device's and
+     * evdev_hangup's kill_fasync); fasync is off afterwards.
+     */
+    @Test
+    void R33_readerPollerAndFasyncHolderAtUnplug() throws Exception {
+        OpenFile reader = p.open("/dev/foo", false).value();
+        Process q = kernel.newProcess(0);
+        OpenFile poller = q.open("/dev/foo", false).value();
+        Process holder = kernel.newProcess(0);
+        OpenFile async = holder.open("/dev/foo", false).value();
+        assertThat(holder.fasync(async, true).isOk()).isTrue();
+
+        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(reader, CharDevice.WAIT_BYTES));
+        CompletableFuture<Result<Set<PollBit>>> poll = CompletableFuture.supplyAsync(() -> q.pollWait(poller, Set.of(PollBit.POLLIN)));
+        while (dev.waitQueue().sleepers() < 2) {
+            Thread.onSpinWait(); // until both are asleep on the device's queue
+        }
+        assertThat(holder.pendingSignals()).isEmpty();
+        dev.unplug();
+
+        assertThat(read.get(10, TimeUnit.SECONDS).errnoOrNull()).isEqualTo(Errno.ENODEV);
+        assertThat(poll.get(10, TimeUnit.SECONDS).value()).containsExactlyInAnyOrder(PollBit.POLLERR, PollBit.POLLHUP);
+        assertThat(holder.pendingSignals()).containsExactly(new PendingSignal(Signal.SIGIO, SigPoll.POLL_HUP, async.id()));
+        assertThat(async.fasync()).as("fasync off after the revoke").isFalse();
+        assertThat(p.pendingSignals()).as("no O_ASYNC on the reader's file").isEmpty();
     }
 }
