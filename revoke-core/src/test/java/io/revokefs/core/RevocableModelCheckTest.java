@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (as one RCU domain is).
  */
 class RevocableModelCheckTest {
-    private static final int INVOCATIONS = 1_000;
+    private static final int INVOCATIONS = 500;
     private static final String RES = "res";
 
     /** A consumer's way of entering and leaving, so the planted handle runs the same scenario. */
