@@ -30,7 +30,7 @@ class BigLogAuditTest {
         Path stderr = dir.resolve("stderr.txt");
         Process child = ChildJvm.start(Main.class, List.of("-Xmx32m", "-XX:+UseSerialGC"), stderr,
                 Integer.toString(EVENTS));
-        assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the audit finishes").isTrue();
+        assertThat(child.waitFor(600, TimeUnit.SECONDS)).as("the audit finishes").isTrue();
         String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         LoggerFactory.getLogger(BigLogAuditTest.class).info("child audit: {}", out);
         assertThat(child.exitValue()).as("exit status; stderr: %s", Files.readString(stderr)).isZero();

@@ -33,6 +33,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(paramLabel = "LOG_OR_STORE", description = "a JSON-lines log, an embedded store file, or a jdbc: URL")
     String source;
 
+    @Option(names = "--run", paramLabel = "ID", description = "the run of the store to read (default: its only run; 'revokefs runs STORE' lists them)")
+    String run;
+
     @Option(names = "--until", paramLabel = "SEQ", description = "stop after the event with this seq")
     Long until;
 
@@ -50,7 +53,7 @@ final class ReplayCommand implements Callable<Integer> {
         long limit = until == null ? Long.MAX_VALUE : until;
         long[] last = {0};
         boolean[] named = {object == null};
-        long cutTail = LogSource.forEach(source, e -> {
+        long cutTail = LogSource.forEach(source, run, e -> {
             if (e.seq() <= limit) {
                 last[0] = e.seq();
                 named[0] |= e.object().equals(object);
@@ -65,7 +68,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         out.println("state after seq " + last[0]);
         ReplayState.Streaming replay = ReplayState.stream((id, life) -> print(out, id, life));
-        LogSource.forEach(source, e -> {
+        LogSource.forEach(source, run, e -> {
             if (e.seq() <= limit) {
                 replay.accept(e);
             }

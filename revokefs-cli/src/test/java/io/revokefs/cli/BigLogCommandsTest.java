@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * figures of docs/testing.md ({@code -Drevokefs.bigLog.events=N -Drevokefs.bigLog.heap=-XmxM}).
  */
 class BigLogCommandsTest {
-    static final int DEFAULT_EVENTS = 500_000;
+    static final int DEFAULT_EVENTS = 300_000;
     static final String DEFAULT_HEAP = "-Xmx32m";
     static final int IN_FLIGHT = 64;
 
