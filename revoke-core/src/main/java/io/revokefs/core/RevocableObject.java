@@ -352,7 +352,41 @@ public final class RevocableObject {
      * {@code MappingsZapped}, outside any revoke. Returns what was zapped.
      */
     public AddressSpace.ZapCount zapMappings() {
-        return zapAndRecord(false);
+        // Inside the entry guard, so that the zap and its MappingsZapped never land between a
+        // revoke's RevokeStarted and its zap step (the revoke drains this guard before recording
+        // RevokeStarted). Once the object is being revoked there is nothing to do: the revoke's own zap
+        // step, after this operation's drain, covers every mapping (R30).
+        int t = entries.tryEnter();
+        if (t < 0) {
+            return new AddressSpace.ZapCount(0, 0);
+        }
+        try {
+            return zapAndRecord(false);
+        } finally {
+            entries.exit(t);
+        }
+    }
+
+    /**
+     * Records {@code event} of this object unless it is being revoked, with the same ordering as
+     * {@link #zapMappings()}: an event recorded here is before the revoke's {@code RevokeStarted}, never
+     * inside the revoke. For an adapter's own events about a live object (vfio's {@code MemoryToggled}).
+     * Returns whether it was recorded.
+     */
+    public boolean recordIfLive(RevokeEvent event) {
+        if (!id.equals(event.object())) {
+            throw new IllegalArgumentException("event of " + event.object() + " recorded by " + id);
+        }
+        int t = entries.tryEnter();
+        if (t < 0) {
+            return false;
+        }
+        try {
+            kernel.recorder().record(event);
+            return true;
+        } finally {
+            entries.exit(t);
+        }
     }
 
     /**
@@ -653,7 +687,8 @@ public final class RevocableObject {
             try {
                 FaultResult r = driverVm.fault(vmf);
                 if (r == FaultResult.NOPAGE) {
-                    kernel.recorder().record(new RevokeEvent.Faulted(id, vmf.vma().id(), vmf.pgoff()));
+                    long page = (vmf.address() - vmf.vma().start()) / Kernel.PAGE_SIZE;
+                    recordPopulated(vmf.vma(), page, 1);
                 }
                 return r;
             } finally {
@@ -698,16 +733,34 @@ public final class RevocableObject {
             try {
                 long n = driverVm.mapped(vma);
                 if (n > 0) {
-                    for (long i = 0; i < vma.pages(); i++) {
-                        if (vma.mm().isPopulated(vma, i)) {
-                            kernel.recorder().record(new RevokeEvent.Faulted(id, vma.id(), vma.pgoff() + i));
-                        }
-                    }
+                    recordPopulated(vma, 0, vma.pages());
                 }
                 return n;
             } finally {
                 entries.exit(t);
             }
+        }
+    }
+
+    /**
+     * Records a {@code Faulted} for each page of {@code [first, first + count)} of {@code vma} that has
+     * a PTE, holding the VMA's page table lock while it checks and records. A zap takes that lock too,
+     * so the log orders the two as they happened: a PTE a zap (a vfio-style disable racing the fault)
+     * removed before it was recorded is not recorded at all, and one recorded is before the
+     * {@code MappingsZapped} of any zap that removes it. Without the lock a fault's {@code Faulted}
+     * could follow the zap that undid it, and a replay would show a page the live state does not have.
+     */
+    private void recordPopulated(Vma vma, long first, long count) {
+        var ptl = vma.mm().pageTable().lock();
+        ptl.writeLock();
+        try {
+            for (long i = first; i < first + count; i++) {
+                if (vma.mm().isPopulated(vma, i)) { // re-takes the (reentrant) page table lock
+                    kernel.recorder().record(new RevokeEvent.Faulted(id, vma.id(), vma.pgoff() + i));
+                }
+            }
+        } finally {
+            ptl.writeUnlock();
         }
     }
 

@@ -110,54 +110,55 @@ public final class AddressSpace {
 
     /**
      * Visits, with the VMA's {@code mmap_lock} held for reading, each VMA overlapping
-     * {@code [first, first + count)} for which {@code wanted} holds, and calls {@code action} on it
-     * with {@code i_mmap_rwsem} held for reading too. The locks are taken in the kernel's order even
-     * though the walk starts from {@code i_mmap}: find a VMA under {@code i_mmap_rwsem}, drop it, take
-     * the mm's {@code mmap_lock}, retake {@code i_mmap_rwsem}, and re-check that the VMA is still
-     * linked here and its mm still alive (the loop of the 2024 vfio-pci remap discussion; the Java
-     * heap plays {@code mmgrab}'s part of keeping the mm_struct itself). Each VMA is visited at most
-     * once. Returns how many {@code action} was called on.
+     * {@code [first, first + count)} for which {@code wanted} holds, and calls {@code action} on it.
+     * The locks are taken in the kernel's order even though the walk starts from {@code i_mmap}: the
+     * VMAs are listed under {@code i_mmap_rwsem}, which is dropped; then for each one the mm's
+     * {@code mmap_lock} is taken, {@code i_mmap_rwsem} retaken to re-check that the VMA is still linked
+     * here, in the range, its mm still alive and {@code wanted} still true, and dropped again before
+     * {@code action} runs (the loop of the 2024 vfio-pci remap discussion; the Java heap plays
+     * {@code mmgrab}'s part of keeping the mm_struct itself). So {@code action} holds only
+     * {@code mmap_lock} and may take a lock ranked between it and {@code i_mmap_rwsem} (vfio's
+     * {@code memory_lock}); the VMA cannot be unlinked, split or moved meanwhile, all of which need
+     * {@code mmap_lock} for writing.
+     *
+     * <p>One listing serves the whole walk, so it costs one visit per VMA (a walk that re-listed
+     * {@code i_mmap} after each VMA would be quadratic). A VMA linked after the listing is not visited:
+     * its own mmap populates it after the link ({@link VmOperations#mapped}) and sees whatever state the
+     * caller changed before walking. Each VMA is visited at most once. Returns how many {@code action}
+     * was called on.
      */
     public int forEachVmaWithMmapLock(long first, long count, java.util.function.Predicate<Vma> wanted,
                                       java.util.function.Consumer<Vma> action) {
         long last = first + count - 1 < first ? Long.MAX_VALUE : first + count - 1;
-        java.util.Set<Vma> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<Vma> listed = new ArrayList<>();
+        iMmapRwsem.readLock();
+        try {
+            iMmap.forEachOverlapping(first, last, listed::add);
+        } finally {
+            iMmapRwsem.readUnlock();
+        }
         int visited = 0;
-        while (true) {
-            Vma target = null;
-            iMmapRwsem.readLock();
-            try {
-                List<Vma> candidates = new ArrayList<>();
-                iMmap.forEachOverlapping(first, last, candidates::add);
-                for (Vma v : candidates) {
-                    if (!seen.contains(v) && wanted.test(v)) {
-                        target = v;
-                        break;
-                    }
-                }
-            } finally {
-                iMmapRwsem.readUnlock();
-            }
-            if (target == null) {
-                return visited;
-            }
-            seen.add(target);
+        for (Vma target : listed) {
             Mm mm = target.mm();
             mm.mmapLock().readLock();
             try {
+                boolean still;
                 iMmapRwsem.readLock();
                 try {
-                    if (target.linkedInto == this && !mm.isDead() && target.pgoff() <= last && target.lastPgoff() >= first) {
-                        action.accept(target);
-                        visited++;
-                    }
+                    still = target.linkedInto == this && !mm.isDead() && target.pgoff() <= last
+                            && target.lastPgoff() >= first && wanted.test(target);
                 } finally {
                     iMmapRwsem.readUnlock();
+                }
+                if (still) {
+                    action.accept(target);
+                    visited++;
                 }
             } finally {
                 mm.mmapLock().readUnlock();
             }
         }
+        return visited;
     }
 
     /** The VMAs overlapping a file page range, in tree order (a snapshot, under {@code i_mmap_rwsem}). */
