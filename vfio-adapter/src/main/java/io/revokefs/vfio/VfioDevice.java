@@ -87,6 +87,8 @@ public final class VfioDevice {
     public static final int PCI_COMMAND = 0x04;
     /** {@code PCI_COMMAND_MEMORY}: the memory-space enable bit. */
     public static final int PCI_COMMAND_MEMORY = 0x2;
+    /** {@code VFIO_DEVICE_GET_INFO}: {@code _IO(VFIO_TYPE, VFIO_BASE + 7)}. */
+    public static final int VFIO_DEVICE_GET_INFO = (';' << 8) | (100 + 7);
     /** {@code VFIO_DEVICE_RESET}: {@code _IO(VFIO_TYPE, VFIO_BASE + 11)} = {@code _IO(';', 111)}. */
     public static final int VFIO_DEVICE_RESET = (';' << 8) | (100 + 11);
     /** The {@code cause} of a {@code MemoryToggled} from a config-space write. */
@@ -123,12 +125,14 @@ public final class VfioDevice {
      * under {@code memory_lock} or under the page table lock (volatile for the latter).
      */
     private volatile int command = PCI_COMMAND_MEMORY;
-    /** Set at hot-unplug, before the revoke: nothing may be mapped from then on. */
-    private volatile boolean removed;
     /** {@code vdev->barmap}: the claim of each BAR's region, made at its first use. */
     private final AtomicReferenceArray<Iomem.Resource> barmap = new AtomicReferenceArray<>(ROM_REGION_INDEX);
     private int openFiles;
     private volatile Naive naive = Naive.NONE;
+    /** The first physical page of each BAR (-1: no such BAR), for {@link #pfnOf} on the fault path. */
+    private final long[] barFirstPfn = new long[ROM_REGION_INDEX];
+    /** {@link #mappable()} as the condition checked under the page table lock (one object, not one per fault). */
+    private final java.util.function.BooleanSupplier mappableCheck = this::mappable;
 
     VfioDevice(VfioPci driver, PciDevice pci, int minor, VfioPci.Populate populate) {
         this.driver = driver;
@@ -137,6 +141,9 @@ public final class VfioDevice {
         this.populate = populate;
         this.path = VfioPci.DEVICES + minor;
         this.memoryLock = new TrackedLock("memory_lock(" + pci.bdf() + ")", LockOrder.Level.MEMORY_LOCK);
+        for (int i = 0; i < ROM_REGION_INDEX; i++) {
+            barFirstPfn[i] = pci.bar(i).map(PciBus.Bar::firstPfn).orElse(-1L);
+        }
         var kernel = driver.kernel();
         this.object = RevocableObject.builder(kernel, VfioPci.ADAPTER + ":" + path, VfioPci.ADAPTER)
                 .operations(new DeviceOps())
@@ -251,7 +258,6 @@ public final class VfioDevice {
      * blocks in {@code vfio_unregister_group_dev} until userspace closes the device.
      */
     void unplug() {
-        removed = true;
         driver.kernel().unbind(path);
         RevocableObject.RevokeOutcome o = object.revoke(PciBus.HOT_UNPLUG);
         log.debug("vfio-pci: {} unplugged: {}", path, o);
@@ -259,9 +265,13 @@ public final class VfioDevice {
 
     // ---------------------------------------------------------------- memory enable and reset
 
-    /** Whether a PTE may be installed now: memory decoding on and the device present. */
+    /**
+     * Whether a PTE may be installed now: memory decoding on. (After hot-unplug nothing reaches the
+     * driver's fault or population: both run inside the object's guard, which the revoke drains and
+     * then refuses; a fault already in flight completes and its PTE is zapped by the revoke, R02.)
+     */
     private boolean mappable() {
-        return isMemoryEnabled() && !removed;
+        return isMemoryEnabled();
     }
 
     /**
@@ -346,7 +356,7 @@ public final class VfioDevice {
             v.mm().mmapLock().readLock();
             try {
                 if (v.mm().populatedPages(v) == 0) {
-                    v.mm().remapPfnRangeIf(v, 0, pfnOf(v, v.pgoff()), v.pages(), this::mappable);
+                    v.mm().remapPfnRangeIf(v, 0, pfnOf(v, v.pgoff()), v.pages(), mappableCheck);
                 }
             } finally {
                 v.mm().mmapLock().readUnlock();
@@ -358,8 +368,7 @@ public final class VfioDevice {
 
     /** {@code vma_to_pfn}: the physical page behind file page {@code pgoff} of a BAR mapping. */
     private long pfnOf(Vma vma, long pgoff) {
-        int index = (int) (pgoff >>> PGOFF_SHIFT);
-        return pci.bar(index).orElseThrow().firstPfn() + (pgoff & PGOFF_MASK);
+        return barFirstPfn[(int) (pgoff >>> PGOFF_SHIFT)] + (pgoff & PGOFF_MASK);
     }
 
     /**
@@ -481,6 +490,9 @@ public final class VfioDevice {
                 reset();
                 return Result.ok(0L);
             }
+            if (cmd == VFIO_DEVICE_GET_INFO) {
+                return Result.ok(0L); // vfio_pci_ioctl_get_info: the struct it fills is not modelled
+            }
             return Result.err(Errno.ENOTTY);
         }
 
@@ -540,7 +552,7 @@ public final class VfioDevice {
                 if (!mappable()) {
                     return FaultResult.SIGBUS;
                 }
-                return vmf.insertPfnIf(pfn, VfioDevice.this::mappable);
+                return vmf.insertPfnIf(pfn, mappableCheck);
             } finally {
                 memoryLock.readUnlock();
             }
@@ -561,7 +573,7 @@ public final class VfioDevice {
                 if (!mappable()) {
                     return 0;
                 }
-                return vma.mm().remapPfnRangeIf(vma, 0, pfnOf(vma, vma.pgoff()), vma.pages(), VfioDevice.this::mappable);
+                return vma.mm().remapPfnRangeIf(vma, 0, pfnOf(vma, vma.pgoff()), vma.pages(), mappableCheck);
             } finally {
                 memoryLock.readUnlock();
             }
