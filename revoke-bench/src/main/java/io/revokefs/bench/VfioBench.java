@@ -61,25 +61,23 @@ final class VfioBench {
         }
 
         private void check(int vmas, Process[] procs) {
-            long populated = 0;
-            for (Process p : procs) {
-                for (Vma v : p.mm().vmas()) {
-                    populated += p.mm().populatedPages(v);
-                }
-            }
-            if (populated != vmas) {
-                throw new IllegalStateException("setup: " + populated + " of " + vmas + " VMAs populated after mmap");
+            if (populated(procs) != vmas) {
+                throw new IllegalStateException("setup: " + populated(procs) + " of " + vmas + " VMAs populated after mmap");
             }
             offThenOn();
-            long again = 0;
+            if (populated(procs) != vmas) {
+                throw new IllegalStateException("setup: " + populated(procs) + " of " + vmas + " VMAs repopulated after memory on");
+            }
+        }
+
+        private static long populated(Process[] procs) {
+            long n = 0;
             for (Process p : procs) {
                 for (Vma v : p.mm().vmas()) {
-                    again += p.mm().populatedPages(v);
+                    n += p.mm().populatedPages(v);
                 }
             }
-            if (again != vmas) {
-                throw new IllegalStateException("setup: " + again + " of " + vmas + " VMAs repopulated after memory on");
-            }
+            return n;
         }
 
         /** One measured operation: the zap of every VMA, then the remap of every VMA. */
