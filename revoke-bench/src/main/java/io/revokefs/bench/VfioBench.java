@@ -1,5 +1,6 @@
 package io.revokefs.bench;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Kernel;
@@ -33,7 +34,7 @@ final class VfioBench {
     /** A kernel with one PCI device (BAR0 of {@code pages} pages) bound to vfio-pci. */
     static VfioDevice device(Kernel kernel, long pages, VfioPci.Populate populate) {
         PciBus bus = new PciBus(new Sysfs(kernel));
-        bus.addDevice(BDF, PciBus.Bar.at(0, pages, BAR_PFN));
+        bus.addDevice(BDF, Pci.Bar.at(0, pages, BAR_PFN));
         return new VfioPci(kernel, bus).bind(BDF, populate).value();
     }
 

@@ -1,5 +1,7 @@
 package io.revokefs.vfio;
 
+import io.revokefs.core.kernel.Pci;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
 import io.revokefs.core.FaultResult;
 import io.revokefs.core.Interleave;
@@ -131,8 +133,14 @@ public final class VfioDevice {
     private volatile Naive naive = Naive.NONE;
     /** The first physical page of each BAR (-1: no such BAR), for {@link #pfnOf} on the fault path. */
     private final long[] barFirstPfn = new long[ROM_REGION_INDEX];
-    /** {@link #mappable()} as the condition checked under the page table lock (one object, not one per fault). */
-    private final java.util.function.BooleanSupplier mappableCheck = this::mappable;
+    /**
+     * The core's one way of installing PTEs for this device's BARs: {@link #pfnOf} ({@code vma_to_pfn})
+     * and {@link #mappable()} checked under the page table lock; one per strategy (and the planted
+     * population inside {@code ->mmap}). The driver's vm_ops below take {@code memory_lock} around it.
+     */
+    private final PfnMapping onFault;
+    private final PfnMapping eager;
+    private final PfnMapping insideMmap;
 
     VfioDevice(VfioPci driver, PciDevice pci, int minor, VfioPci.Populate populate) {
         this.driver = driver;
@@ -142,8 +150,12 @@ public final class VfioDevice {
         this.path = VfioPci.DEVICES + minor;
         this.memoryLock = new TrackedLock("memory_lock(" + pci.bdf() + ")", LockOrder.Level.MEMORY_LOCK);
         for (int i = 0; i < ROM_REGION_INDEX; i++) {
-            barFirstPfn[i] = pci.bar(i).map(PciBus.Bar::firstPfn).orElse(-1L);
+            barFirstPfn[i] = pci.bar(i).map(Pci.Bar::firstPfn).orElse(-1L);
         }
+        PfnMapping.Allowed allowed = (firstPfn, n) -> mappable();
+        this.onFault = PfnMapping.builder(this::pfnOf).allowed(allowed).populate(PfnMapping.Populate.ON_FAULT).build();
+        this.eager = PfnMapping.builder(this::pfnOf).allowed(allowed).populate(PfnMapping.Populate.AFTER_LINK).build();
+        this.insideMmap = PfnMapping.builder(this::pfnOf).populate(PfnMapping.Populate.INSIDE_MMAP).build();
         var kernel = driver.kernel();
         this.object = RevocableObject.builder(kernel, VfioPci.ADAPTER + ":" + path, VfioPci.ADAPTER)
                 .operations(new DeviceOps())
@@ -356,7 +368,7 @@ public final class VfioDevice {
             v.mm().mmapLock().readLock();
             try {
                 if (v.mm().populatedPages(v) == 0) {
-                    v.mm().remapPfnRangeIf(v, 0, pfnOf(v, v.pgoff()), v.pages(), mappableCheck);
+                    eager.mapped(v);
                 }
             } finally {
                 v.mm().mmapLock().readUnlock();
@@ -368,7 +380,9 @@ public final class VfioDevice {
 
     /** {@code vma_to_pfn}: the physical page behind file page {@code pgoff} of a BAR mapping. */
     private long pfnOf(Vma vma, long pgoff) {
-        return barFirstPfn[(int) (pgoff >>> PGOFF_SHIFT)] + (pgoff & PGOFF_MASK);
+        int index = (int) (pgoff >>> PGOFF_SHIFT);
+        long first = index < ROM_REGION_INDEX ? barFirstPfn[index] : -1;
+        return first < 0 ? PfnMapping.NO_PFN : first + (pgoff & PGOFF_MASK);
     }
 
     /**
@@ -400,7 +414,7 @@ public final class VfioDevice {
         }
     }
 
-    private Optional<PciBus.Bar> bar(int index) {
+    private Optional<Pci.Bar> bar(int index) {
         return index >= 0 && index < ROM_REGION_INDEX ? pci.bar(index) : Optional.empty();
     }
 
@@ -467,7 +481,7 @@ public final class VfioDevice {
          * EIO while memory is off. (The MMIO's contents are not modelled.)
          */
         private Result<Void> barRw(int index, long offset, int count) {
-            Optional<PciBus.Bar> bar = bar(index);
+            Optional<Pci.Bar> bar = bar(index);
             if (bar.isEmpty() || offset < 0 || count < 0
                     || offset + count > bar.get().pages() * io.revokefs.core.kernel.Kernel.PAGE_SIZE) {
                 return Result.err(Errno.EINVAL);
@@ -508,7 +522,7 @@ public final class VfioDevice {
             if (index >= NUM_REGIONS || index >= ROM_REGION_INDEX) {
                 return Result.err(Errno.EINVAL);
             }
-            Optional<PciBus.Bar> bar = bar((int) index);
+            Optional<Pci.Bar> bar = bar((int) index);
             if (bar.isEmpty() || (vma.pgoff() & PGOFF_MASK) + vma.pages() > bar.get().pages()) {
                 return Result.err(Errno.EINVAL);
             }
@@ -519,7 +533,7 @@ public final class VfioDevice {
             vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
             vma.setVmOps(vmOps);
             if (naive == Naive.POPULATE_INSIDE_MMAP && isMemoryEnabled()) {
-                vma.mm().remapPfnRange(vma, 0, pfnOf(vma, vma.pgoff()), vma.pages());
+                insideMmap.populateInMmap(vma);
             }
             return Result.ok();
         }
@@ -539,20 +553,16 @@ public final class VfioDevice {
             if (populate == VfioPci.Populate.EAGER) {
                 return FaultResult.SIGBUS;
             }
-            long pfn = pfnOf(vmf.vma(), vmf.pgoff());
             if (naive == Naive.CHECK_OUTSIDE_LOCKS) {
                 if (!mappable()) {
                     return FaultResult.SIGBUS;
                 }
                 Interleave.point("vfio fault checked memory", vmf.vma().id());
-                return vmf.insertPfn(pfn);
+                return vmf.insertPfn(pfnOf(vmf.vma(), vmf.pgoff()));
             }
             memoryLock.readLock();
             try {
-                if (!mappable()) {
-                    return FaultResult.SIGBUS;
-                }
-                return vmf.insertPfnIf(pfn, mappableCheck);
+                return onFault.fault(vmf);
             } finally {
                 memoryLock.readUnlock();
             }
@@ -570,10 +580,7 @@ public final class VfioDevice {
             }
             memoryLock.readLock();
             try {
-                if (!mappable()) {
-                    return 0;
-                }
-                return vma.mm().remapPfnRangeIf(vma, 0, pfnOf(vma, vma.pgoff()), vma.pages(), mappableCheck);
+                return eager.mapped(vma);
             } finally {
                 memoryLock.readUnlock();
             }

@@ -1,5 +1,6 @@
 package io.revokefs.vfio;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
@@ -43,7 +44,7 @@ final class VfioWorld {
     VfioWorld(VfioPci.Populate populate, VfioDevice.Naive bug) {
         kernel.physicalMemory().addRam(0, 256);
         kernel.iomem().insert("System RAM", 0, 256);
-        bus.addDevice(BDF, PciBus.Bar.at(0, BAR0_PAGES, BAR0_PFN), PciBus.Bar.at(2, BAR2_PAGES, BAR2_PFN));
+        bus.addDevice(BDF, Pci.Bar.at(0, BAR0_PAGES, BAR0_PFN), Pci.Bar.at(2, BAR2_PAGES, BAR2_PFN));
         device = vfio.bind(BDF, populate).value();
         device.plant(bug);
     }
