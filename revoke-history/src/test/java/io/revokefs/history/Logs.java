@@ -61,12 +61,12 @@ final class Logs {
                 new VmaUnmapped(RES0, "vma-1", 0x80, 3),
                 new FileClosed(RES0, "file-1"),
                 new ObjectRegistered(RES0, "sysfs"),
-                new FileOpened(RES0, "file-5", 100),
-                new FileReleased(RES0, "file-5", ReleaseCause.CLOSE),
-                new FileClosed(RES0, "file-5"),
                 // vfio-style: memory off and back on, nothing installed in between.
                 new MemoryToggled(RES0, MemoryToggled.OFF, "config-write"),
-                new MemoryToggled(RES0, MemoryToggled.ON, "config-write"));
+                new MemoryToggled(RES0, MemoryToggled.ON, "config-write"),
+                new FileOpened(RES0, "file-5", 100),
+                new FileReleased(RES0, "file-5", ReleaseCause.CLOSE),
+                new FileClosed(RES0, "file-5"));
     }
 
     /** A uio device: open, eager-populated mmap, a blocked read woken by unregister. */

@@ -56,11 +56,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * as a {@code MappingsZapped} outside any revoke.
  *
  * <h2>Bringing mappings back: two strategies ({@link VfioPci.Populate})</h2>
- * On fault: {@code memory_lock} for reading, check, {@code vmf_insert_pfn} with the check repeated
- * under the page table lock. Eager: after each mmap's link and after each enable, the library's walk
+ * On fault: {@code memory_lock} for reading, then the core's {@link PfnMapping}: check,
+ * {@code vmf_insert_pfn} with the check repeated under the page table lock. Eager: after each mmap's link and after each enable, the library's walk
  * of {@code i_mmap} ({@link RevocableObject#repopulateMappings()}: per VMA its {@code mmap_lock}), then
- * {@code memory_lock} for reading, re-check, {@code remap_pfn_range} under the page table lock; the
- * fault handler only raises SIGBUS. Lock order on every path: {@code mmap_lock} ->
+ * {@code memory_lock} for reading, re-check, {@code remap_pfn_range} under the page table lock
+ * ({@link PfnMapping#mapped}); the fault handler only raises SIGBUS. Lock order on every path: {@code mmap_lock} ->
  * {@code memory_lock} -> {@code i_mmap_rwsem} -> page table lock.
  *
  * <h2>Permanent revoke</h2>
@@ -236,12 +236,11 @@ public final class VfioDevice {
     /**
      * A config-space write of PCI_COMMAND with the memory bit set or cleared ({@code pwrite} of two
      * bytes at {@code regionOffset(CONFIG_REGION_INDEX, PCI_COMMAND)}); what {@code pX memory F on|off}
-     * does. Uses (and moves) the file position: one thread per file.
+     * does. The file position is left as it was (set for the call and put back: one thread per file).
      */
     public static Result<Integer> writeMemoryBit(Process p, OpenFile f, boolean on) {
         int cmd = on ? PCI_COMMAND_MEMORY : 0;
-        f.setPosition(regionOffset(CONFIG_REGION_INDEX, PCI_COMMAND));
-        return p.write(f, new byte[] {(byte) cmd, (byte) (cmd >> 8)});
+        return pwrite(p, f, regionOffset(CONFIG_REGION_INDEX, PCI_COMMAND), new byte[] {(byte) cmd, (byte) (cmd >> 8)});
     }
 
     /** {@code ioctl(fd, VFIO_DEVICE_RESET)}. */
@@ -249,16 +248,31 @@ public final class VfioDevice {
         return p.ioctl(f, VFIO_DEVICE_RESET, 0);
     }
 
-    /** {@code pread} of {@code count} bytes at byte {@code offset} of BAR {@code bar}. One thread per file. */
+    /** {@code pread(2)} of {@code count} bytes at byte {@code offset} of BAR {@code bar}; the position is put back. One thread per file. */
     public static Result<byte[]> readBar(Process p, OpenFile f, int bar, long offset, int count) {
+        long pos = f.position();
         f.setPosition(regionOffset(bar, offset));
-        return p.read(f, count);
+        try {
+            return p.read(f, count);
+        } finally {
+            f.setPosition(pos);
+        }
     }
 
-    /** {@code pwrite} of {@code data} at byte {@code offset} of BAR {@code bar}. One thread per file. */
+    /** {@code pwrite(2)} of {@code data} at byte {@code offset} of BAR {@code bar}. One thread per file. */
     public static Result<Integer> writeBar(Process p, OpenFile f, int bar, long offset, byte[] data) {
-        f.setPosition(regionOffset(bar, offset));
-        return p.write(f, data);
+        return pwrite(p, f, regionOffset(bar, offset), data);
+    }
+
+    /** {@code pwrite(2)}: a write at {@code offset} that leaves the file position where it was. */
+    private static Result<Integer> pwrite(Process p, OpenFile f, long offset, byte[] data) {
+        long pos = f.position();
+        f.setPosition(offset);
+        try {
+            return p.write(f, data);
+        } finally {
+            f.setPosition(pos);
+        }
     }
 
     // ---------------------------------------------------------------- permanent revoke
@@ -519,7 +533,9 @@ public final class VfioDevice {
         @Override
         public Result<Void> mmap(OpenFile file, Vma vma) {
             long index = vma.pgoff() >>> PGOFF_SHIFT;
-            if (index >= NUM_REGIONS || index >= ROM_REGION_INDEX) {
+            // Past the BARs: the ROM, config space and VGA are not mmappable, and device-specific
+            // regions (index >= VFIO_PCI_NUM_REGIONS, region->ops->mmap) are not modelled.
+            if (index >= ROM_REGION_INDEX) {
                 return Result.err(Errno.EINVAL);
             }
             Optional<Pci.Bar> bar = bar((int) index);

@@ -250,7 +250,9 @@ class VfioTest {
         OpenFile f = w.open(p);
         f.setPosition(VfioDevice.regionOffset(VfioDevice.CONFIG_REGION_INDEX, VfioDevice.PCI_COMMAND));
         assertThat(p.read(f, 2).value()).containsExactly(VfioDevice.PCI_COMMAND_MEMORY, 0);
+        f.setPosition(12);
         VfioDevice.writeMemoryBit(p, f, false);
+        assertThat(f.position()).as("a pwrite leaves the position").isEqualTo(12);
         f.setPosition(VfioDevice.regionOffset(VfioDevice.CONFIG_REGION_INDEX, VfioDevice.PCI_COMMAND));
         assertThat(p.read(f, 2).value()).containsExactly(0, 0);
     }
