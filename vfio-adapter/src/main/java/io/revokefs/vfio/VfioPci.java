@@ -41,8 +41,9 @@ public final class VfioPci {
      * {@code DEFAULT_POLLMASK} and llseek is not guarded. ptrace access: EINVAL (the library's
      * default; {@code vfio_pci_mmap_ops} has no {@code ->access}, so before revoke it is EIO).
      */
-    public static final ErrnoTable ERRNOS = new ErrnoTable(Errno.ENODEV, Errno.ENODEV, Errno.ENODEV,
-            PollBit.DEFAULT_POLLMASK, Errno.ENODEV, null, Errno.ENODEV, Errno.EINVAL);
+    public static final ErrnoTable ERRNOS = ErrnoTable.builder()
+            .open(Errno.ENODEV).read(Errno.ENODEV).write(Errno.ENODEV).poll(PollBit.DEFAULT_POLLMASK)
+            .ioctl(Errno.ENODEV).llseekUnguarded().mmap(Errno.ENODEV).access(Errno.EINVAL).build();
 
     /** How a device's BAR mappings get their PTEs, chosen per device (SEMANTICS.md section 10). */
     public enum Populate {

@@ -10,7 +10,7 @@ import io.revokefs.core.kernel.Vma;
 import io.revokefs.explore.Cases;
 import io.revokefs.explore.ExploreCase;
 import io.revokefs.explore.Invariant;
-import io.revokefs.explore.World;
+import io.revokefs.explore.RaceWorld;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,13 +30,13 @@ final class VfioCases {
     }
 
     static ExploreCase of(String id, String description, VfioPci.Populate populate, VfioDevice.Naive bug,
-                          java.util.function.Function<VfioWorld, World> build) {
+                          java.util.function.Function<VfioWorld, RaceWorld> build) {
         return ExploreCase.of(id, description, () -> build.apply(new VfioWorld(populate, bug)));
     }
 
     /** A world on {@code w} that watches the device's object and checks the live page tables. */
-    static World world(VfioWorld w) {
-        World world = new World(w.kernel, w.log).watch(w.device.object());
+    static RaceWorld world(VfioWorld w) {
+        RaceWorld world = new RaceWorld(w.kernel, w.log).watch(w.device.object());
         world.check(noPteWhileMemoryOff(w.device));
         return world;
     }
@@ -80,8 +80,8 @@ final class VfioCases {
     // ---------------------------------------------------------------- R28
 
     /** R28: memory off racing a fault: the fault installed before the zap (and is zapped) or gets SIGBUS. */
-    static World memoryOffRacingAFault(VfioWorld w) {
-        World world = world(w);
+    static RaceWorld memoryOffRacingAFault(VfioWorld w) {
+        RaceWorld world = world(w);
         Process p = w.root();
         OpenFile f = w.open(p);
         OpenFile cfg = w.open(p);
@@ -99,8 +99,8 @@ final class VfioCases {
      * R29: eager memory on racing a fault (in one process) and an mmap (in another): every VMA is
      * fully populated once the enabler returned.
      */
-    static World memoryOnRacingAFaultAndAnMmap(VfioWorld w) {
-        World world = world(w);
+    static RaceWorld memoryOnRacingAFaultAndAnMmap(VfioWorld w) {
+        RaceWorld world = world(w);
         Process p = w.root();
         Process q = w.root();
         OpenFile f = w.open(p);
@@ -119,8 +119,8 @@ final class VfioCases {
     // ---------------------------------------------------------------- R30
 
     /** R30: a reset racing hot-unplug: nothing is repopulated after the unplug. */
-    static World resetRacingHotUnplug(VfioWorld w) {
-        World world = world(w);
+    static RaceWorld resetRacingHotUnplug(VfioWorld w) {
+        RaceWorld world = world(w);
         Process p = w.root();
         OpenFile f = w.open(p);
         Vma v = VfioWorld.mmap(p, f, 0, 2, 0);
@@ -135,8 +135,8 @@ final class VfioCases {
     }
 
     /** R30: memory on (after an off) racing hot-unplug: nothing is repopulated after the unplug. */
-    static World memoryOnRacingHotUnplug(VfioWorld w) {
-        World world = world(w);
+    static RaceWorld memoryOnRacingHotUnplug(VfioWorld w) {
+        RaceWorld world = world(w);
         Process p = w.root();
         OpenFile f = w.open(p);
         Vma v = VfioWorld.mmap(p, f, 0, 2, 0);
@@ -151,8 +151,8 @@ final class VfioCases {
     }
 
     /** R30: memory off racing hot-unplug, with a fault: no PTE survives either. */
-    static World memoryOffRacingHotUnplug(VfioWorld w) {
-        World world = world(w);
+    static RaceWorld memoryOffRacingHotUnplug(VfioWorld w) {
+        RaceWorld world = world(w);
         Process p = w.root();
         OpenFile f = w.open(p);
         OpenFile cfg = w.open(p);
@@ -166,7 +166,7 @@ final class VfioCases {
         return world;
     }
 
-    private static void unplug(VfioWorld w, World world) {
+    private static void unplug(VfioWorld w, RaceWorld world) {
         expect(w.bus.remove(VfioWorld.BDF).isOk(), "remove");
         world.revokeReturned(w.device.object());
     }
@@ -174,8 +174,8 @@ final class VfioCases {
     // ---------------------------------------------------------------- R23
 
     /** R23 on vfio: off then on racing a fault and an mmap in the same process; every page is back after. */
-    static World offOnRacingAFaultAndAnMmap(VfioWorld w) {
-        World world = world(w);
+    static RaceWorld offOnRacingAFaultAndAnMmap(VfioWorld w) {
+        RaceWorld world = world(w);
         Process p = w.root();
         OpenFile f = w.open(p);
         OpenFile cfg = w.open(p);
@@ -193,8 +193,8 @@ final class VfioCases {
     // ---------------------------------------------------------------- R04 on vfio
 
     /** An mmap racing memory off: with population inside ->mmap the zap misses the new VMA. */
-    static World mmapRacingMemoryOff(VfioWorld w) {
-        World world = world(w);
+    static RaceWorld mmapRacingMemoryOff(VfioWorld w) {
+        RaceWorld world = world(w);
         Process p = w.root();
         OpenFile f = w.open(p);
         OpenFile cfg = w.open(p);
@@ -205,8 +205,8 @@ final class VfioCases {
     }
 
     /** An mmap racing hot-unplug: with population inside ->mmap the revoke's zap misses the new VMA. */
-    static World mmapRacingHotUnplug(VfioWorld w) {
-        World world = world(w);
+    static RaceWorld mmapRacingHotUnplug(VfioWorld w) {
+        RaceWorld world = world(w);
         Process p = w.root();
         OpenFile f = w.open(p);
         VfioWorld.mmap(p, f, 0, 1, 0);
