@@ -61,12 +61,17 @@ final class Logs {
                 new VmaUnmapped(RES0, "vma-1", 0x80, 3),
                 new FileClosed(RES0, "file-1"),
                 new ObjectRegistered(RES0, "sysfs"),
-                // vfio-style: memory off and back on, nothing installed in between.
-                new MemoryToggled(RES0, MemoryToggled.OFF, "config-write"),
-                new MemoryToggled(RES0, MemoryToggled.ON, "config-write"),
                 new FileOpened(RES0, "file-5", 100),
                 new FileReleased(RES0, "file-5", ReleaseCause.CLOSE),
                 new FileClosed(RES0, "file-5"));
+    }
+
+    /** {@link #cleanRun()} and a vfio-style memory off and back on (nothing installed in between): every event type. */
+    static List<RevokeEvent> everyType() {
+        List<RevokeEvent> all = new ArrayList<>(cleanRun());
+        all.add(new MemoryToggled(RES0, MemoryToggled.OFF, "config-write"));
+        all.add(new MemoryToggled(RES0, MemoryToggled.ON, "config-write"));
+        return all;
     }
 
     /** A uio device: open, eager-populated mmap, a blocked read woken by unregister. */
