@@ -1,6 +1,7 @@
 package io.revokefs.cli;
 
 import io.revokefs.cli.fuzz.ScenarioFuzzer;
+import io.revokefs.history.RunSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,6 +41,10 @@ final class FuzzCommand implements Callable<Integer> {
             description = "where a failing scenario's script is written (default ${DEFAULT-VALUE})")
     Path save;
 
+    @Option(names = "--jdbc", paramLabel = "URL", description = {"also record each scenario as a run (id fuzz-seed-SEED) of the database at URL,",
+            "so that a failing one can be read back from the shared store by its id"})
+    String jdbc;
+
     @Override
     public Integer call() {
         if (count < 1 || steps < 1) {
@@ -52,6 +57,9 @@ final class FuzzCommand implements Callable<Integer> {
         for (int i = 0; i < count; i++) {
             ScenarioFuzzer.Outcome o = fuzzer.run(seed + i);
             lines += o.script().size();
+            String recorded = jdbc == null ? null : RunCommand.recordScript(jdbc,
+                    new RunSpec("fuzz-seed-" + o.seed(), "fuzz seed " + o.seed() + " (" + steps + " steps)", RunSpec.Mode.NEW_UNIQUE),
+                    adapters.providers(), "fuzz-seed-" + o.seed(), o.script());
             progress.update(i + 1);
             if (!o.ok()) {
                 progress.done();
@@ -64,12 +72,16 @@ final class FuzzCommand implements Callable<Integer> {
                 }
                 out.println("FAILED: scenario with seed " + o.seed() + " (" + (i + 1) + " of " + count + "); script saved to " + file);
                 o.problems().forEach(p -> out.println("  " + p));
+                if (recorded != null) {
+                    out.println("recorded: run " + recorded + " of " + jdbc);
+                }
                 out.println("reproduce: revokefs fuzz --seed " + o.seed() + " --count 1 --steps " + steps);
                 return Main.FINDINGS;
             }
         }
         progress.done();
-        out.println(count + " scenarios (seeds " + seed + ".." + (seed + count - 1) + ", " + lines + " lines): no findings");
+        out.println(count + " scenarios (seeds " + seed + ".." + (seed + count - 1) + ", " + lines + " lines): no findings"
+                + (jdbc == null ? "" : "; each recorded as run fuzz-seed-SEED of " + jdbc));
         return Main.OK;
     }
 }
