@@ -1,6 +1,7 @@
 package io.revokefs.core;
 
 import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.internal.KernelAccess;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Kernel;
@@ -77,7 +78,7 @@ public final class ObjectBuilder {
             throw new IllegalStateException("object " + id + ": operations and errnos are required");
         }
         RevocableObject o = new RevocableObject(kernel, id, adapter, driver, errnos, mapping, zapRanges);
-        kernel.addObject(o);
+        KernelAccess.addObject(kernel, o);
         o.record(new RevokeEvent.ObjectRegistered(id, adapter));
         return o;
     }

@@ -1,5 +1,7 @@
 package io.revokefs.core;
 
+import io.revokefs.core.internal.Interleave;
+import io.revokefs.core.internal.KernelAccess;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.kernel.AddressSpace;
@@ -324,7 +326,7 @@ public final class RevocableObject {
     }
 
     void record(RevokeEvent event) {
-        kernel.recorder().record(event);
+        KernelAccess.recorder(kernel).record(event);
     }
 
     /** Release-once: true if this call ran the release, false if another did (this one waited for it). */

@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;

@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.kernel.OpenFile;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;

@@ -1,8 +1,8 @@
 package io.revokefs.explore;
 
 import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.LockOrder;
-import io.revokefs.core.TrackedLock;
+import io.revokefs.core.internal.LockOrder;
+import io.revokefs.core.internal.TrackedLock;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.testing.TestDriver;

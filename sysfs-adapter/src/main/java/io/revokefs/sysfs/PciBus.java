@@ -3,6 +3,7 @@ package io.revokefs.sysfs;
 import io.revokefs.core.Errno;
 import io.revokefs.core.Result;
 import io.revokefs.core.RevocableObject;
+import io.revokefs.core.WaitQueue;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Iomem;
 import io.revokefs.core.kernel.Kernel;
@@ -59,6 +60,8 @@ public final class PciBus {
     private final Map<String, PciDevice> devices = new ConcurrentHashMap<>();
     /** Devices whose removal is under way: their address and pages are not free yet. */
     private final Map<String, PciDevice> removing = new ConcurrentHashMap<>();
+    /** Where a second remover waits for the first to finish (R22). */
+    private final WaitQueue removed = new WaitQueue("pci remove");
 
     /** A bus on {@code sysfs}; creates its directories. */
     public PciBus(Sysfs sysfs) {
@@ -227,13 +230,13 @@ public final class PciBus {
         if (dev == null) {
             // R22: a removal already under way is waited for, as pci_lock_rescan_remove makes the
             // kernel's second remover wait; then the device is gone.
-            io.revokefs.core.Interleave.awaitUntil("pci remove " + bdf, () -> !removing.containsKey(bdf));
+            removed.waitEvent(() -> !removing.containsKey(bdf));
             return Result.err(Errno.ENODEV);
         }
         if (removeDevice(dev)) {
             return Result.ok();
         }
-        io.revokefs.core.Interleave.awaitUntil("pci remove " + bdf, () -> !removing.containsKey(bdf));
+        removed.waitEvent(() -> !removing.containsKey(bdf));
         return Result.err(Errno.ENODEV);
     }
 
@@ -261,6 +264,7 @@ public final class PciBus {
             dev.resources().forEach(kernel::revokeIomem);
         } finally {
             removing.remove(dev.bdf());
+            removed.wakeUp();
         }
         log.info("removed PCI device {}", dev.bdf());
         return true;

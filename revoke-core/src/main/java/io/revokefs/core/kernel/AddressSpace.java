@@ -1,8 +1,8 @@
 package io.revokefs.core.kernel;
 
-import io.revokefs.core.Interleave;
-import io.revokefs.core.LockOrder;
-import io.revokefs.core.TrackedLock;
+import io.revokefs.core.internal.Interleave;
+import io.revokefs.core.internal.LockOrder;
+import io.revokefs.core.internal.TrackedLock;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.revokefs.core.testing;
 
 import io.revokefs.core.Errno;
 import io.revokefs.core.FaultResult;
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
 import io.revokefs.core.RevocableObject;
