@@ -44,9 +44,9 @@ public final class World {
 
     /** A world around a {@link Sim}: its object is watched and its driver counts releases. */
     public static World of(Sim sim) {
-        World w = new World(sim.kernel, sim.log);
-        w.watch(sim.object);
-        w.countReleasesWith(sim.driver::releasesOf);
+        World w = new World(sim.kernel(), sim.log());
+        w.watch(sim.object());
+        w.countReleasesWith(sim.driver()::releasesOf);
         return w;
     }
 

@@ -71,7 +71,7 @@ class ExplorerTest {
     @Test
     void randomFailuresReplayFromTheirSeed() {
         ExploreCase c = ExploreCase.of("R04-naive-inside-mmap", "populate inside ->mmap racing revoke",
-                () -> Cases.populateRacingZap(PfnMapping.Populate.INSIDE_MMAP));
+                () -> Cases.populateInsideMmapRacingZap());
         Report r = Explorer.explore(c, Explorer.Options.defaults().withSchedules(0, 2000).withSeed(42));
         assertThat(r.failure()).isPresent();
         Report.Failure f = r.failure().get();
