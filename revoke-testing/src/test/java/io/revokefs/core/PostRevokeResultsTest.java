@@ -102,8 +102,8 @@ class PostRevokeResultsTest {
     }
 
     @Test
-    void aDriverWithVmCloseIsRefusedAtMmap() {
-        Sim fresh = new Sim();
+    void aDriverWithVmCloseIsRefusedAtMmapByAnAdapterThatAsksForKernfssRefusal() {
+        Sim fresh = Sim.refusingVmClose();
         fresh.driver().setVmOps(new VmOperations() {
             @Override
             public boolean hasClose() {

@@ -1,6 +1,7 @@
 package io.revokefs.core.testing;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -33,8 +34,21 @@ public final class Sim {
     }
 
     public Sim(ErrnoTable errnos) {
+        this(errnos, false);
+    }
+
+    /** A world whose object refuses drivers with a vm close at mmap, as kernfs (and the sysfs adapter) do. */
+    public static Sim refusingVmClose() {
+        return new Sim(ErrnoTable.KERNFS, true);
+    }
+
+    private Sim(ErrnoTable errnos, boolean refuseVmClose) {
         kernel.physicalMemory().addMmio(BASE_PFN, PAGES, "test0");
-        object = RevocableObject.builder(kernel, OBJECT, "test").operations(driver).errnos(errnos).register();
+        ObjectBuilder b = RevocableObject.builder(kernel, OBJECT, "test").operations(driver).errnos(errnos);
+        if (refuseVmClose) {
+            b.refuseVmClose();
+        }
+        object = b.register();
         driver.attach(object);
         inode = kernel.newInode("/dev/test0", 0600, 0, object.fileOperations(), object.mapping(), null);
     }

@@ -47,6 +47,10 @@ public final class TestDriver implements FileOperations {
     private volatile boolean checkEnableOutsidePtl;
     private volatile boolean blockingReads;
     private volatile boolean populateInsideMmap;
+    private volatile boolean vmClose;
+    /** Driver ->close calls per VMA piece (by identity), and ->open calls. */
+    private final Map<Vma, AtomicInteger> vmCloses = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+    private final AtomicInteger vmOpens = new AtomicInteger();
 
     /** A pair of latches: the operation says it is in, then waits to be let go. */
     public static final class Gate {
@@ -120,6 +124,39 @@ public final class TestDriver implements FileOperations {
      */
     public void setCheckEnableOutsidePtl(boolean naive) {
         this.checkEnableOutsidePtl = naive;
+    }
+
+    /**
+     * Gives the driver's vm_ops a {@code ->close} (and {@code ->open}) that count their calls, so a
+     * test can check "one close per piece" (SEMANTICS.md section 9). Off by default.
+     */
+    public void setVmClose(boolean on) {
+        this.vmClose = on;
+    }
+
+    /** How many times the driver's {@code ->close} ran for this piece. */
+    public int vmClosesOf(Vma piece) {
+        AtomicInteger n = vmCloses.get(piece);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Every {@code ->close} call so far. */
+    public int totalVmCloses() {
+        synchronized (vmCloses) {
+            return vmCloses.values().stream().mapToInt(AtomicInteger::get).sum();
+        }
+    }
+
+    /** The pieces closed more than once (should be none). */
+    public java.util.List<Vma> closedMoreThanOnce() {
+        synchronized (vmCloses) {
+            return vmCloses.entrySet().stream().filter(e -> e.getValue().get() > 1).map(Map.Entry::getKey).toList();
+        }
+    }
+
+    /** Every {@code ->open} call so far (split pieces and fork copies that reached the driver). */
+    public int vmOpens() {
+        return vmOpens.get();
     }
 
     /** Reads sleep until the next interrupt (uio style). */
@@ -262,6 +299,23 @@ public final class TestDriver implements FileOperations {
         @Override
         public long mapped(Vma vma) {
             return mapping.mapped(vma);
+        }
+
+        @Override
+        public boolean hasClose() {
+            return vmClose;
+        }
+
+        @Override
+        public void open(Vma vma) {
+            vmOpens.incrementAndGet();
+        }
+
+        @Override
+        public void close(Vma vma) {
+            if (vmClose) {
+                vmCloses.computeIfAbsent(vma, k -> new AtomicInteger()).incrementAndGet();
+            }
         }
     };
 
