@@ -33,10 +33,10 @@ class VmCloseExploreTest {
      * and {@code racer} as the second thread. Checked after each schedule: no piece closed twice,
      * and one close for each piece that reached the driver (its mmap plus every ->open).
      */
-    private static World closingWorld(long pages, String racerName, Consumer<Racer> racer) {
+    private static RaceWorld closingWorld(long pages, String racerName, Consumer<Racer> racer) {
         Sim sim = new Sim();
         sim.driver().setVmClose(true);
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         Vma v = sim.mmap(p, f, pages, 0);
@@ -52,23 +52,23 @@ class VmCloseExploreTest {
         return w;
     }
 
-    private record Racer(World w, Process p, Vma v, String name) {
+    private record Racer(RaceWorld w, Process p, Vma v, String name) {
         void run(Runnable body) {
             w.thread(name, body);
         }
     }
 
-    private static Report explore(String id, String title, java.util.function.Supplier<World> world) {
+    private static Report explore(String id, String title, java.util.function.Supplier<RaceWorld> world) {
         return ExploreReportFile.add(Explorer.explore(ExploreCase.of(id, title, world), Explorer.Options.defaults()), "");
     }
 
-    private static void mustPass(String id, String title, java.util.function.Supplier<World> world) {
+    private static void mustPass(String id, String title, java.util.function.Supplier<RaceWorld> world) {
         Report r = explore(id, title, world);
         assertThat(r.failure()).as(() -> r.failure().map(f -> f.describe(40)).orElse("")).isEmpty();
         assertThat(r.schedules()).as("schedules explored").isGreaterThan(1);
     }
 
-    private static Report mustFind(String id, String title, java.util.function.Supplier<World> world, String problem) {
+    private static Report mustFind(String id, String title, java.util.function.Supplier<RaceWorld> world, String problem) {
         ExploreCase c = ExploreCase.of(id, title, world);
         Report r = ExploreReportFile.add(Explorer.explore(c, Explorer.Options.defaults()), "(planted bug: must be found)");
         assertThat(r.failure()).as("the explorer missed the planted bug of " + id).isPresent();
@@ -78,7 +78,7 @@ class VmCloseExploreTest {
         return r;
     }
 
-    private static World r25() {
+    private static RaceWorld r25() {
         return closingWorld(2, "unmapper", r -> r.run(() -> Cases.expect(r.p().munmap(r.v().start(), 2).isOk(), "munmap")));
     }
 
