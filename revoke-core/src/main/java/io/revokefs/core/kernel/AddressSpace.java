@@ -114,12 +114,13 @@ public final class AddressSpace {
      * {@code i_mmap_rwsem} not held (as {@code remove_vma} calls {@code ->close}). The locks are taken
      * in the kernel's order: under {@code i_mmap_rwsem} collect the mms with wanted VMAs (the Java
      * heap keeps each {@code mm_struct}, as {@code mmgrab} would), drop it; then per mm take its
-     * {@code mmap_lock}, retake {@code i_mmap_rwsem}, re-check which VMAs are still linked here, in
-     * the range, of this mm and wanted, drop {@code i_mmap_rwsem}, and act on them: holding
-     * {@code mmap_lock} keeps them from being split, moved or unmapped meanwhile. An mm that exited
-     * is skipped. Passes repeat until one finds nothing new (a fork may have linked copies in an mm
-     * not yet collected); each VMA is visited at most once. Returns how many {@code action} was
-     * called on. Costs two passes over the range's VMAs plus one lookup per mm.
+     * {@code mmap_lock}, retake {@code i_mmap_rwsem}, find again the VMAs of this mm that are linked
+     * here, in the range and wanted (never the pointers of the first pass: those may have been
+     * split, moved or unmapped meanwhile), drop {@code i_mmap_rwsem}, and act on them: holding
+     * {@code mmap_lock} keeps them from being split, moved or unmapped while {@code action} runs. An
+     * mm that exited is skipped. Passes repeat until one finds nothing new (a fork may have linked
+     * copies in an mm not yet collected); each VMA is visited at most once. Returns how many
+     * {@code action} was called on. Costs one pass over the range's VMAs per mm, plus two.
      */
     public int forEachVmaPerMm(long first, long count, java.util.function.Predicate<Vma> wanted,
                                java.util.function.Consumer<Vma> action) {
@@ -127,38 +128,42 @@ public final class AddressSpace {
         java.util.Set<Vma> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         int visited = 0;
         while (true) {
-            java.util.Map<Mm, List<Vma>> byMm = new java.util.LinkedHashMap<>();
+            java.util.Set<Mm> mms = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            List<Mm> order = new ArrayList<>();
             iMmapRwsem.readLock();
             try {
                 iMmap.forEachOverlapping(first, last, v -> {
-                    if (!seen.contains(v) && wanted.test(v)) {
-                        byMm.computeIfAbsent(v.mm(), k -> new ArrayList<>()).add(v);
+                    if (!seen.contains(v) && wanted.test(v) && mms.add(v.mm())) {
+                        order.add(v.mm());
                     }
                 });
             } finally {
                 iMmapRwsem.readUnlock();
             }
-            if (byMm.isEmpty()) {
+            if (order.isEmpty()) {
                 return visited;
             }
-            for (java.util.Map.Entry<Mm, List<Vma>> e : byMm.entrySet()) {
-                Mm mm = e.getKey();
+            for (Mm mm : order) {
                 Interleave.point("per-mm walk", "pid " + mm.owner().pid());
                 mm.mmapLock().readLock();
                 try {
+                    // Re-find this mm's VMAs under both locks: the ones seen in the first pass may have
+                    // been split, moved or unmapped while no lock was held (in Linux they may be freed).
                     List<Vma> still = new ArrayList<>();
                     iMmapRwsem.readLock();
                     try {
-                        for (Vma v : e.getValue()) {
-                            seen.add(v);
-                            if (v.linkedInto == this && !mm.isDead() && v.pgoff() <= last && v.lastPgoff() >= first && wanted.test(v)) {
-                                still.add(v);
-                            }
+                        if (!mm.isDead()) {
+                            iMmap.forEachOverlapping(first, last, v -> {
+                                if (v.mm() == mm && !seen.contains(v) && wanted.test(v)) {
+                                    still.add(v);
+                                }
+                            });
                         }
                     } finally {
                         iMmapRwsem.readUnlock();
                     }
                     for (Vma v : still) {
+                        seen.add(v);
                         action.accept(v);
                         visited++;
                     }
