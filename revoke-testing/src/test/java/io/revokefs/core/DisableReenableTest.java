@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
@@ -32,7 +33,7 @@ class DisableReenableTest {
     @Test
     void R23_eagerMappingsAreRepopulatedInParentAndChildWithLocksInOrder() {
         Sim sim = new Sim();
-        sim.driver.setPopulate(PfnMapping.Populate.AFTER_LINK);
+        sim.driver().setPopulate(PfnMapping.Populate.AFTER_LINK);
         Process p = sim.root();
         OpenFile f = sim.open(p);
         Vma v = sim.mmap(p, f, 4, 0);
@@ -40,22 +41,22 @@ class DisableReenableTest {
         Process child = p.fork();
         Vma c = child.mm().vmas().get(0);
 
-        sim.driver.memoryEnabled = false;
-        assertThat(sim.object.zapMappings().ptes()).isEqualTo(8);
+        sim.driver().setMemoryEnabled(false);
+        assertThat(sim.object().zapMappings().ptes()).isEqualTo(8);
         assertThat(p.load(Sim.page(v, 0)).signal()).isEqualTo(Signal.SIGBUS);
         assertThat(child.load(Sim.page(c, 2)).signal()).isEqualTo(Signal.SIGBUS);
 
-        sim.driver.memoryEnabled = true;
-        int faults = sim.driver.faults();
-        assertThat(sim.object.repopulateMappings()).isEqualTo(2);
+        sim.driver().setMemoryEnabled(true);
+        int faults = sim.driver().faults();
+        assertThat(sim.object().repopulateMappings()).isEqualTo(2);
         assertThat(p.mm().populatedPages(v)).isEqualTo(4);
         assertThat(child.mm().populatedPages(c)).isEqualTo(4);
         assertThat(p.load(Sim.page(v, 3)).isOk()).isTrue();
-        assertThat(sim.driver.faults()).isEqualTo(faults); // served by the repopulated PTEs
+        assertThat(sim.driver().faults()).isEqualTo(faults); // served by the repopulated PTEs
         assertThat(LockOrder.violations()).isEmpty();
         // The log shows the zap outside a revoke and the repopulated pages as faults.
         assertThat(sim.typesOf(Sim.OBJECT)).doesNotContain("RevokeStarted");
-        assertThat(sim.log.eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event)
+        assertThat(sim.log().eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event)
                 .filter(e -> e instanceof RevokeEvent.Faulted ff && ff.vma().equals(c.id()))).hasSize(4);
     }
 
@@ -65,22 +66,22 @@ class DisableReenableTest {
         Process p = sim.root();
         Vma v = sim.mmap(p, sim.open(p), 2, 0);
         assertThat(p.load(Sim.page(v, 0)).isOk()).isTrue();
-        sim.driver.memoryEnabled = false;
-        sim.object.zapMappings();
+        sim.driver().setMemoryEnabled(false);
+        sim.object().zapMappings();
         assertThat(p.load(Sim.page(v, 0)).signal()).isEqualTo(Signal.SIGBUS);
-        sim.driver.memoryEnabled = true;
-        assertThat(sim.object.repopulateMappings()).isZero(); // on-fault: nothing to do eagerly
+        sim.driver().setMemoryEnabled(true);
+        assertThat(sim.object().repopulateMappings()).isZero(); // on-fault: nothing to do eagerly
         assertThat(p.load(Sim.page(v, 0)).isOk()).isTrue();
     }
 
     @Test
     void R23_repopulateAfterRevokeDoesNothing() {
         Sim sim = new Sim();
-        sim.driver.setPopulate(PfnMapping.Populate.AFTER_LINK);
+        sim.driver().setPopulate(PfnMapping.Populate.AFTER_LINK);
         Process p = sim.root();
         Vma v = sim.mmap(p, sim.open(p), 2, 0);
-        sim.object.revoke("test");
-        assertThat(sim.object.repopulateMappings()).isZero();
+        sim.object().revoke("test");
+        assertThat(sim.object().repopulateMappings()).isZero();
         assertThat(p.mm().populatedPages(v)).isZero();
     }
 
@@ -89,7 +90,7 @@ class DisableReenableTest {
         Sim sim = new Sim();
         Process p = sim.root();
         sim.mmap(p, sim.open(p), 1, 0);
-        var rwsem = sim.object.mapping().iMmapRwsem();
+        var rwsem = sim.object().mapping().iMmapRwsem();
         // The naive loop: walk i_mmap under its lock and take each VMA's mmap_lock inside it.
         assertThatThrownBy(() -> {
             rwsem.readLock();

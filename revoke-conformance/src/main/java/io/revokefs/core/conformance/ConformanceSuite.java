@@ -13,6 +13,11 @@ import io.revokefs.core.kernel.MemoryAccess;
 import io.revokefs.core.kernel.OpenFile;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.syntax.ArchRuleDefinition;
+import io.revokefs.history.Auditor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -27,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -37,7 +43,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Threads are held in flight at chosen points with {@link PauseAt} (no hook in the adapter), so
  * each ordering a case names is forced, not hoped for. After every test the object's events are
- * checked against the section 7 invariants ({@link LogInvariants}).
+ * checked against the section 7 invariants by revoke-history's {@link Auditor}, the one checker
+ * of logs (the whole log: every object in the adapter's world).
  */
 public abstract class ConformanceSuite {
     static final long TIMEOUT_S = 10;
@@ -63,9 +70,27 @@ public abstract class ConformanceSuite {
     @AfterEach
     void logObeysTheSection7Invariants() {
         if (current != null) {
-            assertThat(LogInvariants.check(current.log().events(), current.objectId()))
-                    .as("section 7 invariants of %s", current.objectId()).isEmpty();
+            assertThat(Auditor.audit(current.log().events()))
+                    .as("section 7 invariants of the log of %s", current.objectId()).isEmpty();
         }
+    }
+
+    /**
+     * The adapter keeps to the public API: no class of its main package depends on
+     * {@code io.revokefs.core.internal} (the explorer's hooks, the lock-order checker, the kernel's
+     * library-only entry points). The library's own reference device is exempt.
+     */
+    @Test
+    void adapterUsesNoInternalApi() {
+        String pkg = fixture().mainPackage();
+        Assumptions.assumeFalse(pkg.startsWith("io.revokefs.core"), "the library's own reference device");
+        JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(pkg);
+        assertThat(classes).as("main classes of %s", pkg).isNotEmpty();
+        ArchRuleDefinition.noClasses().that().resideInAPackage(pkg + "..")
+                .should().dependOnClassesThat().resideInAPackage("io.revokefs.core.internal..")
+                .because("adapters use revoke-core's public API only (docs/architecture.md, public types)")
+                .check(classes);
     }
 
     private static Process root(AdapterFixture.Subject s) {

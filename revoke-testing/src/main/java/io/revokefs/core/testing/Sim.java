@@ -1,6 +1,7 @@
 package io.revokefs.core.testing;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -22,21 +23,57 @@ public final class Sim {
     public static final long PAGES = 16;
     public static final String OBJECT = "test:/dev/test0";
 
-    public final InMemoryEventLog log = new InMemoryEventLog();
-    public final Kernel kernel = new Kernel(log);
-    public final TestDriver driver = new TestDriver(BASE_PFN, PAGES);
-    public final RevocableObject object;
-    public final Inode inode;
+    private final InMemoryEventLog log = new InMemoryEventLog();
+    private final Kernel kernel = new Kernel(log);
+    private final TestDriver driver = new TestDriver(BASE_PFN, PAGES);
+    private final RevocableObject object;
+    private final Inode inode;
 
     public Sim() {
         this(ErrnoTable.KERNFS);
     }
 
     public Sim(ErrnoTable errnos) {
+        this(errnos, false);
+    }
+
+    /** A world whose object refuses drivers with a vm close at mmap, as kernfs (and the sysfs adapter) do. */
+    public static Sim refusingVmClose() {
+        return new Sim(ErrnoTable.KERNFS, true);
+    }
+
+    private Sim(ErrnoTable errnos, boolean refuseVmClose) {
         kernel.physicalMemory().addMmio(BASE_PFN, PAGES, "test0");
-        object = RevocableObject.builder(kernel, OBJECT, "test").operations(driver).errnos(errnos).register();
+        ObjectBuilder b = RevocableObject.builder(kernel, OBJECT, "test").operations(driver).errnos(errnos);
+        if (refuseVmClose) {
+            b.refuseVmClose();
+        }
+        object = b.register();
         driver.attach(object);
         inode = kernel.newInode("/dev/test0", 0600, 0, object.fileOperations(), object.mapping(), null);
+    }
+
+    /** The kernel's event log. */
+    public InMemoryEventLog log() {
+        return log;
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public TestDriver driver() {
+        return driver;
+    }
+
+    /** The device's revocable object, {@value #OBJECT}. */
+    public RevocableObject object() {
+        return object;
+    }
+
+    /** The device's inode, {@code /dev/test0}. */
+    public Inode inode() {
+        return inode;
     }
 
     public Process root() {

@@ -1,6 +1,6 @@
 package io.revokefs.core.conformance;
 
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

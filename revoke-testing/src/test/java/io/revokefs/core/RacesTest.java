@@ -32,7 +32,7 @@ class RacesTest {
     private static final long TIMEOUT_S = 10;
 
     private static long seqOf(Sim sim, Class<? extends RevokeEvent> type) {
-        return sim.log.eventsOf(Sim.OBJECT).stream().filter(e -> type.isInstance(e.event())).mapToLong(RecordedEvent::seq)
+        return sim.log().eventsOf(Sim.OBJECT).stream().filter(e -> type.isInstance(e.event())).mapToLong(RecordedEvent::seq)
                 .findFirst().orElse(-1);
     }
 
@@ -72,18 +72,18 @@ class RacesTest {
         Process p = sim.root();
         OpenFile f = sim.open(p);
         TestDriver.Gate gate = new TestDriver.Gate();
-        sim.driver.readGate = gate;
+        sim.driver().setReadGate(gate);
         CompletableFuture<Result<byte[]>> inFlight = async(() -> p.read(f, 4));
-        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+        assertThat(gate.awaitEntered(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object().revoke("test"));
         awaitEvent(sim, RevokeEvent.RevokeStarted.class);
         assertThat(p.read(f, 4).errnoOrNull()).isEqualTo(Errno.ENODEV);
         settle();
         assertThat(revoke).isNotDone();
         assertThat(seqOf(sim, RevokeEvent.RevokeDrained.class)).isNegative();
 
-        gate.proceed.countDown();
+        gate.open();
         assertThat(new String(inFlight.get(TIMEOUT_S, TimeUnit.SECONDS).value(), StandardCharsets.US_ASCII)).isEqualTo("data");
         assertThat(revoke.get(TIMEOUT_S, TimeUnit.SECONDS).waited()).isEqualTo(1);
     }
@@ -95,15 +95,15 @@ class RacesTest {
         OpenFile f = sim.open(p);
         Vma v = sim.mmap(p, f, 1, 0);
         TestDriver.Gate gate = new TestDriver.Gate();
-        sim.driver.faultGate = gate;
+        sim.driver().setFaultGate(gate);
         CompletableFuture<MemoryAccess> load = async(() -> p.load(Sim.page(v, 0)));
-        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+        assertThat(gate.awaitEntered(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object().revoke("test"));
         // Once deactivated, a new entry from another process is refused...
         Process q = sim.root();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-        while (q.open(sim.inode, false).isOk()) {
+        while (q.open(sim.inode(), false).isOk()) {
             assertThat(System.nanoTime()).isLessThan(deadline);
             Thread.yield();
         }
@@ -112,7 +112,7 @@ class RacesTest {
         assertThat(revoke).isNotDone();
         assertThat(seqOf(sim, RevokeEvent.RevokeStarted.class)).isNegative();
 
-        gate.proceed.countDown();
+        gate.open();
         // The handler installs the PFN. The access then retries through the PTE, as the kernel
         // re-executes the instruction; if the zap got there first, the retry faults again and gets
         // SIGBUS. Both are correct; what is not is a PTE left behind.
@@ -130,16 +130,16 @@ class RacesTest {
         Process p = sim.root();
         OpenFile f = sim.open(p);
         TestDriver.Gate gate = new TestDriver.Gate();
-        sim.driver.releaseGate = gate;
+        sim.driver().setReleaseGate(gate);
         CompletableFuture<Result<Void>> close = async(() -> p.close(f));
-        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
+        assertThat(gate.awaitEntered(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object().revoke("test"));
         settle();
         assertThat(revoke).isNotDone(); // the loser waits for the release in progress
-        gate.proceed.countDown();
+        gate.open();
         assertThat(close.get(TIMEOUT_S, TimeUnit.SECONDS).isOk()).isTrue();
         assertThat(revoke.get(TIMEOUT_S, TimeUnit.SECONDS).released()).isZero();
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
         assertThat(releases(sim)).containsExactly(new RevokeEvent.FileReleased(Sim.OBJECT, f.id(), ReleaseCause.CLOSE));
         assertThat(seqOf(sim, RevokeEvent.FileReleased.class)).isLessThan(seqOf(sim, RevokeEvent.RevokeCompleted.class));
     }
@@ -150,16 +150,16 @@ class RacesTest {
         Process p = sim.root();
         OpenFile f = sim.open(p);
         TestDriver.Gate gate = new TestDriver.Gate();
-        sim.driver.releaseGate = gate;
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
-        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+        sim.driver().setReleaseGate(gate);
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object().revoke("test"));
+        assertThat(gate.awaitEntered(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Result<Void>> close = async(() -> p.close(f));
         settle();
         assertThat(close).isNotDone(); // close_pdeo: the closer waits for the rundown's release
-        gate.proceed.countDown();
+        gate.open();
         assertThat(revoke.get(TIMEOUT_S, TimeUnit.SECONDS).released()).isEqualTo(1);
         assertThat(close.get(TIMEOUT_S, TimeUnit.SECONDS).isOk()).isTrue();
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
         assertThat(releases(sim)).containsExactly(new RevokeEvent.FileReleased(Sim.OBJECT, f.id(), ReleaseCause.REVOKE));
         assertThat(seqOf(sim, RevokeEvent.FileReleased.class)).isLessThan(seqOf(sim, RevokeEvent.FileClosed.class));
     }
@@ -169,9 +169,9 @@ class RacesTest {
         Sim sim = new Sim();
         Process p = sim.root();
         OpenFile f = sim.open(p);
-        sim.object.revoke("test");
+        sim.object().revoke("test");
         assertThat(p.close(f).isOk()).isTrue();
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
         assertThat(releases(sim)).hasSize(1);
         assertThat(sim.typesOf(Sim.OBJECT)).endsWith("RevokeCompleted", "FileClosed");
     }
@@ -185,20 +185,20 @@ class RacesTest {
             public Result<Integer> write(OpenFile file, byte[] data) {
                 RevocableObject self = removeAttr.get();
                 self.withProtectionBroken(() -> {
-                    sim.object.revoke("hot-unplug");
+                    sim.object().revoke("hot-unplug");
                     return self.revoke("hot-unplug");
                 });
                 return Result.ok(data.length);
             }
         };
-        removeAttr.set(RevocableObject.builder(sim.kernel, "test:/remove", "test").operations(removeOps)
+        removeAttr.set(RevocableObject.builder(sim.kernel(), "test:/remove", "test").operations(removeOps)
                 .errnos(ErrnoTable.KERNFS).register());
-        var node = sim.kernel.newInode("/remove", 0200, 0, removeAttr.get().fileOperations(), removeAttr.get().mapping(), null);
+        var node = sim.kernel().newInode("/remove", 0200, 0, removeAttr.get().fileOperations(), removeAttr.get().mapping(), null);
         Process p = sim.root();
         OpenFile w = p.open(node, false).value();
         CompletableFuture<Result<Integer>> write = async(() -> p.write(w, new byte[] {'1'}));
         assertThat(write.get(TIMEOUT_S, TimeUnit.SECONDS).value()).isEqualTo(1);
-        assertThat(sim.object.isRevoked()).isTrue();
+        assertThat(sim.object().isRevoked()).isTrue();
         assertThat(removeAttr.get().isRevoked()).isTrue();
         assertThat(p.write(w, new byte[] {'1'}).errnoOrNull()).isEqualTo(Errno.ENODEV);
     }
@@ -209,7 +209,7 @@ class RacesTest {
         Process p = sim.root();
         Vma v = sim.mmap(p, sim.open(p), 2, 0);
         p.load(Sim.page(v, 0));
-        sim.object.revoke("test");
+        sim.object().revoke("test");
         Process child = p.fork();
         Vma c = child.mm().vmas().get(0);
         assertThat(child.mm().populatedPages(c)).isZero();
@@ -232,13 +232,13 @@ class RacesTest {
         assertThat(p.mm().pageTable().present()).isEqualTo(3);
         assertThat(p.load(start + Sim.PAGES * 0 + 4096).signal()).isEqualTo(Signal.SIGSEGV);
 
-        RevocableObject.RevokeOutcome o = sim.object.revoke("test");
+        RevocableObject.RevokeOutcome o = sim.object().revoke("test");
         assertThat(o.vmas()).isEqualTo(2);
         assertThat(o.ptes()).isEqualTo(3);
         assertThat(p.mm().pageTable().present()).isZero();
         assertThat(p.load(start).signal()).isEqualTo(Signal.SIGBUS);
         assertThat(p.load(start + 3 * 4096).signal()).isEqualTo(Signal.SIGBUS);
-        assertThat(sim.log.eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event))
+        assertThat(sim.log().eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event))
                 .contains(new RevokeEvent.VmaUnmapped(Sim.OBJECT, v.id(), 1, 1));
     }
 
@@ -251,12 +251,12 @@ class RacesTest {
         long old = v.start();
         long moved = p.mremap(old, 2, 2, true).value();
         assertThat(moved).isNotEqualTo(old);
-        int faults = sim.driver.faults();
+        int faults = sim.driver().faults();
         assertThat(p.load(moved + 4096).value()).isEqualTo(99);
-        assertThat(sim.driver.faults()).isEqualTo(faults); // the PTE moved with the VMA
+        assertThat(sim.driver().faults()).isEqualTo(faults); // the PTE moved with the VMA
         assertThat(p.load(old).signal()).isEqualTo(Signal.SIGSEGV);
 
-        RevocableObject.RevokeOutcome o = sim.object.revoke("test");
+        RevocableObject.RevokeOutcome o = sim.object().revoke("test");
         assertThat(o.ptes()).isEqualTo(1);
         assertThat(p.load(moved + 4096).signal()).isEqualTo(Signal.SIGBUS);
     }
@@ -269,9 +269,9 @@ class RacesTest {
         Vma v = sim.mmap(p, sim.open(p), 1, 0);
         p.store(Sim.page(v, 0), 7);
         assertThat(tracer.accessRemote(p, Sim.page(v, 0), 0, false).value()).isEqualTo(7);
-        sim.object.revoke("test");
+        sim.object().revoke("test");
         assertThat(tracer.accessRemote(p, Sim.page(v, 0), 0, false).errnoOrNull()).isEqualTo(Errno.EINVAL);
-        assertThat(sim.log.events().get(sim.log.size() - 1).event())
+        assertThat(sim.log().events().get(sim.log().size() - 1).event())
                 .isEqualTo(new RevokeEvent.AccessRefused(Sim.OBJECT, "access", "EINVAL", null, v.id()));
     }
 
@@ -313,7 +313,7 @@ class RacesTest {
         }
         assertThat(running.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(50);
-        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object.revoke("test"));
+        CompletableFuture<RevocableObject.RevokeOutcome> revoke = async(() -> sim.object().revoke("test"));
         revoke.get(TIMEOUT_S, TimeUnit.SECONDS);
         revoked.set(true);
         Thread.sleep(50);
@@ -324,10 +324,10 @@ class RacesTest {
         }
         assertThat(okAfterRevokeReturned.get()).isZero();
         long started = seqOf(sim, RevokeEvent.RevokeStarted.class);
-        assertThat(sim.log.eventsOf(Sim.OBJECT)).filteredOn(e -> e.seq() > started)
+        assertThat(sim.log().eventsOf(Sim.OBJECT)).filteredOn(e -> e.seq() > started)
                 .noneMatch(e -> e.event() instanceof RevokeEvent.Faulted || e.event() instanceof RevokeEvent.Mmapped
                         || e.event() instanceof RevokeEvent.FileOpened);
-        for (Process p : sim.kernel.processes()) {
+        for (Process p : sim.kernel().processes()) {
             assertThat(p.mm().pageTable().present()).isZero();
         }
     }
@@ -338,27 +338,27 @@ class RacesTest {
         Process p = sim.root();
         OpenFile f = sim.open(p);
         TestDriver.Gate gate = new TestDriver.Gate();
-        sim.driver.readGate = gate;
+        sim.driver().setReadGate(gate);
         CompletableFuture<Result<byte[]>> inFlight = async(() -> p.read(f, 4));
-        assertThat(gate.entered.await(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<RevocableObject.RevokeOutcome> a = async(() -> sim.object.revoke("a"));
-        CompletableFuture<RevocableObject.RevokeOutcome> b = async(() -> sim.object.revoke("b"));
+        assertThat(gate.awaitEntered(TIMEOUT_S, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<RevocableObject.RevokeOutcome> a = async(() -> sim.object().revoke("a"));
+        CompletableFuture<RevocableObject.RevokeOutcome> b = async(() -> sim.object().revoke("b"));
         settle();
         assertThat(a).isNotDone();
         assertThat(b).isNotDone(); // the second waits for the first
-        gate.proceed.countDown();
+        gate.open();
         inFlight.get(TIMEOUT_S, TimeUnit.SECONDS);
         RevocableObject.RevokeOutcome oa = a.get(TIMEOUT_S, TimeUnit.SECONDS);
         RevocableObject.RevokeOutcome ob = b.get(TIMEOUT_S, TimeUnit.SECONDS);
         assertThat(List.of(oa.first(), ob.first())).containsExactlyInAnyOrder(true, false);
-        assertThat(sim.object.revoke("c").first()).isFalse();
+        assertThat(sim.object().revoke("c").first()).isFalse();
         assertThat(sim.typesOf(Sim.OBJECT)).filteredOn(t -> t.startsWith("Revoke") || t.equals("MappingsZapped"))
                 .containsExactly("RevokeStarted", "RevokeDrained", "MappingsZapped", "RevokeCompleted");
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
     }
 
     private static List<RevokeEvent> releases(Sim sim) {
-        return sim.log.eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event)
+        return sim.log().eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event)
                 .filter(e -> e instanceof RevokeEvent.FileReleased).toList();
     }
 }

@@ -27,12 +27,12 @@ class ConformanceTest extends ConformanceSuite {
             return new Subject() {
                 @Override
                 public Kernel kernel() {
-                    return sim.kernel;
+                    return sim.kernel();
                 }
 
                 @Override
                 public InMemoryEventLog log() {
-                    return sim.log;
+                    return sim.log();
                 }
 
                 @Override
@@ -42,7 +42,7 @@ class ConformanceTest extends ConformanceSuite {
 
                 @Override
                 public Result<OpenFile> open(Process p) {
-                    return p.open(sim.inode, false);
+                    return p.open(sim.inode(), false);
                 }
 
                 @Override
@@ -62,7 +62,7 @@ class ConformanceTest extends ConformanceSuite {
 
                 @Override
                 public void revoke() {
-                    sim.object.revoke("hot-unplug");
+                    sim.object().revoke("hot-unplug");
                 }
 
                 @Override
@@ -72,7 +72,7 @@ class ConformanceTest extends ConformanceSuite {
 
                 @Override
                 public void interrupt() {
-                    sim.driver.interrupt();
+                    sim.driver().interrupt();
                 }
             };
         }

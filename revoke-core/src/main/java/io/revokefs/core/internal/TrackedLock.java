@@ -1,4 +1,4 @@
-package io.revokefs.core;
+package io.revokefs.core.internal;
 
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 

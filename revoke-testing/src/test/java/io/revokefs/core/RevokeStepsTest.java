@@ -24,14 +24,14 @@ class RevokeStepsTest {
         Vma v = sim.mmap(p, f, 2, 0);
         assertThat(p.load(Sim.page(v, 1)).isOk()).isTrue();
 
-        RevocableObject.RevokeOutcome o = sim.object.revoke("hot-unplug");
+        RevocableObject.RevokeOutcome o = sim.object().revoke("hot-unplug");
 
         assertThat(sim.typesOf(Sim.OBJECT)).containsExactly("ObjectRegistered", "FileOpened", "Mmapped", "Faulted",
                 "RevokeStarted", "RevokeDrained", "MappingsZapped", "FileReleased", "RevokeCompleted");
-        List<RevokeEvent> events = sim.log.eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event).toList();
+        List<RevokeEvent> events = sim.log().eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event).toList();
         assertThat(events.get(3)).isEqualTo(new RevokeEvent.Faulted(Sim.OBJECT, v.id(), 1));
         assertThat(events.get(4)).isEqualTo(new RevokeEvent.RevokeStarted(Sim.OBJECT, "hot-unplug"));
-        assertThat(events.get(6)).isEqualTo(new RevokeEvent.MappingsZapped(Sim.OBJECT, 1, 1, sim.object.mapping().id(), 0, Long.MAX_VALUE));
+        assertThat(events.get(6)).isEqualTo(new RevokeEvent.MappingsZapped(Sim.OBJECT, 1, 1, sim.object().mapping().id(), 0, Long.MAX_VALUE));
         assertThat(events.get(7)).isEqualTo(new RevokeEvent.FileReleased(Sim.OBJECT, f.id(), ReleaseCause.REVOKE));
         assertThat(o).isEqualTo(new RevocableObject.RevokeOutcome(0, 1, 1, 1, true));
     }
@@ -41,8 +41,8 @@ class RevokeStepsTest {
         Sim sim = new Sim();
         Process p = sim.root();
         sim.open(p);
-        sim.object.revoke("test");
-        List<RecordedEvent> all = sim.log.events();
+        sim.object().revoke("test");
+        List<RecordedEvent> all = sim.log().events();
         for (int i = 0; i < all.size(); i++) {
             assertThat(all.get(i).seq()).isEqualTo(i + 1L);
         }
@@ -60,7 +60,7 @@ class RevokeStepsTest {
             p.load(Sim.page(b, i));
         }
         assertThat(p.mm().pageTable().present()).isEqualTo(8);
-        RevocableObject.RevokeOutcome o = sim.object.revoke("test");
+        RevocableObject.RevokeOutcome o = sim.object().revoke("test");
         assertThat(o.vmas()).isEqualTo(2);
         assertThat(o.ptes()).isEqualTo(8);
         assertThat(p.mm().pageTable().present()).isZero();
@@ -74,10 +74,10 @@ class RevokeStepsTest {
         OpenFile f1 = sim.open(p);
         OpenFile f2 = sim.open(p);
         f1.setFasync(true);
-        RevocableObject.RevokeOutcome o = sim.object.revoke("test");
+        RevocableObject.RevokeOutcome o = sim.object().revoke("test");
         assertThat(o.released()).isEqualTo(2);
-        assertThat(sim.driver.releasesOf(f1)).isEqualTo(1);
-        assertThat(sim.driver.releasesOf(f2)).isEqualTo(1);
+        assertThat(sim.driver().releasesOf(f1)).isEqualTo(1);
+        assertThat(sim.driver().releasesOf(f2)).isEqualTo(1);
         assertThat(f1.fasync()).isFalse();
     }
 
@@ -87,11 +87,11 @@ class RevokeStepsTest {
         Process p = sim.root();
         OpenFile f = sim.open(p);
         p.close(f);
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
-        RevocableObject.RevokeOutcome o = sim.object.revoke("test");
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
+        RevocableObject.RevokeOutcome o = sim.object().revoke("test");
         assertThat(o.released()).isZero();
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
-        assertThat(sim.log.eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event).filter(e -> e instanceof RevokeEvent.FileReleased))
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
+        assertThat(sim.log().eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event).filter(e -> e instanceof RevokeEvent.FileReleased))
                 .containsExactly(new RevokeEvent.FileReleased(Sim.OBJECT, f.id(), ReleaseCause.CLOSE));
     }
 
@@ -102,10 +102,10 @@ class RevokeStepsTest {
         OpenFile f = sim.open(p);
         Vma v = sim.mmap(p, f, 1, 0);
         p.close(f);
-        assertThat(sim.driver.releasesOf(f)).isZero();
+        assertThat(sim.driver().releasesOf(f)).isZero();
         assertThat(p.load(Sim.page(v, 0)).isOk()).isTrue();
         p.munmap(v.start(), 1);
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
         assertThat(sim.typesOf(Sim.OBJECT)).endsWith("VmaUnmapped", "FileReleased", "FileClosed");
     }
 
@@ -115,14 +115,14 @@ class RevokeStepsTest {
         Process p = sim.root();
         OpenFile f = sim.open(p);
         var result = new java.util.concurrent.atomic.AtomicReference<Result<byte[]>>();
-        sim.driver.blockingReads = true;
+        sim.driver().setBlockingReads(true);
         var gate = new io.revokefs.core.testing.TestDriver.Gate();
-        sim.driver.readGate = gate;
+        sim.driver().setReadGate(gate);
         Thread reader = new Thread(() -> result.set(p.read(f, 1)));
         reader.start();
-        org.assertj.core.api.Assertions.assertThat(gate.entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        gate.proceed.countDown(); // the reader goes to sleep on the queue, inside the guard
-        RevocableObject.RevokeOutcome o = sim.object.revoke("unregister");
+        org.assertj.core.api.Assertions.assertThat(gate.awaitEntered(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        gate.open(); // the reader goes to sleep on the queue, inside the guard
+        RevocableObject.RevokeOutcome o = sim.object().revoke("unregister");
         reader.join(5000);
         assertThat(reader.isAlive()).isFalse();
         assertThat(o.waited()).isEqualTo(1);

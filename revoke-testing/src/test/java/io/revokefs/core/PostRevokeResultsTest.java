@@ -26,20 +26,20 @@ class PostRevokeResultsTest {
         f = sim.open(p);
         vma = sim.mmap(p, f, 4, 0);
         assertThat(p.load(Sim.page(vma, 0)).isOk()).isTrue();
-        sim.object.revoke("hot-unplug");
+        sim.object().revoke("hot-unplug");
     }
 
     @Test
     void openIsRefusedWithTheAdaptersErrno() {
-        assertThat(p.open(sim.inode, false).errnoOrNull()).isEqualTo(Errno.ENODEV);
-        assertThat(sim.log.events().get(sim.log.size() - 1).event()).isInstanceOf(RevokeEvent.OpenRefused.class);
+        assertThat(p.open(sim.inode(), false).errnoOrNull()).isEqualTo(Errno.ENODEV);
+        assertThat(sim.log().events().get(sim.log().size() - 1).event()).isInstanceOf(RevokeEvent.OpenRefused.class);
     }
 
     @Test
     void readAndWriteFail() {
         assertThat(p.read(f, 4).errnoOrNull()).isEqualTo(Errno.ENODEV);
         assertThat(p.write(f, new byte[1]).errnoOrNull()).isEqualTo(Errno.ENODEV);
-        RevokeEvent last = sim.log.events().get(sim.log.size() - 1).event();
+        RevokeEvent last = sim.log().events().get(sim.log().size() - 1).event();
         assertThat(last).isEqualTo(new RevokeEvent.AccessRefused(Sim.OBJECT, "write", "ENODEV", f.id(), null));
     }
 
@@ -58,7 +58,7 @@ class PostRevokeResultsTest {
     @Test
     void mmapIsRefused() {
         assertThat(p.mmap(f, 1, 0, true).errnoOrNull()).isEqualTo(Errno.ENODEV);
-        RevokeEvent last = sim.log.events().get(sim.log.size() - 1).event();
+        RevokeEvent last = sim.log().events().get(sim.log().size() - 1).event();
         assertThat(last).isInstanceOfSatisfying(RevokeEvent.MmapRefused.class, r -> {
             assertThat(r.errno()).isEqualTo(Errno.ENODEV);
             assertThat(r.reason()).isEqualTo("revoked");
@@ -68,11 +68,11 @@ class PostRevokeResultsTest {
 
     @Test
     void closeDoesNotReleaseAgain() {
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
         assertThat(p.close(f).isOk()).isTrue();
         assertThat(p.munmap(vma.start(), 4).isOk()).isTrue();
-        assertThat(sim.driver.releasesOf(f)).isEqualTo(1);
-        assertThat(sim.log.events().stream().map(RecordedEvent::event).filter(e -> e instanceof RevokeEvent.FileReleased))
+        assertThat(sim.driver().releasesOf(f)).isEqualTo(1);
+        assertThat(sim.log().events().stream().map(RecordedEvent::event).filter(e -> e instanceof RevokeEvent.FileReleased))
                 .containsExactly(new RevokeEvent.FileReleased(Sim.OBJECT, f.id(), io.revokefs.core.event.ReleaseCause.REVOKE));
         assertThat(sim.typesOf(Sim.OBJECT)).endsWith("VmaUnmapped", "FileClosed");
     }
@@ -97,14 +97,14 @@ class PostRevokeResultsTest {
         Vma copy = child.mm().vmas().get(0);
         assertThat(child.mm().populatedPages(copy)).isZero();
         assertThat(child.load(Sim.page(copy, 0)).signal()).isEqualTo(Signal.SIGBUS);
-        assertThat(sim.log.eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event))
+        assertThat(sim.log().eventsOf(Sim.OBJECT).stream().map(RecordedEvent::event))
                 .contains(new RevokeEvent.VmaDuplicated(Sim.OBJECT, copy.id(), vma.id(), child.pid(), 0));
     }
 
     @Test
-    void aDriverWithVmCloseIsRefusedAtMmap() {
-        Sim fresh = new Sim();
-        fresh.driver.setVmOps(new VmOperations() {
+    void aDriverWithVmCloseIsRefusedAtMmapByAnAdapterThatAsksForKernfssRefusal() {
+        Sim fresh = Sim.refusingVmClose();
+        fresh.driver().setVmOps(new VmOperations() {
             @Override
             public boolean hasClose() {
                 return true;
@@ -114,7 +114,7 @@ class PostRevokeResultsTest {
         OpenFile g = fresh.open(q);
         assertThat(q.mmap(g, 1, 0, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
         assertThat(q.mm().vmas()).isEmpty();
-        RevokeEvent last = fresh.log.events().get(fresh.log.size() - 1).event();
+        RevokeEvent last = fresh.log().events().get(fresh.log().size() - 1).event();
         assertThat(last).isInstanceOfSatisfying(RevokeEvent.MmapRefused.class,
                 r -> assertThat(r.reason()).contains("close"));
     }
@@ -122,7 +122,7 @@ class PostRevokeResultsTest {
     @Test
     void aDriverWithPageMkwriteIsRefusedAtMmap() {
         Sim fresh = new Sim();
-        fresh.driver.setVmOps(new VmOperations() {
+        fresh.driver().setVmOps(new VmOperations() {
             @Override
             public boolean hasPageMkwrite() {
                 return true;
@@ -139,7 +139,7 @@ class PostRevokeResultsTest {
         Process q = fresh.root();
         OpenFile g = fresh.open(q);
         assertThat(q.mmap(g, 1, 0, true).isOk()).isTrue();
-        fresh.driver.setVmOps(new VmOperations() {
+        fresh.driver().setVmOps(new VmOperations() {
         });
         assertThat(q.mmap(g, 1, 0, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
     }
@@ -147,10 +147,10 @@ class PostRevokeResultsTest {
     @Test
     void aFileWithoutMmapIsRefusedWithEnodev() {
         Sim fresh = new Sim();
-        var obj = RevocableObject.builder(fresh.kernel, "test:/nommap", "test")
+        var obj = RevocableObject.builder(fresh.kernel(), "test:/nommap", "test")
                 .operations(new io.revokefs.core.kernel.FileOperations() {
                 }).errnos(ErrnoTable.KERNFS).register();
-        var node = fresh.kernel.newInode("/nommap", 0600, 0, obj.fileOperations(), obj.mapping(), null);
+        var node = fresh.kernel().newInode("/nommap", 0600, 0, obj.fileOperations(), obj.mapping(), null);
         Process q = fresh.root();
         OpenFile g = q.open(node, false).value();
         assertThat(q.mmap(g, 1, 0, true).errnoOrNull()).isEqualTo(Errno.ENODEV);

@@ -1,4 +1,4 @@
-package io.revokefs.core;
+package io.revokefs.core.internal;
 
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
@@ -61,7 +61,7 @@ public final class Interleave {
     }
 
     /** The scheduler controlling this thread, or {@code null}: blocking code then waits for real. */
-    static Scheduler controlling() {
+    public static Scheduler controlling() {
         Scheduler s = scheduler;
         return s != null && s.controls(Thread.currentThread()) ? s : null;
     }

@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.kernel.OpenFile;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
@@ -28,13 +29,13 @@ class LockOrderTest {
     void takingMmapLockUnderIMmapRwsemFailsNamingBothLocks() {
         Sim sim = new Sim();
         Process p = sim.root();
-        var rwsem = sim.object.mapping().iMmapRwsem();
+        var rwsem = sim.object().mapping().iMmapRwsem();
         rwsem.readLock();
         try {
             assertThatThrownBy(() -> p.mm().mmapLock().readLock())
                     .isInstanceOf(LockOrder.LockOrderViolation.class)
                     .hasMessageContaining("mmap_lock(pid " + p.pid() + ")")
-                    .hasMessageContaining("i_mmap_rwsem(" + sim.object.mapping().id() + ")");
+                    .hasMessageContaining("i_mmap_rwsem(" + sim.object().mapping().id() + ")");
         } finally {
             rwsem.readUnlock();
         }
@@ -53,7 +54,7 @@ class LockOrderTest {
         Process c = p.fork();
         Vma moved = p.mm().vmas().get(1);
         p.mremap(moved.start(), moved.pages(), moved.pages(), true);
-        sim.object.revoke("test");
+        sim.object().revoke("test");
         c.exit();
         p.exit();
         assertThat(LockOrder.violations()).isEmpty();

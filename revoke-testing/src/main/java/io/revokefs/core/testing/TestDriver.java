@@ -2,7 +2,7 @@ package io.revokefs.core.testing;
 
 import io.revokefs.core.Errno;
 import io.revokefs.core.FaultResult;
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
 import io.revokefs.core.RevocableObject;
@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A driver for tests: a device with {@code pages} pages of MMIO at {@code basePfn}, readable,
  * writable, pollable, mappable. Its mappings populate on fault by default, or eagerly after link,
- * or (the naive way, for R04) inside {@code ->mmap}. Operations can be made to stop at a latch so a
+ * or (planted, for R04) inside {@code ->mmap}. Operations can be made to stop at a latch so a
  * test can hold them in flight.
  */
 public final class TestDriver implements FileOperations {
@@ -40,29 +40,32 @@ public final class TestDriver implements FileOperations {
     private final AtomicInteger interrupts = new AtomicInteger();
     private volatile WaitQueue queue;
 
-    /** When set, the next read (or fault) counts down {@code entered} and waits for {@code proceed}. */
-    public volatile Gate readGate;
-    public volatile Gate faultGate;
-    /**
-     * vfio-style memory enable: while false, faults and eager population refuse. The driver checks
-     * it under the page table lock ({@link VmFault#insertPfnIf}), so a fault racing a disable either
-     * sees the flag cleared or installs before the disable's zap and is zapped.
-     */
-    public volatile boolean memoryEnabled = true;
-    /**
-     * A naive driver, for the explorer's planted-bug control: checks {@link #memoryEnabled} before
-     * inserting instead of under the page table lock, so a disable can slip in between.
-     */
-    public volatile boolean checkEnableOutsidePtl;
-    /** When true, reads sleep until the next interrupt (uio style). */
-    public volatile boolean blockingReads;
-    /** When set, the next release waits at it (close racing revoke). */
-    public volatile Gate releaseGate;
+    private volatile Gate readGate;
+    private volatile Gate faultGate;
+    private volatile Gate releaseGate;
+    private volatile boolean memoryEnabled = true;
+    private volatile boolean checkEnableOutsidePtl;
+    private volatile boolean blockingReads;
+    private volatile boolean populateInsideMmap;
+    private volatile boolean vmClose;
+    /** Driver ->close calls per VMA piece (by identity), and ->open calls. */
+    private final Map<Vma, AtomicInteger> vmCloses = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+    private final AtomicInteger vmOpens = new AtomicInteger();
 
     /** A pair of latches: the operation says it is in, then waits to be let go. */
     public static final class Gate {
-        public final CountDownLatch entered = new CountDownLatch(1);
-        public final CountDownLatch proceed = new CountDownLatch(1);
+        private final CountDownLatch entered = new CountDownLatch(1);
+        private final CountDownLatch proceed = new CountDownLatch(1);
+
+        /** Waits until the operation is at the gate; false on timeout. */
+        public boolean awaitEntered(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+            return entered.await(timeout, unit);
+        }
+
+        /** Lets the operation go on. */
+        public void open() {
+            proceed.countDown();
+        }
 
         void pass() {
             entered.countDown();
@@ -87,8 +90,89 @@ public final class TestDriver implements FileOperations {
         this.queue = object.newWaitQueue("irq");
     }
 
+    /** The next read stops at {@code gate} until it is opened. */
+    public void setReadGate(Gate gate) {
+        this.readGate = gate;
+    }
+
+    /** The next fault stops at {@code gate} until it is opened. */
+    public void setFaultGate(Gate gate) {
+        this.faultGate = gate;
+    }
+
+    /** The next release stops at {@code gate} until it is opened (close racing revoke). */
+    public void setReleaseGate(Gate gate) {
+        this.releaseGate = gate;
+    }
+
+    /**
+     * vfio-style memory enable: while false, faults and eager population refuse. The driver checks
+     * it under the page table lock ({@link PfnMapping}), so a fault racing a disable either sees
+     * the flag cleared or installs before the disable's zap and is zapped.
+     */
+    public void setMemoryEnabled(boolean enabled) {
+        this.memoryEnabled = enabled;
+    }
+
+    public boolean memoryEnabled() {
+        return memoryEnabled;
+    }
+
+    /**
+     * Planted bug, for the explorer's control (R23): the fault checks {@link #memoryEnabled()}
+     * before inserting instead of under the page table lock, so a disable can slip in between.
+     */
+    public void setCheckEnableOutsidePtl(boolean naive) {
+        this.checkEnableOutsidePtl = naive;
+    }
+
+    /**
+     * Gives the driver's vm_ops a {@code ->close} (and {@code ->open}) that count their calls, so a
+     * test can check "one close per piece" (SEMANTICS.md section 9). Off by default.
+     */
+    public void setVmClose(boolean on) {
+        this.vmClose = on;
+    }
+
+    /** How many times the driver's {@code ->close} ran for this piece. */
+    public int vmClosesOf(Vma piece) {
+        AtomicInteger n = vmCloses.get(piece);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Every {@code ->close} call so far. */
+    public int totalVmCloses() {
+        synchronized (vmCloses) {
+            return vmCloses.values().stream().mapToInt(AtomicInteger::get).sum();
+        }
+    }
+
+    /** The pieces closed more than once (should be none). */
+    public java.util.List<Vma> closedMoreThanOnce() {
+        synchronized (vmCloses) {
+            return vmCloses.entrySet().stream().filter(e -> e.getValue().get() > 1).map(Map.Entry::getKey).toList();
+        }
+    }
+
+    /** Every {@code ->open} call so far (split pieces and fork copies that reached the driver). */
+    public int vmOpens() {
+        return vmOpens.get();
+    }
+
+    /** Reads sleep until the next interrupt (uio style). */
+    public void setBlockingReads(boolean blocking) {
+        this.blockingReads = blocking;
+    }
+
     public void setPopulate(PfnMapping.Populate p) {
         this.mapping = mapping(p);
+        this.populateInsideMmap = false;
+    }
+
+    /** Planted bug (R04): populate inside {@code ->mmap}, as Linux drivers do ({@link Planted#populateInsideMmap}). */
+    public void plantPopulateInsideMmap() {
+        this.mapping = mapping(PfnMapping.Populate.AFTER_LINK);
+        this.populateInsideMmap = true;
     }
 
     /** The device's pages, mappable while {@link #memoryEnabled} (checked under the page table lock). */
@@ -175,7 +259,9 @@ public final class TestDriver implements FileOperations {
         }
         vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
         vma.setVmOps(vmOpsOverride != null ? vmOpsOverride : vmOps);
-        mapping.populateInMmap(vma);
+        if (populateInsideMmap) {
+            Planted.populateInsideMmap(vma);
+        }
         return Result.ok();
     }
 
@@ -213,6 +299,23 @@ public final class TestDriver implements FileOperations {
         @Override
         public long mapped(Vma vma) {
             return mapping.mapped(vma);
+        }
+
+        @Override
+        public boolean hasClose() {
+            return vmClose;
+        }
+
+        @Override
+        public void open(Vma vma) {
+            vmOpens.incrementAndGet();
+        }
+
+        @Override
+        public void close(Vma vma) {
+            if (vmClose) {
+                vmCloses.computeIfAbsent(vma, k -> new AtomicInteger()).incrementAndGet();
+            }
         }
     };
 

@@ -36,6 +36,15 @@ public interface AdapterFixture {
      */
     Map<Case, String> notApplicable();
 
+    /**
+     * The adapter's main package: none of its classes (tests excluded) may use a type of
+     * {@code io.revokefs.core.internal}. By default the package of the fixture's class, which
+     * lives beside the adapter's tests.
+     */
+    default String mainPackage() {
+        return getClass().getPackageName();
+    }
+
     /** One object under test in its own world. */
     interface Subject {
         Kernel kernel();
