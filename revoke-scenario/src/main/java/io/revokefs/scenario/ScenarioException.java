@@ -1,8 +1,8 @@
-package io.revokefs.cli.scenario;
+package io.revokefs.scenario;
 
 /**
  * A scenario that cannot go on. {@link Kind#MALFORMED}: the line is wrong (unknown verb, bad
- * argument, an unknown name); {@link Kind#EXPECTATION}: the line ran and its {@code expect} did not
+ * argument, a number out of range, an unknown name), found before anything runs; {@link Kind#EXPECTATION}: the line ran and its {@code expect} did not
  * hold. The message starts with {@code script:line}.
  */
 public final class ScenarioException extends RuntimeException {
@@ -13,7 +13,7 @@ public final class ScenarioException extends RuntimeException {
     private final Kind kind;
 
     public ScenarioException(Kind kind, Step step, String problem) {
-        super(step.where() + ": " + problem + "\n  " + step.text());
+        super(step.where() + ": " + problem + "\n  " + ScenarioParser.shown(step.text()));
         this.kind = kind;
     }
 

@@ -27,7 +27,7 @@ import java.util.function.ToIntFunction;
  * revoke returned ({@link #watch}, {@link #revoke}), the files whose driver release must run at most
  * once, and exactly once when their object was revoked ({@link #track}).
  */
-public final class World {
+public final class RaceWorld {
     private final Kernel kernel;
     private final InMemoryEventLog log;
     private final Map<String, Runnable> threads = new LinkedHashMap<>();
@@ -37,14 +37,14 @@ public final class World {
     private final Set<RevocableObject> revokeReturned = ConcurrentHashMap.newKeySet();
     private ToIntFunction<OpenFile> releaseCount;
 
-    public World(Kernel kernel, InMemoryEventLog log) {
+    public RaceWorld(Kernel kernel, InMemoryEventLog log) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.log = Objects.requireNonNull(log, "log");
     }
 
     /** A world around a {@link Sim}: its object is watched and its driver counts releases. */
-    public static World of(Sim sim) {
-        World w = new World(sim.kernel, sim.log);
+    public static RaceWorld of(Sim sim) {
+        RaceWorld w = new RaceWorld(sim.kernel, sim.log);
         w.watch(sim.object);
         w.countReleasesWith(sim.driver::releasesOf);
         return w;
@@ -59,7 +59,7 @@ public final class World {
     }
 
     /** Adds a racing thread; threads are numbered in the order they are added. */
-    public World thread(String name, Runnable body) {
+    public RaceWorld thread(String name, Runnable body) {
         if (threads.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(body, "body")) != null) {
             throw new IllegalArgumentException("two threads named " + name);
         }
@@ -67,7 +67,7 @@ public final class World {
     }
 
     /** Adds a case-specific check; {@code failure} returns a message, or null when all is well. */
-    public World check(String name, Supplier<String> failure) {
+    public RaceWorld check(String name, Supplier<String> failure) {
         checks.add(w -> {
             String m = failure.get();
             return m == null ? List.of() : List.of(name + ": " + m);
@@ -75,13 +75,13 @@ public final class World {
         return this;
     }
 
-    public World check(Invariant invariant) {
+    public RaceWorld check(Invariant invariant) {
         checks.add(invariant);
         return this;
     }
 
     /** An object whose mappings must hold no PTE once a {@link #revoke} of it returned. */
-    public World watch(RevocableObject object) {
+    public RaceWorld watch(RevocableObject object) {
         watched.add(object);
         return this;
     }
@@ -98,7 +98,7 @@ public final class World {
     }
 
     /** How the standard release check counts the driver's releases of a file. */
-    public World countReleasesWith(ToIntFunction<OpenFile> count) {
+    public RaceWorld countReleasesWith(ToIntFunction<OpenFile> count) {
         this.releaseCount = count;
         return this;
     }
@@ -119,7 +119,8 @@ public final class World {
         return revokeReturned.contains(object);
     }
 
-    List<String> threadNames() {
+    /** The racing threads' names, in order: thread i of a {@link Schedule}. */
+    public List<String> threadNames() {
         return new ArrayList<>(threads.keySet());
     }
 
