@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (as one RCU domain is).
  */
 class RevocableModelCheckTest {
-    private static final int INVOCATIONS = 500;
+    private static final int INVOCATIONS = 300;
     private static final String RES = "res";
     /** How Lincheck reports a run that cannot finish (ManagedDeadlockFailure, ManagedLivelockFailure, a timeout). */
     private static final java.util.regex.Pattern HANG = java.util.regex.Pattern.compile(
