@@ -35,7 +35,8 @@ import java.util.function.Function;
  *   <li>poll: POLLIN | POLLRDNORM once an event this file has not read is pending;</li>
  *   <li>ioctl {@value #IOC_EVENTS}: the event count; any other command ENOTTY;</li>
  *   <li>mmap: up to {@code pages} pages of device memory from offset 0, populated on fault;</li>
- *   <li>with {@code vmclose}, the driver's vm_ops has a counting {@code ->close}.</li>
+ *   <li>with {@code vmclose}, the driver's vm_ops has a counting {@code ->close}, which the core
+ *       calls once per VMA (at munmap, or at unplug for the VMAs still mapped).</li>
  * </ul>
  *
  * After unplug the node is gone (open by path: ENOENT) and everything else answers as evdev does for
