@@ -7,6 +7,7 @@ import io.revokefs.core.Signal;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.MemoryAccess;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PendingSignal;
 import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
@@ -339,7 +340,11 @@ public final class ScenarioRunner {
                 page(s);
             }
             case "close" -> scope.require(Scope.FILE, s.args().get(0), s, null);
-            case "exit" -> {
+            case "fasync" -> {
+                scope.require(Scope.FILE, s.args().get(0), s, null);
+                onOff(s);
+            }
+            case "signals", "exit" -> {
             }
             default -> throw malformed(s, "unknown verb '" + s.verb() + "'");
         }
@@ -430,6 +435,8 @@ public final class ScenarioRunner {
             case "mremap" -> mremap(s, p);
             case "access" -> remoteAccess(s, p);
             case "close" -> outcome(p.close(file(s, s.args().get(0))));
+            case "fasync" -> outcome(p.fasync(file(s, s.args().get(0)), onOff(s)));
+            case "signals" -> signals(p);
             case "exit" -> {
                 p.exit();
                 yield "ok";
@@ -693,9 +700,29 @@ public final class ScenarioRunner {
         return new ScenarioException(ScenarioException.Kind.MALFORMED, s, problem);
     }
 
+    /** {@code fasync F on|off}: {@code fcntl(F_SETOWN)} and O_ASYNC set or cleared. */
+    private static boolean onOff(Step s) {
+        String v = s.args().get(1);
+        if (!v.equals("on") && !v.equals("off")) {
+            throw malformed(s, "fasync is on or off, got '" + v + "'");
+        }
+        return v.equals("on");
+    }
+
+    /** {@code signals}: the process's pending signals by name ({@code SIGIO}), or {@code none}. */
+    private static String signals(Process p) {
+        List<String> names = new ArrayList<>();
+        for (PendingSignal ps : p.pendingSignals()) {
+            if (!names.contains(ps.signal().name())) {
+                names.add(ps.signal().name());
+            }
+        }
+        return names.isEmpty() ? "none" : String.join("+", names);
+    }
+
     /** The errno names and signals scripts may expect, for checking {@code expect=} values. */
     public static boolean isKnownOutcome(String v) {
-        if (v.equals("ok")) {
+        if (v.equals("ok") || v.equals("none")) {
             return true;
         }
         try {

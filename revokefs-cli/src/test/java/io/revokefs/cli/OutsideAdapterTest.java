@@ -75,7 +75,7 @@ class OutsideAdapterTest {
             "together",
             "  p1 read f expect=ok,ENODEV",
             "  p2 open /dev/foo0 as g expect=ok,ENOENT,ENODEV", // looked up before the unplug, entered after its deactivate: ENODEV
-            "  unplug foo0",
+            "  unbind foo0",
             "end",
             "p1 read f expect=ENODEV");
 
@@ -106,7 +106,7 @@ class OutsideAdapterTest {
         assertThat(c.out()).contains("exhaustive=true").contains("violations=0");
         assertThat(c.out()).containsPattern("schedules=[0-9]{2,}"); // the adapter's operations are interleaving points
         assertThat(Cli.run("explore", "--list", "--adapter-path", adapters.toString()).out())
-                .contains("adapter foo: verbs foo, unplug; paths /dev/fooN");
+                .contains("adapter foo: verbs foo, unbind; paths /dev/fooN");
     }
 
     @Test
