@@ -654,6 +654,9 @@ public final class RevocableObject {
                 FaultResult r = driverVm.fault(vmf);
                 if (r == FaultResult.NOPAGE) {
                     kernel.recorder().record(new RevokeEvent.Faulted(id, vmf.vma().id(), vmf.pgoff()));
+                } else if (r == FaultResult.SIGBUS) { // the driver's own check refused the page
+                    kernel.recorder().record(new RevokeEvent.AccessRefused(id, "fault", Signal.SIGBUS.name(), null,
+                            vmf.vma().id(), RevokeEvent.AccessRefused.DRIVER, null));
                 }
                 return r;
             } finally {
@@ -700,7 +703,8 @@ public final class RevocableObject {
                 if (n > 0) {
                     for (long i = 0; i < vma.pages(); i++) {
                         if (vma.mm().isPopulated(vma, i)) {
-                            kernel.recorder().record(new RevokeEvent.Faulted(id, vma.id(), vma.pgoff() + i));
+                            kernel.recorder().record(new RevokeEvent.Faulted(id, vma.id(), vma.pgoff() + i,
+                                    RevokeEvent.Faulted.POPULATE));
                         }
                     }
                 }

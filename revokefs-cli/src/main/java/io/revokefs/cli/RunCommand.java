@@ -90,9 +90,9 @@ final class RunCommand implements Callable<Integer> {
                         + " events of an earlier run: name a new store");
             }
             where = describe();
-            EventRecorder tee = teeInto(memory, target);
-            World world = new World(tee);
-            ScenarioRunner runner = new ScenarioRunner(world);
+            ExpectationRecorder recorder = new ExpectationRecorder(teeInto(memory, target));
+            World world = new World(recorder);
+            ScenarioRunner runner = new ScenarioRunner(world).onLine(recorder::expect);
             try {
                 runner.run(steps);
             } catch (ScenarioException e) {

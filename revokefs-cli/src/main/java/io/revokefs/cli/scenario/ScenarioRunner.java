@@ -35,6 +35,7 @@ public final class ScenarioRunner {
     private final Map<String, CompletableFuture<String>> tasks = new HashMap<>();
     private final java.util.Set<String> collected = new java.util.HashSet<>();
     private int steps;
+    private java.util.function.Consumer<String> onLine = expect -> { };
 
     /** What a VMA name names: the range it was mapped at (it follows an mremap). */
     private static final class VmaName {
@@ -49,6 +50,15 @@ public final class ScenarioRunner {
 
     public ScenarioRunner(World world) {
         this.world = world;
+    }
+
+    /**
+     * Calls {@code onLine} with each line's {@code expect} ({@code ok} when it has none) before
+     * {@link #run} runs it: the run's recorder writes it into the refusals the line causes.
+     */
+    public ScenarioRunner onLine(java.util.function.Consumer<String> onLine) {
+        this.onLine = onLine;
+        return this;
     }
 
     /** Steps run so far. */
@@ -106,6 +116,7 @@ public final class ScenarioRunner {
     /** Runs every step; throws {@link ScenarioException} at the first malformed line or unmet expect. */
     public void run(List<Step> script) {
         for (Step s : script) {
+            onLine.accept(s.expect() == null ? "ok" : s.expect());
             String outcome = execute(s);
             steps++;
             check(s, outcome);

@@ -1,0 +1,110 @@
+package io.revokefs.cli;
+
+import io.revokefs.core.event.EventRecorder;
+import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.event.RevokeEvent.*;
+
+/**
+ * The recorder of a scenario run: passes every event to {@code target}, and writes into each refusal
+ * ({@code OpenRefused}, {@code MmapRefused}, {@code AccessRefused}) the {@code expect} of the line
+ * running when it was recorded, so that the report can tell refusals the scenario expected from the
+ * others. The runner sets the line's expectation before it runs the line ({@link #expect}).
+ *
+ * <p>One expectation at a time: an event recorded by an async operation's thread carries the
+ * expectation of the line running then, not of its {@code wait} line.
+ */
+final class ExpectationRecorder implements EventRecorder, Visitor<RevokeEvent> {
+    private final EventRecorder target;
+    private volatile String expect;
+
+    ExpectationRecorder(EventRecorder target) {
+        this.target = target;
+    }
+
+    /** The expectation of the line about to run ({@code ok} when it has none). */
+    void expect(String expect) {
+        this.expect = expect;
+    }
+
+    @Override
+    public long record(RevokeEvent event) {
+        return target.record(expect == null ? event : event.accept(this));
+    }
+
+    @Override
+    public RevokeEvent visit(OpenRefused r) {
+        return new OpenRefused(r.object(), r.file(), r.pid(), r.errno(), expect);
+    }
+
+    @Override
+    public RevokeEvent visit(MmapRefused r) {
+        return new MmapRefused(r.object(), r.file(), r.vma(), r.pid(), r.pgoff(), r.pages(), r.errno(), r.reason(), expect);
+    }
+
+    @Override
+    public RevokeEvent visit(AccessRefused r) {
+        return new AccessRefused(r.object(), r.op(), r.result(), r.file(), r.vma(), r.by(), expect);
+    }
+
+    // Events other than refusals are recorded as they are.
+
+    @Override
+    public RevokeEvent visit(ObjectRegistered e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(FileOpened e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(Mmapped e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(VmaDuplicated e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(VmaUnmapped e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(Faulted e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(RevokeStarted e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(RevokeDrained e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(MappingsZapped e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(FileReleased e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(RevokeCompleted e) {
+        return e;
+    }
+
+    @Override
+    public RevokeEvent visit(FileClosed e) {
+        return e;
+    }
+}
