@@ -88,6 +88,8 @@ public final class HtmlReport {
             .cause-link{fill:none;stroke:#1565c0;stroke-width:1.4;opacity:.8}
             .zap-link{fill:none;stroke:#d84315;stroke-width:1.4;stroke-dasharray:4 3}
             .arrow-head{fill:#546e7a}
+            .cursor{stroke:#2e7d32;stroke-width:1.5;stroke-dasharray:2 2}
+            .lane-band.incomplete{stroke-dasharray:4 2}
             .state-view .controls{margin:0 0 8px}
             #state-stop{width:600px;max-width:100%;vertical-align:middle}
             #state-seq{width:90px}

@@ -129,6 +129,10 @@ final class RunTimeline {
         }
         axis(y);
         links();
+        // Where the state-at-seq view stands; its script moves it.
+        sb.append("<line id=\"run-cursor\" class=\"cursor\" data-x0=\"").append(LEFT).append("\" data-x1=\"").append(RIGHT)
+                .append("\" x1=\"").append(f(x(last))).append("\" y1=\"").append(AXIS_H - 4).append("\" x2=\"").append(f(x(last)))
+                .append("\" y2=\"").append(y).append("\"/>\n");
         if (drawn < objects.size()) {
             sb.append("<text class=\"note\" x=\"8\" y=\"").append(y + 14).append("\">").append(objects.size() - drawn)
                     .append(" more objects have no lane; the index below lists them</text>\n");

@@ -58,8 +58,19 @@ final class StateView {
                 cells.forEach(function (c) { tr.appendChild(el('td', null, c)); });
                 table.appendChild(tr);
               }
+              var cursor = document.getElementById('run-cursor');
+              function moveCursor(seq) {
+                if (!cursor) { return; }
+                var runSvg = document.getElementById('run-timeline');
+                var a = +runSvg.getAttribute('data-first-seq'), b = +runSvg.getAttribute('data-last-seq');
+                var x0 = +cursor.getAttribute('data-x0'), x1 = +cursor.getAttribute('data-x1');
+                var x = b === a ? (x0 + x1) / 2 : x0 + (seq - a) * (x1 - x0) / (b - a);
+                cursor.setAttribute('x1', x);
+                cursor.setAttribute('x2', x);
+              }
               function render() {
                 var stop = stops[cur];
+                moveCursor(stop[0]);
                 slider.value = cur;
                 seqInput.value = stop[0];
                 label.textContent = 'state after #' + stop[0] + ' ' + data.types[stop[1]] + ' of ' + objects[stop[2]]
@@ -136,6 +147,11 @@ final class StateView {
               }
               var m = /seq=(\\d+)/.exec(location.hash);
               if (m) { goSeq(+m[1]); } else { go(stops.length - 1); }
+              // Milliseconds from the start of the page's load until the view is drawn (for the benchmarks).
+              document.documentElement.setAttribute('data-state-ready-ms', Math.round(performance.now()));
+              window.addEventListener('load', function () {
+                document.documentElement.setAttribute('data-loaded-ms', Math.round(performance.now()));
+              });
             })();
             """;
 
