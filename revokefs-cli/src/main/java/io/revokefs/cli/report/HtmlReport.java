@@ -12,10 +12,13 @@ import static io.revokefs.cli.report.Text.escape;
 
 /**
  * A self-contained HTML page for an event log: readable without a network (no scripts or styles
- * from elsewhere, no script at all: tooltips are SVG {@code <title>} elements).
+ * from elsewhere; tooltips are SVG {@code <title>} elements; one inline script draws the
+ * state-at-seq view, and nothing else needs it).
  *
- * <p>The page: a summary (counts by event type), a legend, an index of the objects, then a section
- * per object with its timeline drawn as inline SVG (see {@link Timeline}) and a table of its events.
+ * <p>The page: a summary, the run-wide timeline ({@link RunTimeline}, the first SVG), the
+ * state-at-seq view ({@link StateView}), counts by event type, a legend, an index of the objects,
+ * then a section per object with its timeline drawn as inline SVG (see {@link Timeline}) and a
+ * table of its events. {@link RunAnalysis} reads the log once for the first two.
  * The markup is well-formed XML (XHTML syntax), so tests and tools can read it with an XML parser.
  *
  * <p>The page's size is bounded whatever the log's length ({@link Limits}): past the caps, marks

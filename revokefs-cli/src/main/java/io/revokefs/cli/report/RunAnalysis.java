@@ -63,7 +63,29 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
     record VmaSpan(String vma, String object, int pid, long startSeq, long endSeq) {
     }
 
-    private static final class VmaSt {
+    /** Something of the state a stop writes when it changed since the previous stop. */
+    private abstract static class Entity {
+        boolean dirty;
+
+        /** Appends the op that brings the page's copy up to date (see {@link StateView}). */
+        abstract void write(StringBuilder sb);
+    }
+
+    private static final class ObjSt extends Entity {
+        final int index;
+        boolean revoked;
+
+        ObjSt(int index) {
+            this.index = index;
+        }
+
+        @Override
+        void write(StringBuilder sb) {
+            sb.append("[\"o\",").append(index).append(',').append(revoked ? 1 : 0).append(']');
+        }
+    }
+
+    private static final class VmaSt extends Entity {
         final String id;
         final int object;
         final int pid;
@@ -72,7 +94,6 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
         final RangeSet populated;
         final long startSeq;
         long zapSeq;
-        boolean dirty;
         boolean gone;
         /** Whether a stop wrote the VMA whole; then, while only its PTEs change, stops write those alone. */
         boolean written;
@@ -87,20 +108,56 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
             this.populated = populated;
             this.startSeq = startSeq;
         }
+
+        @Override
+        void write(StringBuilder sb) {
+            if (gone) {
+                sb.append("[\"x\",");
+                Json.string(sb, id);
+                sb.append(']');
+                return;
+            }
+            boolean whole = !written || mappedChanged;
+            sb.append(whole ? "[\"v\"," : "[\"p\",");
+            Json.string(sb, id);
+            if (whole) {
+                written = true;
+                mappedChanged = false;
+                sb.append(',').append(object).append(',').append(pid).append(',');
+                Json.string(sb, mapping);
+                sb.append(',');
+                ranges(sb, mapped);
+            }
+            sb.append(',');
+            ranges(sb, populated);
+            sb.append(',').append(zapSeq).append(']');
+        }
     }
 
-    private static final class FileSt {
+    private static final class FileSt extends Entity {
         final String id;
         final int object;
         final int pid;
         boolean open = true;
         ReleaseCause released;
-        boolean dirty;
 
         FileSt(String id, int object, int pid) {
             this.id = id;
             this.object = object;
             this.pid = pid;
+        }
+
+        @Override
+        void write(StringBuilder sb) {
+            sb.append("[\"f\",");
+            Json.string(sb, id);
+            sb.append(',').append(object).append(',').append(pid).append(',').append(open ? 1 : 0).append(',');
+            if (released == null) {
+                sb.append("null");
+            } else {
+                Json.string(sb, released.name());
+            }
+            sb.append(']');
         }
     }
 
@@ -115,13 +172,12 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
 
     private final List<String> objects;
     private final Map<String, Integer> index = new HashMap<>();
-    private final boolean[] revoked;
-    private final boolean[] objectDirty;
+    private final ObjSt[] objectStates;
     private final Set<Integer> revoking = new HashSet<>();
     private final Map<String, VmaSt> vmas = new HashMap<>();
     private final Map<String, Set<VmaSt>> byMapping = new HashMap<>();
     private final Map<String, FileSt> files = new HashMap<>();
-    private final List<Object> dirty = new ArrayList<>();
+    private final List<Entity> dirty = new ArrayList<>();
     private final int stride;
     private final int forcedStops;
     private int forced;
@@ -137,8 +193,10 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
         for (int i = 0; i < objects.size(); i++) {
             index.put(objects.get(i), i);
         }
-        revoked = new boolean[objects.size()];
-        objectDirty = new boolean[objects.size()];
+        objectStates = new ObjSt[objects.size()];
+        for (int i = 0; i < objectStates.length; i++) {
+            objectStates[i] = new ObjSt(i);
+        }
         stride = Math.max(1, (events + maxStops - 1) / maxStops);
         forcedStops = maxStops;
     }
@@ -218,86 +276,32 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
         stops.append(stopCount++ == 0 ? "" : ",").append('[').append(e.seq()).append(',').append(typeIndex(e.type())).append(',')
                 .append(obj(e.object())).append(",[");
         boolean first = true;
-        for (Object d : dirty) {
+        for (Entity d : dirty) {
             stops.append(first ? "" : ",");
             first = false;
-            if (d instanceof Integer o) {
-                stops.append("[\"o\",").append(o).append(',').append(revoked[o] ? 1 : 0).append(']');
-                objectDirty[o] = false;
-            } else if (d instanceof VmaSt v) {
-                v.dirty = false;
-                if (v.gone) {
-                    stops.append("[\"x\",");
-                    Json.string(stops, v.id);
-                    stops.append(']');
-                } else if (v.written && !v.mappedChanged) {
-                    stops.append("[\"p\",");
-                    Json.string(stops, v.id);
-                    stops.append(',');
-                    ranges(v.populated);
-                    stops.append(',').append(v.zapSeq).append(']');
-                } else {
-                    v.written = true;
-                    v.mappedChanged = false;
-                    stops.append("[\"v\",");
-                    Json.string(stops, v.id);
-                    stops.append(',').append(v.object).append(',').append(v.pid).append(',');
-                    Json.string(stops, v.mapping);
-                    stops.append(',');
-                    ranges(v.mapped);
-                    stops.append(',');
-                    ranges(v.populated);
-                    stops.append(',').append(v.zapSeq).append(']');
-                }
-            } else {
-                FileSt f = (FileSt) d;
-                f.dirty = false;
-                stops.append("[\"f\",");
-                Json.string(stops, f.id);
-                stops.append(',').append(f.object).append(',').append(f.pid).append(',').append(f.open ? 1 : 0).append(',');
-                if (f.released == null) {
-                    stops.append("null");
-                } else {
-                    Json.string(stops, f.released.name());
-                }
-                stops.append(']');
-            }
+            d.dirty = false;
+            d.write(stops);
         }
         dirty.clear();
         stops.append("]]");
     }
 
-    private void ranges(RangeSet set) {
-        stops.append('[');
+    private static void ranges(StringBuilder sb, RangeSet set) {
+        sb.append('[');
         boolean first = true;
         for (ReplayState.PageRange r : set.toList()) {
-            stops.append(first ? "" : ",").append(r.first()).append(',').append(r.count());
+            sb.append(first ? "" : ",").append(r.first()).append(',').append(r.count());
             first = false;
         }
-        stops.append(']');
+        sb.append(']');
     }
 
-    private void touch(VmaSt v) {
-        if (!v.dirty) {
-            v.dirty = true;
-            dirty.add(v);
+    private void touch(Entity d) {
+        if (!d.dirty) {
+            d.dirty = true;
+            dirty.add(d);
         }
     }
-
-    private void touch(FileSt f) {
-        if (!f.dirty) {
-            f.dirty = true;
-            dirty.add(f);
-        }
-    }
-
-    private void touchObject(int o) {
-        if (!objectDirty[o]) {
-            objectDirty[o] = true;
-            dirty.add(o);
-        }
-    }
-
     private void addVma(VmaSt v) {
         vmas.put(v.id, v);
         byMapping.computeIfAbsent(v.mapping, k -> new LinkedHashSet<>()).add(v);
@@ -323,9 +327,9 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
 
     @Override
     public Void visit(ObjectRegistered e) {
-        int o = obj(e.object());
-        revoked[o] = false;
-        touchObject(o);
+        ObjSt o = objectStates[obj(e.object())];
+        o.revoked = false;
+        touch(o);
         return null;
     }
 
@@ -402,10 +406,10 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
 
     @Override
     public Void visit(RevokeStarted e) {
-        int o = obj(e.object());
-        revoked[o] = true;
-        revoking.add(o);
-        touchObject(o);
+        ObjSt o = objectStates[obj(e.object())];
+        o.revoked = true;
+        revoking.add(o.index);
+        touch(o);
         revokeStep = true;
         startsWork = e.cause();
         return null;
