@@ -5,6 +5,7 @@ import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Inode;
 import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.PfnMapping;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,7 @@ import java.util.Objects;
  *
  * <p>Unlike Linux, which populates in {@code ->mmap} with {@code remap_pfn_range} (and so has the R04
  * window against {@code revoke_iomem}), mappings are populated on fault by default, each fault
- * re-checking that the page is still allowed (SIGBUS otherwise); {@link Populate#AFTER_LINK} is
+ * re-checking that the page is still allowed (SIGBUS otherwise); {@link PfnMapping.Populate#AFTER_LINK} is
  * offered as the eager alternative.
  *
  * <p>Thread-safe. The object lives as long as the kernel: there is no unregister, as in Linux.
@@ -48,25 +49,14 @@ public final class DevMem {
     /** {@code crw-r----- root kmem}: owner read-write, group read, others nothing. */
     public static final int MODE = 0640;
 
-    /** How mappings of /dev/mem get their PTEs. */
-    public enum Populate {
-        /** Empty at mmap; each fault re-checks the page (default). */
-        ON_FAULT,
-        /** The whole VMA right after it is linked into the iomem mapping's {@code i_mmap}; faults as above. */
-        AFTER_LINK
-    }
-
-    /**
-     * Never used in practice: the builder requires a table, and /dev/mem is not revoked. ENODEV
-     * everywhere, as kernfs, should a later change revoke it.
-     */
+    /** ENODEV everywhere, as kernfs: /dev/mem is never revoked, but the builder requires a table. */
     static final ErrnoTable ERRNOS = ErrnoTable.KERNFS;
 
     private final Kernel kernel;
     private final RevocableObject object;
     private final Inode inode;
 
-    private DevMem(Kernel kernel, Populate populate) {
+    private DevMem(Kernel kernel, PfnMapping.Populate populate) {
         this.kernel = kernel;
         this.object = RevocableObject.builder(kernel, OBJECT_ID, ADAPTER)
                 .operations(new MemDriver(kernel, populate))
@@ -83,14 +73,14 @@ public final class DevMem {
 
     /** Registers /dev/mem on {@code kernel}, populating on fault, and binds {@value #PATH}. */
     public static DevMem register(Kernel kernel) {
-        return register(kernel, Populate.ON_FAULT);
+        return register(kernel, PfnMapping.Populate.ON_FAULT);
     }
 
     /**
      * Registers /dev/mem on {@code kernel} and binds {@value #PATH}. Throws
      * {@link IllegalArgumentException} if the path is taken (one /dev/mem per kernel).
      */
-    public static DevMem register(Kernel kernel, Populate populate) {
+    public static DevMem register(Kernel kernel, PfnMapping.Populate populate) {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(populate, "populate");
         DevMem d = new DevMem(kernel, populate);

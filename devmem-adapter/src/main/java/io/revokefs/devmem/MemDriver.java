@@ -1,14 +1,12 @@
 package io.revokefs.devmem;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
-import io.revokefs.core.FaultResult;
 import io.revokefs.core.Result;
 import io.revokefs.core.kernel.Capability;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.VmFault;
-import io.revokefs.core.kernel.VmOperations;
 import io.revokefs.core.kernel.Vma;
 import io.revokefs.core.kernel.VmaFlag;
 import org.slf4j.Logger;
@@ -22,12 +20,21 @@ final class MemDriver implements FileOperations {
     private static final Logger log = LoggerFactory.getLogger(MemDriver.class);
 
     private final Kernel kernel;
-    private final DevMem.Populate populate;
-    private final VmOperations vmOps = new MemVmOps();
+    /**
+     * {@code mmap_mem_ops} ({@code generic_access_phys}) plus the population the library adds. Each
+     * page is checked under the page table lock, so a claim that lands between the check and the
+     * insert is either seen or zaps the new PTE. The page must also still exist: after a hot-unplug
+     * the BAR's memory is gone, and a PTE to it would outlive the device (Linux's /dev/mem has no
+     * fault handler, so it never refills).
+     */
+    private final PfnMapping vmOps;
 
-    MemDriver(Kernel kernel, DevMem.Populate populate) {
+    MemDriver(Kernel kernel, PfnMapping.Populate populate) {
         this.kernel = kernel;
-        this.populate = populate;
+        this.vmOps = PfnMapping.builder((vma, pgoff) -> pgoff)
+                .allowed((firstPfn, pages) -> rangeIsAllowed(firstPfn, pages) && backed(firstPfn, pages))
+                .populate(populate)
+                .build();
     }
 
     /** {@code open_port}: CAP_SYS_RAWIO, then {@code filp->f_mapping = iomem_get_mapping()}. */
@@ -47,7 +54,7 @@ final class MemDriver implements FileOperations {
 
     /**
      * {@code mmap_mem}: {@code vm_pgoff} is already the physical page; EPERM unless
-     * {@code range_is_allowed}. Populates nothing here (see {@link DevMem.Populate}).
+     * {@code range_is_allowed}. Populates nothing here (see {@link PfnMapping.Populate}).
      */
     @Override
     public Result<Void> mmap(OpenFile file, Vma vma) {
@@ -58,6 +65,7 @@ final class MemDriver implements FileOperations {
         }
         vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
         vma.setVmOps(vmOps);
+        vmOps.populateInMmap(vma);
         return Result.ok();
     }
 
@@ -69,35 +77,6 @@ final class MemDriver implements FileOperations {
      */
     private boolean rangeIsAllowed(long firstPfn, long pages) {
         return !kernel.physicalMemory().intersectsRam(firstPfn, pages) && !kernel.iomem().isBusy(firstPfn, pages);
-    }
-
-    /** {@code mmap_mem_ops}: {@code generic_access_phys}, plus the population the library adds. */
-    private final class MemVmOps implements VmOperations {
-        /**
-         * Re-checks the page under the page table lock, so a claim that lands between the check and
-         * the insert is either seen or zaps the new PTE ({@link VmFault#insertPfnIf}).
-         */
-        @Override
-        public FaultResult fault(VmFault vmf) {
-            long pfn = vmf.pgoff();
-            // The page must still exist: after a hot-unplug the BAR's memory is gone, and a PTE to it
-            // would outlive the device (Linux's /dev/mem has no fault handler, so it never refills).
-            return vmf.insertPfnIf(pfn, () -> rangeIsAllowed(pfn, 1) && kernel.physicalMemory().regionOf(pfn) != null);
-        }
-
-        @Override
-        public long mapped(Vma vma) {
-            if (populate != DevMem.Populate.AFTER_LINK) {
-                return 0;
-            }
-            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(),
-                    () -> rangeIsAllowed(vma.pgoff(), vma.pages()) && backed(vma.pgoff(), vma.pages()));
-        }
-
-        @Override
-        public Result<Long> access(Vma vma, long addr, long value, boolean write) {
-            return VmOperations.genericAccessPhys(vma, addr, value, write);
-        }
     }
 
     /** Whether every page of the range has memory behind it (a removed BAR's pages do not). */

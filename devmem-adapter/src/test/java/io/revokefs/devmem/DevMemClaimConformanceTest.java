@@ -1,5 +1,6 @@
 package io.revokefs.devmem;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.Result;
@@ -44,7 +45,7 @@ class DevMemClaimConformanceTest extends ConformanceSuite {
         final Kernel kernel = new Kernel(log);
         final DevMem devmem;
 
-        World(DevMem.Populate populate) {
+        World(PfnMapping.Populate populate) {
             kernel.physicalMemory().addRam(0, RAM_PAGES);
             kernel.iomem().insert("System RAM", 0, RAM_PAGES);
             kernel.physicalMemory().addMmio(BAR_PFN, BAR_PAGES, "0000:00:02.0 BAR0");
@@ -62,7 +63,7 @@ class DevMemClaimConformanceTest extends ConformanceSuite {
     private static final String IN_DEDICATED = "not expressible in the suite for a claim (%s); checked under the same "
             + "name in DevMemConformanceTest";
 
-    static AdapterFixture fixture(DevMem.Populate populate) {
+    static AdapterFixture fixture(PfnMapping.Populate populate) {
         return new AdapterFixture() {
             @Override
             public String adapter() {
@@ -160,14 +161,14 @@ class DevMemClaimConformanceTest extends ConformanceSuite {
 
     @Override
     protected AdapterFixture fixture() {
-        return fixture(DevMem.Populate.ON_FAULT);
+        return fixture(PfnMapping.Populate.ON_FAULT);
     }
 
     /** The same cases with the eager strategy (populated right after link). */
     static class AfterLink extends ConformanceSuite {
         @Override
         protected AdapterFixture fixture() {
-            return DevMemClaimConformanceTest.fixture(DevMem.Populate.AFTER_LINK);
+            return DevMemClaimConformanceTest.fixture(PfnMapping.Populate.AFTER_LINK);
         }
     }
 }

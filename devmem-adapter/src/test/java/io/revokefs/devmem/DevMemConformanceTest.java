@@ -1,5 +1,6 @@
 package io.revokefs.devmem;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.testing.Async;
 import io.revokefs.core.Errno;
 import io.revokefs.core.Interleave;
@@ -41,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DevMemConformanceTest {
     private DevMemClaimConformanceTest.World w;
 
-    private DevMemClaimConformanceTest.World world(DevMem.Populate populate) {
+    private DevMemClaimConformanceTest.World world(PfnMapping.Populate populate) {
         w = new DevMemClaimConformanceTest.World(populate);
         return w;
     }
@@ -79,8 +80,8 @@ class DevMemConformanceTest {
 
     /** ROW_FAULT: an access after the claim raises SIGBUS, the VMA stays, its PTEs are gone. */
     @ParameterizedTest
-    @EnumSource(DevMem.Populate.class)
-    void accessAfterRevokeRaisesSigbusAndTheVmaStays(DevMem.Populate populate) {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void accessAfterRevokeRaisesSigbusAndTheVmaStays(PfnMapping.Populate populate) {
         world(populate);
         Process p = w.kernel.newProcess(0);
         Vma v = mapBar(p, 2);
@@ -99,8 +100,8 @@ class DevMemConformanceTest {
 
     /** R10: partial munmap, then the claim zaps both remaining pieces (and only them). */
     @ParameterizedTest
-    @EnumSource(DevMem.Populate.class)
-    void R10_partialMunmapThenRevokeZapsBothRemainingPieces(DevMem.Populate populate) {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R10_partialMunmapThenRevokeZapsBothRemainingPieces(PfnMapping.Populate populate) {
         world(populate);
         Process p = w.kernel.newProcess(0);
         Vma v = mapBar(p, 4);
@@ -124,8 +125,8 @@ class DevMemConformanceTest {
      * finds no PTE ({@code follow_pte} fails). No guard refused it, so no {@code AccessRefused}.
      */
     @ParameterizedTest
-    @EnumSource(DevMem.Populate.class)
-    void R20_ptraceAccessWorksBeforeRevokeAndFailsWithTheAdaptersErrnoAfter(DevMem.Populate populate) {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R20_ptraceAccessWorksBeforeRevokeAndFailsWithTheAdaptersErrnoAfter(PfnMapping.Populate populate) {
         world(populate);
         Process p = w.kernel.newProcess(0);
         Process tracer = w.kernel.newProcess(0);
@@ -143,8 +144,8 @@ class DevMemConformanceTest {
      * claim and installs nothing (SIGBUS). No PTE in the claimed range either way.
      */
     @ParameterizedTest
-    @EnumSource(DevMem.Populate.class)
-    void R02_faultRacingAClaimLeavesNoPteInTheClaimedRange(DevMem.Populate populate) throws Exception {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R02_faultRacingAClaimLeavesNoPteInTheClaimedRange(PfnMapping.Populate populate) throws Exception {
         world(populate);
         Process p = w.kernel.newProcess(0);
         Vma v = mapBar(p, 1);
@@ -183,8 +184,8 @@ class DevMemConformanceTest {
 
     /** Why the section 4 file rows do not apply: a claim leaves /dev/mem's files alone. */
     @ParameterizedTest
-    @EnumSource(DevMem.Populate.class)
-    void fileOperationsAreUnaffectedByAClaim(DevMem.Populate populate) {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void fileOperationsAreUnaffectedByAClaim(PfnMapping.Populate populate) {
         world(populate);
         Process p = w.kernel.newProcess(0);
         OpenFile f = p.open(DevMem.PATH, false).value();
@@ -197,8 +198,8 @@ class DevMemConformanceTest {
 
     /** Why R22 does not apply: a second claim of the busy region is EBUSY and zaps nothing. */
     @ParameterizedTest
-    @EnumSource(DevMem.Populate.class)
-    void R22_aSecondClaimIsEbusyAndZapsNothing(DevMem.Populate populate) {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R22_aSecondClaimIsEbusyAndZapsNothing(PfnMapping.Populate populate) {
         world(populate);
         Process p = w.kernel.newProcess(0);
         Vma v = mapBar(p, 2);

@@ -1,5 +1,6 @@
 package io.revokefs.devmem;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
 import io.revokefs.core.Signal;
 import io.revokefs.core.event.InMemoryEventLog;
@@ -93,8 +94,8 @@ class DevMemTest {
     }
 
     @ParameterizedTest
-    @EnumSource(DevMem.Populate.class)
-    void R12_aDriverClaimZapsTheDevMemPtesInItsRangeAndLeavesTheOthers(DevMem.Populate populate) {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R12_aDriverClaimZapsTheDevMemPtesInItsRangeAndLeavesTheOthers(PfnMapping.Populate populate) {
         DevMem.register(kernel, populate);
         Process p = kernel.newProcess(0);
         OpenFile f = p.open(DevMem.PATH, false).value();

@@ -6,7 +6,8 @@ import io.revokefs.core.kernel.Capability;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.Pci;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.Vma;
 import io.revokefs.core.kernel.VmaFlag;
 
@@ -18,12 +19,6 @@ import java.util.Arrays;
  * {@code ioctl(PCIIOC_MMAP_IS_MEM)}.
  */
 final class PciProcFile implements FileOperations {
-    /** {@code PCIIOC_BASE}: {@code 'P' << 24 | 'C' << 16 | 'I' << 8}. */
-    static final int PCIIOC_BASE = 0x50434900;
-    static final int PCIIOC_CONTROLLER = PCIIOC_BASE;
-    static final int PCIIOC_MMAP_IS_IO = PCIIOC_BASE | 0x01;
-    static final int PCIIOC_MMAP_IS_MEM = PCIIOC_BASE | 0x02;
-    static final int PCIIOC_WRITE_COMBINE = PCIIOC_BASE | 0x03;
     /** Conventional config space ({@code dev->cfg_size} without extended capabilities). */
     static final int CFG_SIZE = 256;
     private static final int BAR_REGISTERS = 0x10;
@@ -36,32 +31,26 @@ final class PciProcFile implements FileOperations {
 
     /**
      * {@code pci_phys_vm_ops}: {@code .access = generic_access_phys}, no fault handler. The PTEs are
-     * installed after the VMA is linked ({@code mapped}), not inside {@code ->mmap} as
-     * {@code io_remap_pfn_range} does in Linux (R04).
+     * installed after the VMA is linked, checked under the page table lock (a claim racing the
+     * population either is seen or zaps it), not inside {@code ->mmap} as {@code io_remap_pfn_range}
+     * does in Linux (R04). {@code vm_pgoff} is the physical page.
      */
-    static final VmOperations PCI_PHYS_VM_OPS = new VmOperations() {
-        @Override
-        public io.revokefs.core.Result<Long> access(Vma vma, long addr, long value, boolean write) {
-            return VmOperations.genericAccessPhys(vma, addr, value, write);
-        }
-
-        /** Checked under the page table lock: a claim racing the population either is seen or zaps it. */
-        @Override
-        public long mapped(Vma vma) {
-            var iomem = vma.mm().owner().kernel().iomem();
-            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(), () -> !iomem.isBusy(vma.pgoff(), vma.pages()));
-        }
-    };
+    private final PfnMapping pciPhysVmOps;
 
     private final ProcBusPci.PciFunction fn;
     private final byte[] config = new byte[CFG_SIZE];
 
-    PciProcFile(ProcBusPci.PciFunction fn) {
+    PciProcFile(Kernel kernel, ProcBusPci.PciFunction fn) {
         this.fn = fn;
-        for (ProcBusPci.BarRange b : fn.bars()) {
+        this.pciPhysVmOps = PfnMapping.builder((vma, pgoff) -> pgoff)
+                .allowed((firstPfn, pages) -> !kernel.iomem().isBusy(firstPfn, pages))
+                .populate(PfnMapping.Populate.AFTER_LINK)
+                .noFaultHandler()
+                .build();
+        for (Pci.Bar b : fn.bars()) {
             long addr = b.firstPfn() * Kernel.PAGE_SIZE;
             for (int i = 0; i < 4; i++) {
-                config[BAR_REGISTERS + 4 * b.bar() + i] = (byte) (addr >>> (8 * i));
+                config[BAR_REGISTERS + 4 * b.index() + i] = (byte) (addr >>> (8 * i));
             }
         }
     }
@@ -130,14 +119,14 @@ final class PciProcFile implements FileOperations {
     public Result<Long> ioctl(OpenFile file, int cmd, long arg) {
         FilePrivate fp = (FilePrivate) file.privateData();
         switch (cmd) {
-            case PCIIOC_CONTROLLER:
+            case Pci.PCIIOC_CONTROLLER:
                 return Result.ok(0L);
-            case PCIIOC_MMAP_IS_IO:
+            case Pci.PCIIOC_MMAP_IS_IO:
                 return Result.err(Errno.EINVAL); // !arch_can_pci_mmap_io() on x86
-            case PCIIOC_MMAP_IS_MEM:
+            case Pci.PCIIOC_MMAP_IS_MEM:
                 fp.mmapMem = true;
                 return Result.ok(0L);
-            case PCIIOC_WRITE_COMBINE:
+            case Pci.PCIIOC_WRITE_COMBINE:
                 fp.writeCombine = arg != 0;
                 return Result.ok(0L);
             default:
@@ -175,7 +164,7 @@ final class PciProcFile implements FileOperations {
             return Result.err(Errno.EINVAL);
         }
         vma.addFlags(VmaFlag.IO, VmaFlag.PFNMAP, VmaFlag.DONTEXPAND);
-        vma.setVmOps(PCI_PHYS_VM_OPS);
+        vma.setVmOps(pciPhysVmOps);
         return Result.ok();
     }
 

@@ -2,14 +2,13 @@ package io.revokefs.procfs;
 
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.AddressSpace;
+import io.revokefs.core.kernel.Pci;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code /proc/bus/pci} (drivers/pci/proc.c): one file {@code BB/DD.F} per PCI function, whose read
@@ -28,38 +27,20 @@ import java.util.regex.Pattern;
 public final class ProcBusPci {
     /** {@code /proc/bus/pci}. */
     public static final String DIR = ProcFs.ROOT + "/bus/pci";
-    private static final Pattern BDF = Pattern.compile("([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\\.([0-7])");
-
-    /** One memory BAR: its index (0..5) and its physical range in pages. */
-    public record BarRange(int bar, long firstPfn, long pages) {
-        public BarRange {
-            if (bar < 0 || bar > 5) {
-                throw new IllegalArgumentException("BAR index " + bar + " is not 0..5");
-            }
-            if (firstPfn < 0 || pages <= 0) {
-                throw new IllegalArgumentException("BAR" + bar + ": bad range " + firstPfn + "+" + pages + " pages");
-            }
-        }
-
-        boolean covers(long pfn, long count) {
-            return pfn >= firstPfn && pfn + count <= firstPfn + pages;
-        }
-    }
-
-    /** What /proc/bus/pci needs of a PCI function: its address ({@code 0000:00:02.0}) and memory BARs. */
-    public record PciFunction(String bdf, List<BarRange> bars) {
+    /** What /proc/bus/pci needs of a PCI function: its address ({@code 0000:00:02.0}) and placed memory BARs. */
+    public record PciFunction(String bdf, List<Pci.Bar> bars) {
         public PciFunction {
-            Objects.requireNonNull(bdf, "bdf");
-            if (!BDF.matcher(bdf).matches()) {
-                throw new IllegalArgumentException("not a PCI address dddd:bb:dd.f in lower-case hex: '" + bdf + "'");
-            }
+            Pci.Address.parse(bdf);
             bars = List.copyOf(bars);
             for (int i = 0; i < bars.size(); i++) {
+                Pci.Bar a = bars.get(i);
+                if (!a.isPlaced()) {
+                    throw new IllegalArgumentException(bdf + ": BAR" + a.index() + " has no physical address");
+                }
                 for (int j = i + 1; j < bars.size(); j++) {
-                    BarRange a = bars.get(i);
-                    BarRange b = bars.get(j);
-                    if (a.bar() == b.bar() || (a.firstPfn() < b.firstPfn() + b.pages() && b.firstPfn() < a.firstPfn() + a.pages())) {
-                        throw new IllegalArgumentException(bdf + ": BAR" + a.bar() + " and BAR" + b.bar() + " clash");
+                    Pci.Bar b = bars.get(j);
+                    if (a.index() == b.index() || a.overlaps(b)) {
+                        throw new IllegalArgumentException(bdf + ": BAR" + a.index() + " and BAR" + b.index() + " clash");
                     }
                 }
             }
@@ -81,12 +62,9 @@ public final class ProcBusPci {
      * directory when the domain is not 0 ({@code pci_proc_domain}).
      */
     public static String pathOf(String bdf) {
-        Matcher m = BDF.matcher(bdf);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a PCI address dddd:bb:dd.f in lower-case hex: '" + bdf + "'");
-        }
-        String bus = m.group(1).equals("0000") ? m.group(2) : m.group(1) + ":" + m.group(2);
-        return DIR + "/" + bus + "/" + m.group(3) + "." + m.group(4);
+        Pci.Address a = Pci.Address.parse(bdf);
+        String bus = a.domain() == 0 ? String.format("%02x", a.bus()) : String.format("%04x:%02x", a.domain(), a.bus());
+        return DIR + "/" + bus + "/" + String.format("%02x.%d", a.device(), a.function());
     }
 
     /**
@@ -104,11 +82,11 @@ public final class ProcBusPci {
             procfs.procMkdir(path.substring(0, path.lastIndexOf('/')));
             AddressSpace iomem = procfs.kernel().iomemGetMapping();
             List<RevocableObject.ZapRange> ranges = new ArrayList<>();
-            for (BarRange b : fn.bars()) {
+            for (Pci.Bar b : fn.bars()) {
                 ranges.add(new RevocableObject.ZapRange(iomem, b.firstPfn(), b.pages()));
             }
             List<RevocableObject.ZapRange> zap = List.copyOf(ranges);
-            ProcEntry e = procfs.create(path, 0644, new PciProcFile(fn), fn, b -> b.zapRanges(() -> zap));
+            ProcEntry e = procfs.create(path, 0644, new PciProcFile(procfs.kernel(), fn), fn, b -> b.zapRanges(() -> zap));
             entries.put(fn.bdf(), e);
             return e;
         }

@@ -3,6 +3,7 @@ package io.revokefs.procfs;
 import io.revokefs.core.Errno;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.PollBit;
+import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Inode;
@@ -102,7 +103,7 @@ public final class ProcFs {
 
     /** {@code proc_create_data} with the object's builder adjusted (the zap ranges of a /proc/bus/pci file). */
     ProcEntry create(String path, int mode, FileOperations procOps, Object data,
-                     UnaryOperator<RevocableObject.Builder> customize) {
+                     UnaryOperator<ObjectBuilder> customize) {
         checkPath(path);
         Objects.requireNonNull(procOps, "procOps");
         synchronized (this) {

@@ -1,5 +1,6 @@
 package io.revokefs.procfs;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.Result;
 import io.revokefs.core.conformance.AdapterFixture;
@@ -38,15 +39,15 @@ class ProcBusPciConformanceTest extends ConformanceSuite {
         kernel.physicalMemory().addMmio(bar2, pages2, bdf + " BAR2");
         kernel.iomem().insert(bdf + " BAR0", bar0, pages0);
         kernel.iomem().insert(bdf + " BAR2", bar2, pages2);
-        return new ProcBusPci.PciFunction(bdf, List.of(new ProcBusPci.BarRange(0, bar0, pages0),
-                new ProcBusPci.BarRange(2, bar2, pages2)));
+        return new ProcBusPci.PciFunction(bdf, List.of(Pci.Bar.at(0, pages0, bar0),
+                Pci.Bar.at(2, pages2, bar2)));
     }
 
     /** Opens the file and switches it to memory-BAR mmap ({@code PCIIOC_MMAP_IS_MEM}), as userspace must on x86. */
     static Result<OpenFile> openForMmap(Process p, String path) {
         Result<OpenFile> r = p.open(path, false);
         if (r.isOk()) {
-            p.ioctl(r.value(), PciProcFile.PCIIOC_MMAP_IS_MEM, 0);
+            p.ioctl(r.value(), Pci.PCIIOC_MMAP_IS_MEM, 0);
         }
         return r;
     }
@@ -104,7 +105,7 @@ class ProcBusPciConformanceTest extends ConformanceSuite {
 
                 @Override
                 public int ioctlCommand() {
-                    return PciProcFile.PCIIOC_CONTROLLER;
+                    return Pci.PCIIOC_CONTROLLER;
                 }
             };
         }

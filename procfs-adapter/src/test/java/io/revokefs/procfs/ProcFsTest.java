@@ -1,5 +1,6 @@
 package io.revokefs.procfs;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.Errno;
 import io.revokefs.core.Signal;
 import io.revokefs.core.event.InMemoryEventLog;
@@ -64,7 +65,7 @@ class ProcFsTest {
         Process root = kernel.newProcess(0);
         OpenFile f = root.open("/proc/bus/pci/00/02.0", false).value();
         assertThat(root.mmap(f, 1, 0x80000, true).errnoOrNull()).as("I/O state on x86").isEqualTo(Errno.EINVAL);
-        assertThat(root.ioctl(f, PciProcFile.PCIIOC_MMAP_IS_MEM, 0).isOk()).isTrue();
+        assertThat(root.ioctl(f, Pci.PCIIOC_MMAP_IS_MEM, 0).isOk()).isTrue();
         assertThat(root.mmap(f, 1, 0, true).errnoOrNull()).as("not inside a BAR").isEqualTo(Errno.ENODEV);
         assertThat(root.mmap(f, 2, 0x8000f, true).errnoOrNull()).as("across BAR0's end").isEqualTo(Errno.ENODEV);
         Vma v = root.mmap(f, 2, 0x90002, true).value();
@@ -73,7 +74,7 @@ class ProcFsTest {
 
         Process user = kernel.newProcess(1000);
         OpenFile g = user.open("/proc/bus/pci/00/02.0", true).value();
-        user.ioctl(g, PciProcFile.PCIIOC_MMAP_IS_MEM, 0);
+        user.ioctl(g, Pci.PCIIOC_MMAP_IS_MEM, 0);
         assertThat(user.mmap(g, 1, 0x80000, false).errnoOrNull()).isEqualTo(Errno.EPERM);
     }
 

@@ -56,7 +56,7 @@ final class TestProcOps implements FileOperations {
 
     @Override
     public Set<PollBit> poll(OpenFile file, PollTable table) {
-        table.poll_wait(queue);
+        table.pollWait(queue);
         return events.get() > 0 ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
     }
 

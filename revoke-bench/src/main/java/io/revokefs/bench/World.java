@@ -1,6 +1,7 @@
 package io.revokefs.bench;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.kernel.AddressSpace;
@@ -30,7 +31,7 @@ final class World {
 
     /** Registers a revocable object for the device; {@code zap} may name a range of a shared mapping. */
     RevocableObject object(String id, AddressSpace mapping, Supplier<RevocableObject.ZapRange> zap) {
-        RevocableObject.Builder b = RevocableObject.builder(kernel, id, "bench").operations(driver).errnos(ErrnoTable.KERNFS);
+        ObjectBuilder b = RevocableObject.builder(kernel, id, "bench").operations(driver).errnos(ErrnoTable.KERNFS);
         if (mapping != null) {
             b.mapping(mapping);
         }

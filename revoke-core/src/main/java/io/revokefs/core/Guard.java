@@ -73,6 +73,42 @@ public final class Guard {
     @SuppressWarnings("unused") // through DRAINER
     private volatile Thread drainer;
 
+    // Accessors named by their ordering, as JCTools does: lv = load volatile, sv = store volatile,
+    // cas = compare-and-set, getAndAdd = volatile read-modify-write; all sequentially consistent.
+    //
+    // The Dekker pair: tryEnter() does getAndAddCell(+1) and then lvState(); deactivate() does
+    // casState(ACTIVE, DEACTIVATED) and then inFlight() sums the cells with lvCell(). Each side
+    // writes its variable and then reads the other's, all accesses SC, so at least one of them sees
+    // the other's write: the entrant sees DEACTIVATED and backs out, or the drainer counts it.
+
+    private int lvState() {
+        return (int) STATE.getVolatile(this);
+    }
+
+    private boolean casState(int expect, int update) {
+        return STATE.compareAndSet(this, expect, update);
+    }
+
+    private void svState(int update) {
+        STATE.setVolatile(this, update);
+    }
+
+    private void getAndAddCell(int cell, long delta) {
+        CELL.getAndAdd(counts, cell, delta);
+    }
+
+    private long lvCell(int cell) {
+        return (long) CELL.getVolatile(counts, cell);
+    }
+
+    private Thread lvDrainer() {
+        return (Thread) DRAINER.getVolatile(this);
+    }
+
+    private void svDrainer(Thread drainer) {
+        DRAINER.setVolatile(this, drainer);
+    }
+
     private static int cellCount() {
         int n = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
         return Math.min(n, 64);
@@ -94,12 +130,12 @@ public final class Guard {
         // Refuse without touching a cell once deactivated (as atomic_inc_unless_negative does):
         // an entrant retrying in a loop must not keep a cell transiently non-zero, and its exit
         // must not unpark the drainer, or a busy caller can hold a drain off indefinitely.
-        if ((int) STATE.getVolatile(this) != ACTIVE) {
+        if (lvState() != ACTIVE) {
             return -1;
         }
         int cell = cellOfCurrentThread();
-        CELL.getAndAdd(counts, cell, 1L); // volatile RMW; pairs with the sum in inFlight()
-        if ((int) STATE.getVolatile(this) != ACTIVE) { // pairs with the state write in deactivate()
+        getAndAddCell(cell, 1L); // Dekker, entrant's write; the drainer's read is inFlight()
+        if (lvState() != ACTIVE) { // Dekker, entrant's read; the drainer's write is deactivate()
             exit(cell);
             return -1;
         }
@@ -109,9 +145,9 @@ public final class Guard {
     /** {@code kernfs_put_active}: leaves the guard; wakes the drainer once deactivated. Wait-free. */
     public void exit(int token) {
         Interleave.point("guard exit");
-        CELL.getAndAdd(counts, token, -1L);
-        if ((int) STATE.getVolatile(this) != ACTIVE) {
-            Thread d = (Thread) DRAINER.getVolatile(this);
+        getAndAddCell(token, -1L);
+        if (lvState() != ACTIVE) {
+            Thread d = lvDrainer();
             if (d != null) {
                 LockSupport.unpark(d);
             }
@@ -123,7 +159,7 @@ public final class Guard {
      */
     public boolean deactivate() {
         Interleave.point("guard deactivate");
-        return STATE.compareAndSet(this, ACTIVE, DEACTIVATED);
+        return casState(ACTIVE, DEACTIVATED); // Dekker, drainer's write
     }
 
     /**
@@ -133,7 +169,7 @@ public final class Guard {
     public long inFlight() {
         long sum = 0;
         for (int i = 1; i <= CELLS; i++) {
-            sum += (long) CELL.getVolatile(counts, i * STRIDE);
+            sum += lvCell(i * STRIDE); // Dekker, drainer's read
         }
         return sum;
     }
@@ -143,22 +179,17 @@ public final class Guard {
      * {@link #deactivate()} first. One drainer at a time; a second caller waits like the first.
      */
     public void drain() {
-        if ((int) STATE.getVolatile(this) == ACTIVE) {
+        if (lvState() == ACTIVE) {
             throw new IllegalStateException("drain() before deactivate()");
         }
-        Thread me = Thread.currentThread();
-        DRAINER.setVolatile(this, me);
+        svDrainer(Thread.currentThread());
         Interleave.awaitUntil("guard drain", () -> inFlight() == 0);
-        STATE.setVolatile(this, DRAINED);
-        DRAINER.setVolatile(this, null);
-    }
-
-    public boolean isActive() {
-        return (int) STATE.getVolatile(this) == ACTIVE;
+        svState(DRAINED);
+        svDrainer(null);
     }
 
     public boolean isDrained() {
-        return (int) STATE.getVolatile(this) == DRAINED;
+        return lvState() == DRAINED;
     }
 
     /**
@@ -184,6 +215,6 @@ public final class Guard {
      * caller's final {@link #exit(int)} balances.
      */
     public void unbreakProtection(int token) {
-        CELL.getAndAdd(counts, token, 1L);
+        getAndAddCell(token, 1L);
     }
 }

@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.kernel.OpenFile;
@@ -31,7 +32,7 @@ class DisableReenableTest {
     @Test
     void R23_eagerMappingsAreRepopulatedInParentAndChildWithLocksInOrder() {
         Sim sim = new Sim();
-        sim.driver.setPopulate(TestDriver.Populate.AFTER_LINK);
+        sim.driver.setPopulate(PfnMapping.Populate.AFTER_LINK);
         Process p = sim.root();
         OpenFile f = sim.open(p);
         Vma v = sim.mmap(p, f, 4, 0);
@@ -75,7 +76,7 @@ class DisableReenableTest {
     @Test
     void R23_repopulateAfterRevokeDoesNothing() {
         Sim sim = new Sim();
-        sim.driver.setPopulate(TestDriver.Populate.AFTER_LINK);
+        sim.driver.setPopulate(PfnMapping.Populate.AFTER_LINK);
         Process p = sim.root();
         Vma v = sim.mmap(p, sim.open(p), 2, 0);
         sim.object.revoke("test");

@@ -1,5 +1,6 @@
 package io.revokefs.explore;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.PollBit;
@@ -41,7 +42,7 @@ public final class Cases {
         add(ExploreCase.of("R02", "fault in flight vs revoke: PTE installed then zapped, or SIGBUS", Cases::r02));
         add(ExploreCase.of("R03", "mmap racing revoke: refused with ENODEV, or mapped and zapped", Cases::r03));
         add(ExploreCase.of("R04", "eager population after link racing the zap: no live PTE",
-                () -> populateRacingZap(TestDriver.Populate.AFTER_LINK)));
+                () -> populateRacingZap(PfnMapping.Populate.AFTER_LINK)));
         add(ExploreCase.of("R05", "close racing revoke: one release, by whichever wins", Cases::r05));
         add(ExploreCase.of("R07", "a write that revokes its own object and another: no deadlock", () -> selfRemoval(true)));
         add(ExploreCase.of("R09", "fork racing revoke: no live PTE in parent or child", Cases::r09));
@@ -129,7 +130,7 @@ public final class Cases {
     }
 
     /** R04 with the driver populating its mappings as {@code populate} says (INSIDE_MMAP is the naive way). */
-    public static World populateRacingZap(TestDriver.Populate populate) {
+    public static World populateRacingZap(PfnMapping.Populate populate) {
         Sim sim = new Sim();
         sim.driver.setPopulate(populate);
         World w = World.of(sim);
@@ -329,7 +330,7 @@ public final class Cases {
      */
     public static World disableReenable(java.util.function.Consumer<Sim> reenable) {
         Sim sim = new Sim();
-        sim.driver.setPopulate(TestDriver.Populate.AFTER_LINK);
+        sim.driver.setPopulate(PfnMapping.Populate.AFTER_LINK);
         World w = World.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));

@@ -1,5 +1,6 @@
 package io.revokefs.explore;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.LockOrder;
 import io.revokefs.core.TrackedLock;
 import io.revokefs.core.event.InMemoryEventLog;
@@ -70,7 +71,7 @@ class ExplorerTest {
     @Test
     void randomFailuresReplayFromTheirSeed() {
         ExploreCase c = ExploreCase.of("R04-naive-inside-mmap", "populate inside ->mmap racing revoke",
-                () -> Cases.populateRacingZap(TestDriver.Populate.INSIDE_MMAP));
+                () -> Cases.populateRacingZap(PfnMapping.Populate.INSIDE_MMAP));
         Report r = Explorer.explore(c, Explorer.Options.defaults().withSchedules(0, 2000).withSeed(42));
         assertThat(r.failure()).isPresent();
         Report.Failure f = r.failure().get();

@@ -1,5 +1,6 @@
 package io.revokefs.explore;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Inode;
 import io.revokefs.core.kernel.OpenFile;
@@ -39,11 +40,11 @@ class NaiveVariantsExploreTest {
     @Test
     void R04_naivePopulateInsideMmapKeepsALivePteAfterRevoke() {
         ExploreCase naive = ExploreCase.of("R04-naive-inside-mmap", "populate inside ->mmap racing revoke",
-                () -> Cases.populateRacingZap(TestDriver.Populate.INSIDE_MMAP));
+                () -> Cases.populateRacingZap(PfnMapping.Populate.INSIDE_MMAP));
         mustFind(naive, Explorer.Options.defaults(), "NO_LIVE_PTE_AFTER_REVOKE");
         // The same race with on-fault population passes (the library's population after link is R04).
         ExploreCase onFault = ExploreCase.of("R04-on-fault", "on-fault population racing revoke",
-                () -> Cases.populateRacingZap(TestDriver.Populate.ON_FAULT));
+                () -> Cases.populateRacingZap(PfnMapping.Populate.ON_FAULT));
         assertThat(ExploreReportFile.add(Explorer.explore(onFault, Explorer.Options.defaults()), "").failure()).isEmpty();
     }
 

@@ -1,5 +1,6 @@
 package io.revokefs.history;
 
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
@@ -44,7 +45,7 @@ class ReplayEqualsLiveTest {
 
         void register(Kernel kernel, boolean eager) {
             driver = new TestDriver(basePfn, PAGES);
-            driver.setPopulate(eager ? TestDriver.Populate.AFTER_LINK : TestDriver.Populate.ON_FAULT);
+            driver.setPopulate(eager ? PfnMapping.Populate.AFTER_LINK : PfnMapping.Populate.ON_FAULT);
             object = RevocableObject.builder(kernel, id, "test").operations(driver).errnos(ErrnoTable.KERNFS).register();
             driver.attach(object);
             inode = kernel.newInode("/dev/" + id, 0600, 0, object.fileOperations(), object.mapping(), null);

@@ -6,6 +6,8 @@ import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Iomem;
 import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.Pci;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.PhysicalMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +20,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * A PCI bus in sysfs: devices with memory BARs, each BAR backed by MMIO in physical memory,
@@ -50,63 +51,8 @@ public final class PciBus {
     /** The cause recorded when a device is removed. */
     public static final String HOT_UNPLUG = "hot-unplug";
 
-    private static final Pattern BDF = Pattern.compile("[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\\.[0-7]");
     /** {@code IORESOURCE_MEM | IORESOURCE_SIZEALIGN}, as {@code resource} shows a memory BAR's flags. */
     private static final long MEM_FLAGS = 0x40200;
-
-    /** How the mappings of a device's {@code resourceN} files get their PTEs. */
-    public enum Populate {
-        /** Empty at mmap; each fault checks the BAR is not claimed (default). */
-        ON_FAULT,
-        /** All pages right after the VMA is linked into the iomem mapping (vfio style); faults refill. */
-        AFTER_LINK,
-        /**
-         * Inside {@code ->mmap}, before the VMA is linked: what Linux's {@code pci_mmap_resource_range}
-         * does. Kept to demonstrate RACES.md R04: a zap running between {@code ->mmap} and the link
-         * misses the VMA and leaves live PTEs. Not for use.
-         */
-        INSIDE_MMAP
-    }
-
-    /**
-     * A memory BAR: its index (0 to 5), its size in pages and its first physical page
-     * ({@link #PLACE} before placement: the bus finds a free range).
-     */
-    public record Bar(int index, long pages, long firstPfn) {
-        /** {@code firstPfn} of a BAR the bus is to place. */
-        public static final long PLACE = -1;
-
-        public Bar {
-            if (index < 0 || index > 5) {
-                throw new IllegalArgumentException("BAR index " + index + " out of range 0..5");
-            }
-            if (pages <= 0) {
-                throw new IllegalArgumentException("BAR" + index + ": size must be at least one page, got " + pages);
-            }
-            if (firstPfn < 0 && firstPfn != PLACE) {
-                throw new IllegalArgumentException("BAR" + index + ": bad first page " + firstPfn);
-            }
-        }
-
-        /** A BAR the bus places. */
-        public static Bar of(int index, long pages) {
-            return new Bar(index, pages, PLACE);
-        }
-
-        /** A BAR at a given first physical page. */
-        public static Bar at(int index, long pages, long firstPfn) {
-            return new Bar(index, pages, firstPfn);
-        }
-
-        public boolean isPlaced() {
-            return firstPfn != PLACE;
-        }
-
-        @Override
-        public String toString() {
-            return isPlaced() ? String.format("BAR%d %d pages @0x%x", index, pages, firstPfn) : "BAR" + index + " " + pages + " pages";
-        }
-    }
 
     private final Sysfs sysfs;
     private final Kernel kernel;
@@ -156,9 +102,9 @@ public final class PciBus {
         return Sysfs.OBJECT_PREFIX + ROOT + "/" + bdf + "/resource" + bar;
     }
 
-    /** {@link #addDevice(String, Populate, Bar...)} populating on fault. */
-    public PciDevice addDevice(String bdf, Bar... bars) {
-        return addDevice(bdf, Populate.ON_FAULT, bars);
+    /** {@link #addDevice(String, PfnMapping.Populate, Pci.Bar...)} populating on fault. */
+    public PciDevice addDevice(String bdf, Pci.Bar... bars) {
+        return addDevice(bdf, PfnMapping.Populate.ON_FAULT, bars);
     }
 
     /**
@@ -167,14 +113,14 @@ public final class PciBus {
      * Throws {@link IllegalArgumentException} naming the problem for a malformed or taken address, no
      * or duplicate BARs, or a BAR that overlaps memory already there; nothing is left behind then.
      */
-    public PciDevice addDevice(String bdf, Populate populate, Bar... bars) {
+    public PciDevice addDevice(String bdf, PfnMapping.Populate populate, Pci.Bar... bars) {
         Objects.requireNonNull(populate, "populate");
         checkBdf(bdf);
         if (bars.length == 0) {
             throw new IllegalArgumentException(bdf + ": a device needs at least one BAR");
         }
         Set<Integer> indices = new HashSet<>();
-        for (Bar b : bars) {
+        for (Pci.Bar b : bars) {
             if (!indices.add(b.index())) {
                 throw new IllegalArgumentException(bdf + ": BAR" + b.index() + " given twice");
             }
@@ -184,16 +130,16 @@ public final class PciBus {
             if (devices.containsKey(bdf) || removing.containsKey(bdf)) {
                 throw new IllegalArgumentException("PCI device " + bdf + " already exists");
             }
-            List<Bar> placed = new ArrayList<>();
+            List<Pci.Bar> placed = new ArrayList<>();
             List<PhysicalMemory.Region> regions = new ArrayList<>();
             List<Iomem.Resource> resources = new ArrayList<>();
             try {
-                for (Bar b : bars) {
+                for (Pci.Bar b : bars) {
                     long first = b.isPlaced() ? b.firstPfn() : kernel.physicalMemory().findFree(b.pages(), DEFAULT_MMIO_BASE_PFN);
                     String owner = bdf + " BAR" + b.index();
                     regions.add(kernel.physicalMemory().addMmio(first, b.pages(), owner));
                     resources.add(kernel.iomem().insert(owner, first, b.pages()));
-                    placed.add(Bar.at(b.index(), b.pages(), first));
+                    placed.add(Pci.Bar.at(b.index(), b.pages(), first));
                     if (!b.isPlaced()) {
                         log.info("{} BAR{}: placed at physical page 0x{} ({} pages)", bdf, b.index(), Long.toHexString(first), b.pages());
                     }
@@ -218,7 +164,7 @@ public final class PciBus {
     private void createFiles(PciDevice dev) {
         String dir = dev.sysfsDir();
         sysfs.mkdir(dir);
-        for (Bar b : dev.bars()) {
+        for (Pci.Bar b : dev.bars()) {
             sysfs.createBinFile(dir + "/resource" + b.index(), 0600, new PciResourceFile(kernel, dev.bdf(), b, dev.populate()),
                     () -> {
                         // Before the iomem mapping is published nothing can map the BAR (R15).
@@ -231,7 +177,7 @@ public final class PciBus {
             public Result<String> show() {
                 StringBuilder s = new StringBuilder();
                 for (int i = 0; i <= 5; i++) {
-                    Optional<Bar> b = dev.bar(i);
+                    Optional<Pci.Bar> b = dev.bar(i);
                     long start = b.map(x -> x.firstPfn() * Kernel.PAGE_SIZE).orElse(0L);
                     long end = b.map(x -> (x.firstPfn() + x.pages()) * Kernel.PAGE_SIZE - 1).orElse(0L);
                     s.append(String.format("0x%016x 0x%016x 0x%016x%n", start, end, b.isPresent() ? MEM_FLAGS : 0));
@@ -333,7 +279,7 @@ public final class PciBus {
         if (dev == null) {
             return Result.err(Errno.ENODEV);
         }
-        Optional<Bar> b = dev.bar(bar);
+        Optional<Pci.Bar> b = dev.bar(bar);
         if (b.isEmpty()) {
             return Result.err(Errno.EINVAL);
         }
@@ -346,9 +292,6 @@ public final class PciBus {
     }
 
     private static void checkBdf(String bdf) {
-        Objects.requireNonNull(bdf, "bdf");
-        if (!BDF.matcher(bdf).matches()) {
-            throw new IllegalArgumentException("bad PCI address '" + bdf + "': expected domain:bus:device.function, e.g. 0000:00:02.0");
-        }
+        Pci.Address.parse(bdf);
     }
 }

@@ -1,5 +1,7 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.Iomem;
 import io.revokefs.core.kernel.PhysicalMemory;
 
@@ -12,12 +14,12 @@ import java.util.Optional;
  */
 public final class PciDevice {
     private final String bdf;
-    private final PciBus.Populate populate;
-    private final List<PciBus.Bar> bars;
+    private final PfnMapping.Populate populate;
+    private final List<Pci.Bar> bars;
     private final List<PhysicalMemory.Region> regions;
     private final List<Iomem.Resource> resources;
 
-    PciDevice(String bdf, PciBus.Populate populate, List<PciBus.Bar> bars, List<PhysicalMemory.Region> regions,
+    PciDevice(String bdf, PfnMapping.Populate populate, List<Pci.Bar> bars, List<PhysicalMemory.Region> regions,
               List<Iomem.Resource> resources) {
         this.bdf = bdf;
         this.populate = populate;
@@ -32,17 +34,17 @@ public final class PciDevice {
     }
 
     /** How the mappings of its resource files are populated. */
-    public PciBus.Populate populate() {
+    public PfnMapping.Populate populate() {
         return populate;
     }
 
     /** Its BARs with their physical placement, by index. */
-    public List<PciBus.Bar> bars() {
+    public List<Pci.Bar> bars() {
         return bars;
     }
 
     /** BAR {@code index}, if the device has it. */
-    public Optional<PciBus.Bar> bar(int index) {
+    public Optional<Pci.Bar> bar(int index) {
         return bars.stream().filter(b -> b.index() == index).findFirst();
     }
 

@@ -1,13 +1,12 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.Errno;
-import io.revokefs.core.FaultResult;
 import io.revokefs.core.Result;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.VmFault;
-import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.Vma;
 import io.revokefs.core.kernel.VmaFlag;
 import org.slf4j.Logger;
@@ -25,15 +24,23 @@ final class PciResourceFile implements BinAttribute {
 
     private final Kernel kernel;
     private final String bdf;
-    private final PciBus.Bar bar;
-    private final PciBus.Populate populate;
-    private final VmOperations vmOps = new ResourceVmOps();
+    private final Pci.Bar bar;
+    /**
+     * {@code pci_phys_vm_ops} ({@code generic_access_phys}) plus the library's population: SIGBUS
+     * outside the BAR or while a driver holds the region, checked under the page table lock so a
+     * claim racing the population cannot leave a PTE behind. A mapping populated inside
+     * {@code ->mmap} has no fault handler, as in Linux: once zapped it stays SIGBUS.
+     */
+    private final PfnMapping vmOps;
 
-    PciResourceFile(Kernel kernel, String bdf, PciBus.Bar bar, PciBus.Populate populate) {
+    PciResourceFile(Kernel kernel, String bdf, Pci.Bar bar, PfnMapping.Populate populate) {
         this.kernel = kernel;
         this.bdf = bdf;
         this.bar = bar;
-        this.populate = populate;
+        this.vmOps = PfnMapping.builder((vma, pgoff) -> inBar(pgoff) ? pgoff : PfnMapping.NO_PFN)
+                .allowed((firstPfn, pages) -> !kernel.iomem().isBusy(firstPfn, pages))
+                .populate(populate)
+                .build();
     }
 
     @Override
@@ -65,51 +72,13 @@ final class PciResourceFile implements BinAttribute {
         vma.setPgoff(vma.pgoff() + bar.firstPfn());
         vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
         vma.setVmOps(vmOps);
-        if (populate == PciBus.Populate.INSIDE_MMAP) {
-            // What Linux does (io_remap_pfn_range in ->mmap), kept to show RACES.md R04: the VMA is
-            // not yet in i_mmap, so a zap running now cannot see these PTEs.
-            vma.mm().remapPfnRange(vma, 0, vma.pgoff(), vma.pages());
-        }
+        // Only for INSIDE_MMAP, what Linux does (io_remap_pfn_range in ->mmap), kept to show
+        // RACES.md R04: the VMA is not yet in i_mmap, so a zap running now cannot see these PTEs.
+        vmOps.populateInMmap(vma);
         return Result.ok();
     }
 
     private boolean inBar(long pfn) {
         return pfn >= bar.firstPfn() && pfn < bar.firstPfn() + bar.pages();
-    }
-
-    private boolean notClaimed(long firstPfn, long pages) {
-        return !kernel.iomem().isBusy(firstPfn, pages);
-    }
-
-    /** {@code pci_phys_vm_ops} ({@code generic_access_phys}) plus the library's population. */
-    private final class ResourceVmOps implements VmOperations {
-        /**
-         * On-fault population (and the refill of an eager mapping after a zap): SIGBUS outside the BAR
-         * or while a driver holds the region; the check is made under the page table lock so a claim
-         * racing the fault cannot leave a PTE behind ({@link VmFault#insertPfnIf}). A mapping populated
-         * inside {@code ->mmap} has no fault handler, as in Linux: once zapped it stays SIGBUS.
-         */
-        @Override
-        public FaultResult fault(VmFault vmf) {
-            long pfn = vmf.pgoff();
-            if (populate == PciBus.Populate.INSIDE_MMAP || !inBar(pfn)) {
-                return FaultResult.SIGBUS;
-            }
-            return vmf.insertPfnIf(pfn, () -> notClaimed(pfn, 1));
-        }
-
-        /** Eager population after link: the VMA is in {@code i_mmap}, so any later zap finds it. */
-        @Override
-        public long mapped(Vma vma) {
-            if (populate != PciBus.Populate.AFTER_LINK) {
-                return 0;
-            }
-            return vma.mm().remapPfnRangeIf(vma, 0, vma.pgoff(), vma.pages(), () -> notClaimed(vma.pgoff(), vma.pages()));
-        }
-
-        @Override
-        public Result<Long> access(Vma vma, long addr, long value, boolean write) {
-            return VmOperations.genericAccessPhys(vma, addr, value, write);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.revokefs.sysfs;
 
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.PollBit;
+import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.WaitQueue;
 import io.revokefs.core.kernel.FileOperations;
@@ -55,7 +56,7 @@ public final class SysfsFile {
               Supplier<RevocableObject.ZapRange> zapRange) {
         this.sysfs = sysfs;
         this.path = Objects.requireNonNull(path, "path");
-        RevocableObject.Builder b = RevocableObject.builder(sysfs.kernel(), Sysfs.OBJECT_PREFIX + path, Sysfs.ADAPTER)
+        ObjectBuilder b = RevocableObject.builder(sysfs.kernel(), Sysfs.OBJECT_PREFIX + path, Sysfs.ADAPTER)
                 .operations(driver.apply(this))
                 .errnos(ErrnoTable.KERNFS);
         if (zapRange != null) {
@@ -127,7 +128,7 @@ public final class SysfsFile {
 
     /** {@code kernfs_generic_poll}. */
     Set<PollBit> poll(OpenFile file, PollTable table) {
-        table.poll_wait(pollQueue);
+        table.pollWait(pollQueue);
         return seen(file).get() != event.get() ? CHANGED : PollBit.DEFAULT_POLLMASK;
     }
 

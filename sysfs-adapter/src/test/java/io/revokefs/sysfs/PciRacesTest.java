@@ -1,5 +1,7 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.testing.Async;
 import io.revokefs.core.Errno;
 import io.revokefs.core.Interleave;
@@ -109,8 +111,8 @@ class PciRacesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R03_mmapThatWinsAgainstHotUnplugLeavesNoLivePteAfterRevokeReturns(PciBus.Populate populate) {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R03_mmapThatWinsAgainstHotUnplugLeavesNoLivePteAfterRevokeReturns(PfnMapping.Populate populate) {
         PciWorld w = new PciWorld(populate);
         Process p = w.root();
         OpenFile f = open(p, RESOURCE0);
@@ -123,8 +125,8 @@ class PciRacesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R03_mmapRacingHotUnplugWithRealThreadsNeverLeavesALivePte(PciBus.Populate populate) throws Exception {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R03_mmapRacingHotUnplugWithRealThreadsNeverLeavesALivePte(PfnMapping.Populate populate) throws Exception {
         for (int i = 0; i < 20; i++) {
             PciWorld w = new PciWorld(populate);
             Process p = w.root();
@@ -171,7 +173,7 @@ class PciRacesTest {
      */
     @Test
     void R04_populatingInsideMmapRacingAClaimLeavesALivePteToTheClaimedBar() {
-        PciWorld w = new PciWorld(PciBus.Populate.INSIDE_MMAP);
+        PciWorld w = new PciWorld(PfnMapping.Populate.INSIDE_MMAP);
         Process p = w.root();
         OpenFile f = open(p, RESOURCE0);
         Vma v = RunBeforeLink.around(() -> w.bus.claim(BDF, 0).value(), () -> p.mmap(f, 4, 0, true)).value();
@@ -184,8 +186,8 @@ class PciRacesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R04_theLibraryStrategiesLeaveNoPteInTheSameInterleaving(PciBus.Populate populate) {
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R04_theLibraryStrategiesLeaveNoPteInTheSameInterleaving(PfnMapping.Populate populate) {
         PciWorld w = new PciWorld(populate);
         Process p = w.root();
         OpenFile f = open(p, RESOURCE0);
@@ -200,7 +202,7 @@ class PciRacesTest {
     /** The same hole with hot-unplug: the core drains ->mmap, but the zap still runs before the link. */
     @Test
     void R04_populatingInsideMmapRacingHotUnplugLeavesLivePtesEvenThroughTheGuard() {
-        PciWorld w = new PciWorld(PciBus.Populate.INSIDE_MMAP);
+        PciWorld w = new PciWorld(PfnMapping.Populate.INSIDE_MMAP);
         Process p = w.root();
         OpenFile f = open(p, RESOURCE0);
         Vma v = RunBeforeLink.around(() -> w.bus.remove(BDF).value(), () -> p.mmap(f, 4, 0, true)).value();
@@ -352,7 +354,7 @@ class PciRacesTest {
     @Test
     void R15_claimAndHotUnplugBeforeTheIomemMappingIsPublishedZapNothingAndALaterOpenSeesIt() {
         PciWorld w = new PciWorld();
-        w.bus.addDevice("0000:00:03.0", PciBus.Bar.of(0, 2));
+        w.bus.addDevice("0000:00:03.0", Pci.Bar.of(0, 2));
         assertThat(w.kernel.iomemMapping()).isNull();
 
         Iomem.Resource claim = w.bus.claim(BDF, 2).value();

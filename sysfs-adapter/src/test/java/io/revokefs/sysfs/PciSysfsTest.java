@@ -1,5 +1,6 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.Errno;
 import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
@@ -107,19 +108,19 @@ class PciSysfsTest {
         assertThat(w.kernel.paths()).noneMatch(s -> s.contains(BDF));
         assertThat(w.bus.remove(BDF).errnoOrNull()).isEqualTo(Errno.ENODEV);
         // The address and the physical range can be used again.
-        w.bus.addDevice(BDF, PciBus.Bar.at(0, BAR0_PAGES, BAR0_PFN));
+        w.bus.addDevice(BDF, Pci.Bar.at(0, BAR0_PAGES, BAR0_PFN));
     }
 
     @Test
     void badInputIsRejectedWithTheProblemNamed() {
         PciWorld w = new PciWorld();
-        assertThatThrownBy(() -> w.bus.addDevice("00:02.0", PciBus.Bar.of(0, 1))).hasMessageContaining("00:02.0");
-        assertThatThrownBy(() -> w.bus.addDevice(BDF, PciBus.Bar.of(0, 1))).hasMessageContaining("already exists");
-        assertThatThrownBy(() -> w.bus.addDevice("0000:00:03.0", PciBus.Bar.at(0, 4, BAR0_PFN + 2)))
+        assertThatThrownBy(() -> w.bus.addDevice("00:02.0", Pci.Bar.of(0, 1))).hasMessageContaining("00:02.0");
+        assertThatThrownBy(() -> w.bus.addDevice(BDF, Pci.Bar.of(0, 1))).hasMessageContaining("already exists");
+        assertThatThrownBy(() -> w.bus.addDevice("0000:00:03.0", Pci.Bar.at(0, 4, BAR0_PFN + 2)))
                 .hasMessageContaining("0000:00:03.0").hasMessageContaining("overlaps");
-        assertThatThrownBy(() -> PciBus.Bar.of(6, 1)).hasMessageContaining("BAR index 6");
+        assertThatThrownBy(() -> Pci.Bar.of(6, 1)).hasMessageContaining("BAR index 6");
         assertThat(w.kernel.iomem().isBusy(BAR0_PFN, 1)).isFalse();
-        PciDevice placed = w.bus.addDevice("0000:00:03.0", PciBus.Bar.of(0, 4));
+        PciDevice placed = w.bus.addDevice("0000:00:03.0", Pci.Bar.of(0, 4));
         assertThat(placed.bar(0).orElseThrow().firstPfn()).isGreaterThanOrEqualTo(PciBus.DEFAULT_MMIO_BASE_PFN);
     }
 

@@ -1,5 +1,7 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
@@ -33,13 +35,13 @@ final class PciWorld {
     final PciDevice device;
 
     PciWorld() {
-        this(PciBus.Populate.ON_FAULT);
+        this(PfnMapping.Populate.ON_FAULT);
     }
 
-    PciWorld(PciBus.Populate populate) {
+    PciWorld(PfnMapping.Populate populate) {
         kernel.physicalMemory().addRam(0, 256);
         kernel.iomem().insert("System RAM", 0, 256);
-        device = bus.addDevice(BDF, populate, PciBus.Bar.at(0, BAR0_PAGES, BAR0_PFN), PciBus.Bar.at(2, BAR2_PAGES, BAR2_PFN));
+        device = bus.addDevice(BDF, populate, Pci.Bar.at(0, BAR0_PAGES, BAR0_PFN), Pci.Bar.at(2, BAR2_PAGES, BAR2_PFN));
     }
 
     Process root() {

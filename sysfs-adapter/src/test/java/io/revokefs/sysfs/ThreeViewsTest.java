@@ -1,5 +1,7 @@
 package io.revokefs.sysfs;
 
+import io.revokefs.core.kernel.Pci;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Signal;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -33,8 +35,6 @@ class ThreeViewsTest {
     static final long BAR0_PAGES = 16;
     static final long BAR2_PFN = BAR0_PFN + BAR0_PAGES;
     static final long BAR2_PAGES = 4;
-    /** {@code PCIIOC_MMAP_IS_MEM} ({@code PCIIOC_BASE | 2}): userspace must ask for memory-BAR mmap on x86. */
-    static final int PCIIOC_MMAP_IS_MEM = 0x50434900 | 0x02;
 
     final InMemoryEventLog log = new InMemoryEventLog();
     final Kernel kernel = new Kernel(log);
@@ -48,15 +48,14 @@ class ThreeViewsTest {
         assertThat(Auditor.audit(log.events())).isEmpty();
     }
 
-    private void boot(PciBus.Populate sysfsPopulate, DevMem.Populate devmemPopulate) {
+    private void boot(PfnMapping.Populate sysfsPopulate, PfnMapping.Populate devmemPopulate) {
         kernel.physicalMemory().addRam(0, 256);
         kernel.iomem().insert("System RAM", 0, 256);
         devmem = DevMem.register(kernel, devmemPopulate);
         bus.addListener(new PciBus.Listener() {
             @Override
             public void added(PciDevice device) {
-                procPci.attachDevice(new ProcBusPci.PciFunction(device.bdf(), device.bars().stream()
-                        .map(b -> new ProcBusPci.BarRange(b.index(), b.firstPfn(), b.pages())).toList()));
+                procPci.attachDevice(new ProcBusPci.PciFunction(device.bdf(), device.bars()));
             }
 
             @Override
@@ -64,7 +63,7 @@ class ThreeViewsTest {
                 procPci.detachDevice(device.bdf());
             }
         });
-        bus.addDevice(BDF, sysfsPopulate, PciBus.Bar.at(0, BAR0_PAGES, BAR0_PFN), PciBus.Bar.at(2, BAR2_PAGES, BAR2_PFN));
+        bus.addDevice(BDF, sysfsPopulate, Pci.Bar.at(0, BAR0_PAGES, BAR0_PFN), Pci.Bar.at(2, BAR2_PAGES, BAR2_PFN));
     }
 
     private static long page(Vma v, long i) {
@@ -91,7 +90,7 @@ class ThreeViewsTest {
         Vma sys2 = sys.mmap(sys.open(PciBus.resourcePath(BDF, 2), false).value(), BAR2_PAGES, 0, true).value();
         Process proc = kernel.newProcess(0);
         OpenFile pf = proc.open(ProcBusPci.pathOf(BDF), false).value();
-        assertThat(proc.ioctl(pf, PCIIOC_MMAP_IS_MEM, 0).isOk()).isTrue();
+        assertThat(proc.ioctl(pf, Pci.PCIIOC_MMAP_IS_MEM, 0).isOk()).isTrue();
         Vma proc0 = proc.mmap(pf, BAR0_PAGES, BAR0_PFN, true).value();
         Process mem = kernel.newProcess(0);
         Vma mem02 = mem.mmap(mem.open(DevMem.PATH, false).value(), BAR0_PAGES + BAR2_PAGES, BAR0_PFN, true).value();
@@ -111,9 +110,9 @@ class ThreeViewsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R14_oneHotUnplugZapsSysfsProcAndDevMemViews(PciBus.Populate populate) {
-        boot(populate, populate == PciBus.Populate.ON_FAULT ? DevMem.Populate.ON_FAULT : DevMem.Populate.AFTER_LINK);
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R14_oneHotUnplugZapsSysfsProcAndDevMemViews(PfnMapping.Populate populate) {
+        boot(populate, populate == PfnMapping.Populate.ON_FAULT ? PfnMapping.Populate.ON_FAULT : PfnMapping.Populate.AFTER_LINK);
         Views v = mapAll();
 
         assertThat(bus.remove(BDF).isOk()).isTrue();
@@ -163,9 +162,9 @@ class ThreeViewsTest {
      */
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R14_aDevMemFaultAfterHotUnplugInstallsNoPteToTheRemovedBar(PciBus.Populate populate) {
-        boot(populate, populate == PciBus.Populate.ON_FAULT ? DevMem.Populate.ON_FAULT : DevMem.Populate.AFTER_LINK);
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R14_aDevMemFaultAfterHotUnplugInstallsNoPteToTheRemovedBar(PfnMapping.Populate populate) {
+        boot(populate, populate == PfnMapping.Populate.ON_FAULT ? PfnMapping.Populate.ON_FAULT : PfnMapping.Populate.AFTER_LINK);
         Views v = mapAll();
         assertThat(bus.remove(BDF).isOk()).isTrue();
         assertThat(v.mem.load(page(v.mem02, 0)).signal()).isEqualTo(Signal.SIGBUS);
@@ -173,9 +172,9 @@ class ThreeViewsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PciBus.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
-    void R12_aClaimOfBar0ZapsAllThreeViewsInRangeAndNothingOutside(PciBus.Populate populate) {
-        boot(populate, populate == PciBus.Populate.ON_FAULT ? DevMem.Populate.ON_FAULT : DevMem.Populate.AFTER_LINK);
+    @EnumSource(value = PfnMapping.Populate.class, names = {"ON_FAULT", "AFTER_LINK"})
+    void R12_aClaimOfBar0ZapsAllThreeViewsInRangeAndNothingOutside(PfnMapping.Populate populate) {
+        boot(populate, populate == PfnMapping.Populate.ON_FAULT ? PfnMapping.Populate.ON_FAULT : PfnMapping.Populate.AFTER_LINK);
         Views v = mapAll();
 
         Iomem.Resource claim = bus.claim(BDF, 0).value();

@@ -6,6 +6,7 @@ import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.PollTable;
 import io.revokefs.core.kernel.VmFault;
 import io.revokefs.core.kernel.VmOperations;
@@ -89,7 +90,7 @@ final class UioFileOps implements FileOperations {
         if (!dev.info().irq()) {
             return PollBit.mask(PollBit.POLLERR);
         }
-        table.poll_wait(dev.waitQueue());
+        table.pollWait(dev.waitQueue());
         Listener l = (Listener) file.privateData();
         return dev.event().get() != l.eventCount ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
     }
@@ -124,58 +125,62 @@ final class UioFileOps implements FileOperations {
         }
         vma.setPrivateData((int) mi);
         if (m.type() == UioMem.Type.PHYS) {
-            vma.addFlags(VmaFlag.IO, VmaFlag.PFNMAP, VmaFlag.DONTEXPAND); // remap_pfn_range's flags
-            vma.setVmOps(vmOps);
-        } else {
-            vma.addFlags(VmaFlag.DONTEXPAND);
-            vma.setVmOps(vmOps);
+            vma.addFlags(VmaFlag.IO, VmaFlag.PFNMAP); // remap_pfn_range's flags
         }
+        vma.addFlags(VmaFlag.DONTEXPAND);
+        vma.setVmOps(vmOps);
         return Result.ok();
     }
 
-    /** The page of its map that {@code pgoff} of {@code vma} is (uio_vma_fault's {@code vmf->pgoff - mi}). */
-    private static long pageInMap(Vma vma, long pgoff) {
-        return pgoff - (int) vma.privateData();
+    /**
+     * The physical page behind {@code pgoff} of {@code vma}: the page of its map
+     * ({@code uio_vma_fault}'s {@code vmf->pgoff - mi}) from the map's first page; none outside the map.
+     */
+    private long pfnOf(Vma vma, long pgoff) {
+        int mi = (int) vma.privateData();
+        long page = pgoff - mi;
+        return page < 0 || page >= dev.info().mem().get(mi).pages() ? PfnMapping.NO_PFN : dev.mapFirstPfn(mi) + page;
     }
 
     /**
-     * {@code uio_physical_vm_ops} and {@code uio_logical_vm_ops} in one, chosen per VMA by the type of
-     * its map: the core accepts one vm_ops per open file (as kernfs does), and a uio file may map a
-     * physical and a logical map. Behaviour is that of the two Linux tables:
-     * <ul>
-     *   <li>physical: no fault handler; every page is mapped once the VMA is linked ({@link #mapped}),
-     *       where Linux calls {@code remap_pfn_range} inside {@code ->mmap} — so a racing unregister's
-     *       zap cannot miss it (R04), and the zap reaches it (R18);</li>
-     *   <li>logical and virtual: {@code uio_vma_fault} supplies the page of the map (the simulation has
-     *       no {@code struct page}: it inserts the PFN);</li>
-     *   <li>ptrace: {@code generic_access_phys} for physical maps; for page-backed maps Linux uses
-     *       get_user_pages, which reads the same page.</li>
-     * </ul>
+     * {@code uio_physical_vm_ops}: no fault handler; every page is mapped once the VMA is linked
+     * ({@link VmOperations#mapped}), where Linux calls {@code remap_pfn_range} inside {@code ->mmap}:
+     * so a racing unregister's zap cannot miss it (R04), and the zap reaches it (R18). Unchecked, as
+     * in Linux: nothing but the unregister takes a map away, and that revokes the device first.
+     */
+    private final PfnMapping physical = PfnMapping.builder(this::pfnOf)
+            .populate(PfnMapping.Populate.AFTER_LINK).noFaultHandler().build();
+
+    /**
+     * {@code uio_logical_vm_ops}: {@code uio_vma_fault} supplies the page of the map (the simulation
+     * has no {@code struct page}: it inserts the PFN).
+     */
+    private final PfnMapping logical = PfnMapping.builder(this::pfnOf).build();
+
+    private PfnMapping mappingOf(Vma vma) {
+        return dev.info().mem().get((int) vma.privateData()).type() == UioMem.Type.PHYS ? physical : logical;
+    }
+
+    /**
+     * {@link #physical} and {@link #logical} in one, chosen per VMA by the type of its map: the core
+     * accepts one vm_ops per open file (as kernfs does), and a uio file may map a physical and a
+     * logical map. For ptrace both use {@code generic_access_phys}: for page-backed maps Linux uses
+     * get_user_pages, which reads the same page.
      */
     private final VmOperations vmOps = new VmOperations() {
         @Override
         public FaultResult fault(VmFault vmf) {
-            int mi = (int) vmf.vma().privateData();
-            UioMem m = dev.info().mem().get(mi);
-            long page = pageInMap(vmf.vma(), vmf.pgoff());
-            if (m.type() == UioMem.Type.PHYS || page < 0 || page >= m.pages()) {
-                return FaultResult.SIGBUS;
-            }
-            return vmf.insertPfn(dev.mapFirstPfn(mi) + page);
+            return mappingOf(vmf.vma()).fault(vmf);
         }
 
         @Override
         public Result<Long> access(Vma vma, long addr, long value, boolean write) {
-            return VmOperations.genericAccessPhys(vma, addr, value, write);
+            return mappingOf(vma).access(vma, addr, value, write);
         }
 
         @Override
         public long mapped(Vma vma) {
-            int mi = (int) vma.privateData();
-            if (dev.info().mem().get(mi).type() != UioMem.Type.PHYS) {
-                return 0;
-            }
-            return vma.mm().remapPfnRange(vma, 0, dev.mapFirstPfn(mi) + pageInMap(vma, vma.pgoff()), vma.pages());
+            return mappingOf(vma).mapped(vma);
         }
     };
 }

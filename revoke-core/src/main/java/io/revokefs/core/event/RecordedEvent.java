@@ -18,10 +18,6 @@ public record RecordedEvent(long seq, long timeNanos, RevokeEvent event) {
         Objects.requireNonNull(event, "event");
     }
 
-    public int v() {
-        return RevokeEvent.SCHEMA_VERSION;
-    }
-
     public String type() {
         return event.type();
     }

@@ -177,11 +177,6 @@ public final class AddressSpace {
         return vmasOverlapping(0, Long.MAX_VALUE);
     }
 
-    /** Visits the VMAs overlapping the range with {@code i_mmap_rwsem} already held by the caller. */
-    void forEachOverlappingLocked(long first, long last, java.util.function.Consumer<Vma> action) {
-        iMmap.forEachOverlapping(first, last, action);
-    }
-
     public int vmaCount() {
         iMmapRwsem.readLock();
         try {

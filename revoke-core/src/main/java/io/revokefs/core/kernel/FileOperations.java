@@ -29,7 +29,7 @@ public interface FileOperations {
 
     /**
      * {@code ->poll}: the ready mask now; registers the wait queues to sleep on with
-     * {@link PollTable#poll_wait}. Without it a file is always ready: {@code DEFAULT_POLLMASK}.
+     * {@link PollTable#pollWait}. Without it a file is always ready: {@code DEFAULT_POLLMASK}.
      */
     default Set<PollBit> poll(OpenFile file, PollTable table) {
         return PollBit.DEFAULT_POLLMASK;

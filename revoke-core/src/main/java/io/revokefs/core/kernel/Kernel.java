@@ -101,7 +101,7 @@ public final class Kernel {
         return List.copyOf(objects);
     }
 
-    /** Called by {@code RevocableObject.Builder#register()}: the object starts a life in this kernel. */
+    /** Called by {@code ObjectBuilder#register()}: the object starts a life in this kernel. */
     public void addObject(io.revokefs.core.RevocableObject object) {
         if (object.kernel() != this) {
             throw new IllegalArgumentException("object " + object.id() + " belongs to another kernel");

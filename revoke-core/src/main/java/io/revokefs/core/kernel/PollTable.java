@@ -7,15 +7,14 @@ import java.util.List;
 
 /**
  * {@code poll_table}: the wait queues a blocking poll sleeps on. A driver's {@code ->poll} registers
- * its queues with {@link #poll_wait}; {@link Process#pollWait} then sleeps until one of them is woken.
+ * its queues with {@link #pollWait}; {@link Process#pollWait} then sleeps until one of them is woken.
  */
 public final class PollTable {
     private final List<WaitQueue> queues = new ArrayList<>();
     private final List<Long> generations = new ArrayList<>();
 
     /** {@code poll_wait}: the poll should sleep on {@code queue}. */
-    @SuppressWarnings("checkstyle:MethodName")
-    public void poll_wait(WaitQueue queue) {
+    public void pollWait(WaitQueue queue) {
         queues.add(queue);
         generations.add(queue.generation());
     }

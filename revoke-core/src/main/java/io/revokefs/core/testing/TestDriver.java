@@ -9,6 +9,7 @@ import io.revokefs.core.RevocableObject;
 import io.revokefs.core.WaitQueue;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.PollTable;
 import io.revokefs.core.kernel.VmFault;
 import io.revokefs.core.kernel.VmOperations;
@@ -30,12 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestDriver implements FileOperations {
 
-    /** How mappings are populated. */
-    public enum Populate { ON_FAULT, AFTER_LINK, INSIDE_MMAP }
-
     private final long basePfn;
     private final long pages;
-    private volatile Populate populate = Populate.ON_FAULT;
+    private volatile PfnMapping mapping = mapping(PfnMapping.Populate.ON_FAULT);
     private volatile VmOperations vmOpsOverride;
     private final Map<String, AtomicInteger> releases = new ConcurrentHashMap<>();
     private final AtomicInteger faults = new AtomicInteger();
@@ -89,8 +87,16 @@ public final class TestDriver implements FileOperations {
         this.queue = object.newWaitQueue("irq");
     }
 
-    public void setPopulate(Populate p) {
-        this.populate = p;
+    public void setPopulate(PfnMapping.Populate p) {
+        this.mapping = mapping(p);
+    }
+
+    /** The device's pages, mappable while {@link #memoryEnabled} (checked under the page table lock). */
+    private PfnMapping mapping(PfnMapping.Populate p) {
+        return PfnMapping.builder((vma, pgoff) -> pgoff < pages ? basePfn + pgoff : PfnMapping.NO_PFN)
+                .allowed((firstPfn, n) -> memoryEnabled)
+                .populate(p)
+                .build();
     }
 
     /** Makes {@code ->mmap} install these vm_ops instead of the driver's own. */
@@ -107,6 +113,7 @@ public final class TestDriver implements FileOperations {
         return releases.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
+    /** Faults that reached the driver's handler. */
     public int faults() {
         return faults.get();
     }
@@ -147,7 +154,7 @@ public final class TestDriver implements FileOperations {
 
     @Override
     public Set<PollBit> poll(OpenFile file, PollTable table) {
-        table.poll_wait(queue);
+        table.pollWait(queue);
         return interrupts.get() > 0 ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
     }
 
@@ -168,9 +175,7 @@ public final class TestDriver implements FileOperations {
         }
         vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
         vma.setVmOps(vmOpsOverride != null ? vmOpsOverride : vmOps);
-        if (populate == Populate.INSIDE_MMAP) {
-            vma.mm().remapPfnRange(vma, 0, basePfn + vma.pgoff(), vma.pages());
-        }
+        mapping.populateInMmap(vma);
         return Result.ok();
     }
 
@@ -184,6 +189,7 @@ public final class TestDriver implements FileOperations {
         releases.computeIfAbsent(file.id(), k -> new AtomicInteger()).incrementAndGet();
     }
 
+    /** The device's {@link PfnMapping}, with the test hooks: the fault gate and the naive driver. */
     private final VmOperations vmOps = new VmOperations() {
         @Override
         public FaultResult fault(VmFault vmf) {
@@ -192,28 +198,33 @@ public final class TestDriver implements FileOperations {
                 faultGate = null;
                 g.pass();
             }
-            if (vmf.pgoff() >= pages || !memoryEnabled) {
-                return FaultResult.SIGBUS;
-            }
             faults.incrementAndGet();
             if (checkEnableOutsidePtl) {
-                Interleave.point("fault checked enable");
-                return vmf.insertPfn(basePfn + vmf.pgoff());
+                return naiveFault(vmf);
             }
-            return vmf.insertPfnIf(basePfn + vmf.pgoff(), () -> memoryEnabled);
+            return mapping.fault(vmf);
         }
 
         @Override
         public Result<Long> access(Vma vma, long addr, long value, boolean write) {
-            return VmOperations.genericAccessPhys(vma, addr, value, write);
+            return mapping.access(vma, addr, value, write);
         }
 
         @Override
         public long mapped(Vma vma) {
-            if (populate != Populate.AFTER_LINK || !memoryEnabled) {
-                return 0;
-            }
-            return vma.mm().remapPfnRangeIf(vma, 0, basePfn + vma.pgoff(), vma.pages(), () -> memoryEnabled);
+            return mapping.mapped(vma);
         }
     };
+
+    /**
+     * The planted bug of {@link #checkEnableOutsidePtl}: the enable check made before the insert
+     * instead of under the page table lock, so a disable and its zap can run in between.
+     */
+    private FaultResult naiveFault(VmFault vmf) {
+        if (vmf.pgoff() >= pages || !memoryEnabled) {
+            return FaultResult.SIGBUS;
+        }
+        Interleave.point("fault checked enable");
+        return vmf.insertPfn(basePfn + vmf.pgoff());
+    }
 }

@@ -1,5 +1,6 @@
 package io.revokefs.cli.scenario;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.Errno;
 import io.revokefs.core.PollBit;
 import io.revokefs.core.Result;
@@ -439,10 +440,10 @@ public final class ScenarioRunner {
 
     /** {@code PCIIOC_*} from include/uapi/linux/pci.h: 'P' << 24 | 'C' << 16 | 'I' << 8 | n. */
     private static final Map<String, Integer> IOCTLS = Map.of(
-            "PCIIOC_CONTROLLER", 0x50434900,
-            "PCIIOC_MMAP_IS_IO", 0x50434901,
-            "PCIIOC_MMAP_IS_MEM", 0x50434902,
-            "PCIIOC_WRITE_COMBINE", 0x50434903);
+            "PCIIOC_CONTROLLER", Pci.PCIIOC_CONTROLLER,
+            "PCIIOC_MMAP_IS_IO", Pci.PCIIOC_MMAP_IS_IO,
+            "PCIIOC_MMAP_IS_MEM", Pci.PCIIOC_MMAP_IS_MEM,
+            "PCIIOC_WRITE_COMBINE", Pci.PCIIOC_WRITE_COMBINE);
 
     static long number(Step s, String option, long dflt) {
         String v = s.options().get(option);

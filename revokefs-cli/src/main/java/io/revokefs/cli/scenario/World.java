@@ -1,5 +1,6 @@
 package io.revokefs.cli.scenario;
 
+import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.Result;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.kernel.FileOperations;
@@ -50,8 +51,7 @@ public final class World {
         this.pci.addListener(new PciBus.Listener() {
             @Override
             public void added(PciDevice dev) {
-                procBusPci.attachDevice(new ProcBusPci.PciFunction(dev.bdf(), dev.bars().stream()
-                        .map(b -> new ProcBusPci.BarRange(b.index(), b.firstPfn(), b.pages())).toList()));
+                procBusPci.attachDevice(new ProcBusPci.PciFunction(dev.bdf(), dev.bars()));
             }
 
             @Override
@@ -93,7 +93,7 @@ public final class World {
         if (pci.device(bdf).isPresent()) {
             throw ScenarioRunner.malformed(s, "PCI device " + bdf + " already exists");
         }
-        List<PciBus.Bar> bars = new ArrayList<>();
+        List<Pci.Bar> bars = new ArrayList<>();
         for (var e : s.options().entrySet()) {
             int index = barIndex(s, e.getKey());
             String spec = e.getValue();
@@ -102,13 +102,13 @@ public final class World {
             if (pages <= 0) {
                 throw ScenarioRunner.malformed(s, e.getKey() + " must have at least one page");
             }
-            bars.add(at < 0 ? PciBus.Bar.of(index, pages) : PciBus.Bar.at(index, pages, parse(s, e.getKey(), spec.substring(at + 1))));
+            bars.add(at < 0 ? Pci.Bar.of(index, pages) : Pci.Bar.at(index, pages, parse(s, e.getKey(), spec.substring(at + 1))));
         }
         if (bars.isEmpty()) {
             throw ScenarioRunner.malformed(s, "a PCI device needs at least one BAR (bar0=PAGES[@FIRST_PAGE])");
         }
         try {
-            pci.addDevice(bdf, bars.toArray(PciBus.Bar[]::new));
+            pci.addDevice(bdf, bars.toArray(Pci.Bar[]::new));
         } catch (IllegalArgumentException e) {
             throw ScenarioRunner.malformed(s, e.getMessage());
         }

@@ -1,0 +1,84 @@
+package io.revokefs.core;
+
+import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.kernel.AddressSpace;
+import io.revokefs.core.kernel.FileOperations;
+import io.revokefs.core.kernel.Kernel;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Describes a {@link RevocableObject} ({@link RevocableObject#builder}): the driver's operations
+ * and the adapter's errno table (both required), and optionally the object's own mapping and the
+ * range(s) its revoke zaps. {@link #register()} makes the object and records
+ * {@code ObjectRegistered}. Not thread-safe; use from one thread, once.
+ */
+public final class ObjectBuilder {
+    private final Kernel kernel;
+    private final String id;
+    private final String adapter;
+    private FileOperations driver;
+    private ErrnoTable errnos;
+    private AddressSpace mapping;
+    private Supplier<List<RevocableObject.ZapRange>> zapRanges;
+
+    ObjectBuilder(Kernel kernel, String id, String adapter) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+        this.id = Objects.requireNonNull(id, "id");
+        this.adapter = Objects.requireNonNull(adapter, "adapter");
+    }
+
+    /** The driver's file operations (required). */
+    public ObjectBuilder operations(FileOperations driver) {
+        this.driver = driver;
+        return this;
+    }
+
+    /** What operations return after revoke (required). */
+    public ObjectBuilder errnos(ErrnoTable errnos) {
+        this.errnos = errnos;
+        return this;
+    }
+
+    /** The object's own mapping, for inodes to use as {@code i_mapping}; a fresh one by default. */
+    public ObjectBuilder mapping(AddressSpace mapping) {
+        this.mapping = mapping;
+        return this;
+    }
+
+    /**
+     * The range revoke zaps, looked up at revoke time; null from the supplier means nothing can be
+     * mapped yet. By default the whole of the object's own mapping.
+     */
+    public ObjectBuilder zapRange(Supplier<RevocableObject.ZapRange> zapRange) {
+        Objects.requireNonNull(zapRange, "zapRange");
+        this.zapRanges = () -> {
+            RevocableObject.ZapRange z = zapRange.get();
+            return z == null ? List.of() : List.of(z);
+        };
+        return this;
+    }
+
+    /**
+     * Several disjoint ranges, for an object backed by more than one physical range (a PCI function
+     * with several BARs, as {@code /proc/bus/pci/BB/DD.F} is). Looked up at revoke time; revoke
+     * zaps each in order and records one {@code MappingsZapped} per range (an empty list records
+     * one empty zap, as a null {@link #zapRange} does).
+     */
+    public ObjectBuilder zapRanges(Supplier<List<RevocableObject.ZapRange>> zapRanges) {
+        this.zapRanges = Objects.requireNonNull(zapRanges, "zapRanges");
+        return this;
+    }
+
+    public RevocableObject register() {
+        if (driver == null || errnos == null) {
+            throw new IllegalStateException("object " + id + ": operations and errnos are required");
+        }
+        RevocableObject o = new RevocableObject(kernel, id, adapter, driver, errnos, mapping, zapRanges);
+        kernel.addObject(o);
+        o.record(new RevokeEvent.ObjectRegistered(id, adapter));
+        return o;
+    }
+}

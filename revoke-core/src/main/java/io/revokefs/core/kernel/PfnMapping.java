@@ -1,0 +1,189 @@
+package io.revokefs.core.kernel;
+
+import io.revokefs.core.FaultResult;
+import io.revokefs.core.Result;
+
+import java.util.Objects;
+
+/**
+ * The vm operations of a mapping of physical pages ({@code VM_PFNMAP}: MMIO, a PCI BAR, a uio
+ * physical map, /dev/mem): the one place where a driver's PTEs are installed, so that no driver
+ * writes "check the resource, then insert" itself.
+ *
+ * <p>A driver describes its mapping with two functions and a population strategy:
+ * <ul>
+ *   <li>{@link PfnOf}: the physical page behind file page {@code pgoff} of a VMA, or
+ *       {@link #NO_PFN} where there is none (the fault then raises SIGBUS). For eager population the
+ *       VMA's pages are taken to be physically contiguous from {@code pfnOf(vma, vma.pgoff())}, as
+ *       {@code remap_pfn_range} maps them;</li>
+ *   <li>{@link Allowed}: whether a range of physical pages may be mapped now (not claimed by a
+ *       driver, memory still there, memory decoding enabled). It is evaluated <em>under the page
+ *       table lock</em>, immediately before the PTEs are written ({@link VmFault#insertPfnIf},
+ *       {@link Mm#remapPfnRangeIf}), and once before that without any lock so that a refusal costs
+ *       nothing. Only the check under the lock counts: whoever makes the range disallowed and then
+ *       zaps it ({@code __request_region} then {@code revoke_iomem}, a vfio disable) takes the same
+ *       page table lock in the zap, so either the zap runs after the insert and removes the PTE, or
+ *       the change is visible to the check. A check made only before the insert lets the zap run in
+ *       between and leaves a PTE to memory the driver no longer owns (RACES.md R02). The predicate
+ *       must not take a simulated lock (it runs inside the page table lock); plain Java monitors and
+ *       volatile reads are fine. Without one, every page {@code PfnOf} names may be mapped;</li>
+ *   <li>{@link Populate}: when the PTEs are installed.</li>
+ * </ul>
+ *
+ * <p>Use: set it as the VMA's vm_ops in the driver's {@code ->mmap}
+ * ({@code vma.setVmOps(mapping)}), or call {@link #fault}, {@link #mapped} and {@link #access} from
+ * a driver's own {@link VmOperations}; from {@code ->mmap}, call {@link #populateInMmap} (it does
+ * something only for {@link Populate#INSIDE_MMAP}). A driver whose mapping has no fault handler in
+ * Linux ({@code pci_phys_vm_ops}, {@code uio_physical_vm_ops}) asks for {@link Builder#noFaultHandler()}:
+ * its pages, once zapped, stay SIGBUS.
+ *
+ * <p>Thread-safe; holds no state of its own besides the functions it was given.
+ */
+public final class PfnMapping implements VmOperations {
+    /** What {@link PfnOf} returns for a page with no physical page behind it. */
+    public static final long NO_PFN = -1;
+
+    /** When a mapping's PTEs are installed. */
+    public enum Populate {
+        /** None at mmap; each fault installs its page, checked under the page table lock. */
+        ON_FAULT,
+        /**
+         * The whole VMA right after it is linked into its mapping's {@code i_mmap}
+         * ({@link VmOperations#mapped}), checked under the page table lock; faults refill pages a zap
+         * removed (vfio style). A concurrent zap finds the VMA, so it cannot miss these PTEs (R04).
+         */
+        AFTER_LINK,
+        /**
+         * Inside {@code ->mmap} ({@link #populateInMmap}), unchecked, before the VMA is linked: what
+         * Linux drivers do with {@code io_remap_pfn_range} ({@code pci_mmap_resource_range},
+         * {@code mmap_mem}). Kept to demonstrate RACES.md R04: a zap running between {@code ->mmap} and
+         * the link misses the VMA and leaves live PTEs. No fault handler, as in Linux. Not for use.
+         */
+        INSIDE_MMAP
+    }
+
+    /** The physical page behind file page {@code pgoff} of {@code vma}, or {@link #NO_PFN}. */
+    @FunctionalInterface
+    public interface PfnOf {
+        long pfnOf(Vma vma, long pgoff);
+    }
+
+    /**
+     * Whether physical pages {@code [firstPfn, firstPfn + pages)} may be mapped now; evaluated under
+     * the page table lock (see the class comment).
+     */
+    @FunctionalInterface
+    public interface Allowed {
+        boolean test(long firstPfn, long pages);
+    }
+
+    private final PfnOf pfnOf;
+    private final Allowed allowed;
+    private final Populate populate;
+    private final boolean faultHandler;
+
+    private PfnMapping(Builder b) {
+        this.pfnOf = b.pfnOf;
+        this.allowed = b.allowed;
+        this.populate = b.populate;
+        this.faultHandler = b.faultHandler && b.populate != Populate.INSIDE_MMAP;
+    }
+
+    /** Starts describing a mapping whose pages are {@code pfnOf}; on fault, every page allowed, by default. */
+    public static Builder builder(PfnOf pfnOf) {
+        return new Builder(pfnOf);
+    }
+
+    /** Describes a {@link PfnMapping}. */
+    public static final class Builder {
+        private final PfnOf pfnOf;
+        private Allowed allowed;
+        private Populate populate = Populate.ON_FAULT;
+        private boolean faultHandler = true;
+
+        private Builder(PfnOf pfnOf) {
+            this.pfnOf = Objects.requireNonNull(pfnOf, "pfnOf");
+        }
+
+        /** The check made under the page table lock before any PTE is written. */
+        public Builder allowed(Allowed allowed) {
+            this.allowed = Objects.requireNonNull(allowed, "allowed");
+            return this;
+        }
+
+        public Builder populate(Populate populate) {
+            this.populate = Objects.requireNonNull(populate, "populate");
+            return this;
+        }
+
+        /** No {@code ->fault}: a page not populated eagerly, or zapped since, raises SIGBUS. */
+        public Builder noFaultHandler() {
+            this.faultHandler = false;
+            return this;
+        }
+
+        public PfnMapping build() {
+            return new PfnMapping(this);
+        }
+    }
+
+    public Populate populate() {
+        return populate;
+    }
+
+    /** {@code vmf_insert_pfn} of the faulting page, if it has one and it is allowed; SIGBUS otherwise. */
+    @Override
+    public FaultResult fault(VmFault vmf) {
+        if (!faultHandler) {
+            return FaultResult.SIGBUS;
+        }
+        long pfn = pfnOf.pfnOf(vmf.vma(), vmf.pgoff());
+        if (pfn == NO_PFN) {
+            return FaultResult.SIGBUS;
+        }
+        if (allowed == null) {
+            return vmf.insertPfn(pfn);
+        }
+        if (!allowed.test(pfn, 1)) {
+            return FaultResult.SIGBUS;
+        }
+        return vmf.insertPfnIf(pfn, () -> allowed.test(pfn, 1));
+    }
+
+    /** {@link Populate#AFTER_LINK}: {@code remap_pfn_range} of the whole VMA if allowed. Returns the PTEs installed. */
+    @Override
+    public long mapped(Vma vma) {
+        if (populate != Populate.AFTER_LINK) {
+            return 0;
+        }
+        long first = pfnOf.pfnOf(vma, vma.pgoff());
+        if (first == NO_PFN) {
+            return 0;
+        }
+        if (allowed == null) {
+            return vma.mm().remapPfnRange(vma, 0, first, vma.pages());
+        }
+        if (!allowed.test(first, vma.pages())) {
+            return 0;
+        }
+        return vma.mm().remapPfnRangeIf(vma, 0, first, vma.pages(), () -> allowed.test(first, vma.pages()));
+    }
+
+    /**
+     * To call from the driver's {@code ->mmap}: for {@link Populate#INSIDE_MMAP} only, maps the whole
+     * VMA now, unchecked, as {@code io_remap_pfn_range} does (the R04 window). Returns the PTEs installed.
+     */
+    public long populateInMmap(Vma vma) {
+        if (populate != Populate.INSIDE_MMAP) {
+            return 0;
+        }
+        long first = pfnOf.pfnOf(vma, vma.pgoff());
+        return first == NO_PFN ? 0 : vma.mm().remapPfnRange(vma, 0, first, vma.pages());
+    }
+
+    /** {@code generic_access_phys}: ptrace through the present PTE. */
+    @Override
+    public Result<Long> access(Vma vma, long addr, long value, boolean write) {
+        return VmOperations.genericAccessPhys(vma, addr, value, write);
+    }
+}
