@@ -58,9 +58,7 @@ public final class HtmlReport {
     }
 
     /** Event types in schema order (SEMANTICS.md section 7), for the summary. */
-    private static final List<String> TYPES = List.of("ObjectRegistered", "FileOpened", "OpenRefused", "Mmapped",
-            "MmapRefused", "VmaDuplicated", "VmaUnmapped", "Faulted", "AccessRefused", "RevokeStarted", "RevokeDrained",
-            "MappingsZapped", "FileReleased", "RevokeCompleted", "FileClosed");
+    private static final List<String> TYPES = Marks.EVENT_TYPES;
 
     /** Event tables up to this many rows are shown open; longer ones are folded. */
     private static final int OPEN_TABLE_ROWS = 40;

@@ -4,7 +4,9 @@ import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.event.RevokeEvent.*;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -51,6 +53,13 @@ final class Marks {
     static final String RELEASE_REVOKE = "#ef6c00";
     private static final Style OTHER = new Style(Row.LIFE, Shape.CIRCLE, 0, "#757575", false, "other");
 
+    /**
+     * Every event type, in schema order: the records {@link RevokeEvent} permits, in the order they
+     * are declared (SEMANTICS.md section 7), so a new type is counted without a list to update.
+     */
+    static final List<String> EVENT_TYPES = Arrays.stream(RevokeEvent.class.getPermittedSubclasses())
+            .map(Class::getSimpleName).toList();
+
     /** By event type, in the order of the legend. */
     static final Map<String, Style> STYLES = new LinkedHashMap<>();
 
@@ -86,8 +95,11 @@ final class Marks {
      * @param note what the mark means beyond the event's fields, for its tooltip ("" if nothing)
      */
     record Kind(String key, String classes, String note) {
+        /** One plain kind per key, made once: a large log asks for millions. */
+        private static final Map<String, Kind> PLAIN = new java.util.concurrent.ConcurrentHashMap<>();
+
         static Kind of(String key) {
-            return new Kind(key, "ev ev-" + key, "");
+            return PLAIN.computeIfAbsent(key, k -> new Kind(k, "ev ev-" + k, ""));
         }
     }
 
@@ -109,6 +121,9 @@ final class Marks {
                 : " · not expected by the scenario (its line expected " + expect + ")");
         return new Kind(type, cls, note);
     }
+
+    private static final Kind POPULATION = new Kind(POPULATED, "ev ev-" + POPULATED,
+            " · eager population: the mmap installed this PFN, no fault ran");
 
     private static final RevokeEvent.Visitor<Kind> KINDS = new RevokeEvent.Visitor<>() {
         @Override
@@ -149,9 +164,7 @@ final class Marks {
 
         @Override
         public Kind visit(Faulted e) {
-            return Faulted.POPULATE.equals(e.by())
-                    ? new Kind(POPULATED, "ev ev-" + POPULATED, " · eager population: the mmap installed this PFN, no fault ran")
-                    : Kind.of(e.type());
+            return Faulted.POPULATE.equals(e.by()) ? POPULATION : Kind.of(e.type());
         }
 
         @Override

@@ -260,9 +260,7 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
         }
     }
 
-    /** Event types, for the stops' type index: every type of the schema, by reflection, so none is missed. */
-    private static final List<String> TYPES = java.util.Arrays.stream(RevokeEvent.class.getPermittedSubclasses())
-            .map(Class::getSimpleName).toList();
+    private static final List<String> TYPES = Marks.EVENT_TYPES;
 
     private static int typeIndex(String type) {
         return TYPES.indexOf(type);

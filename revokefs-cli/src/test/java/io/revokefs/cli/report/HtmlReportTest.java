@@ -155,6 +155,17 @@ class HtmlReportTest {
     }
 
     @Test
+    void theCountsTableListsEventTypesInSchemaOrder() {
+        // SEMANTICS.md section 7's order, which the records of RevokeEvent are declared in.
+        List<String> schema = List.of("ObjectRegistered", "FileOpened", "OpenRefused", "Mmapped", "MmapRefused", "VmaDuplicated",
+                "VmaUnmapped", "Faulted", "AccessRefused", "RevokeStarted", "RevokeDrained", "MappingsZapped", "FileReleased",
+                "RevokeCompleted", "FileClosed");
+        assertThat(Marks.EVENT_TYPES).isEqualTo(schema);
+        List<String> rows = page.all("//table[@class='counts']/tbody/tr").stream().map(r -> r.getAttribute("data-type")).toList();
+        assertThat(rows).isEqualTo(schema.stream().filter(t -> events.stream().anyMatch(e -> e.type().equals(t))).toList());
+    }
+
+    @Test
     void aLogWithoutTimesRunsItsAxisInSeq() {
         List<RecordedEvent> timeless = events.stream().map(e -> new RecordedEvent(e.seq(), 0, e.event())).toList();
         Page p = new Page(HtmlReport.render("timeless", timeless));
