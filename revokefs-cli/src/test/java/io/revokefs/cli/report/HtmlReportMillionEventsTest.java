@@ -2,6 +2,7 @@ package io.revokefs.cli.report;
 
 import io.revokefs.core.event.RecordedEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The figures of docs/report.md's "Large logs": a 1,000,000-event log (one object, and 1,000
  * objects) rendered to a page, then opened in headless Chromium. The test prints how long each took
  * and asserts only what the page holds, not the times (the machine's load is not the code's).
+ *
+ * <p>A benchmark, not part of the default test run (it builds two million events): run it with
+ * {@code mvn -B -ntp -pl revokefs-cli -am verify -Dtest=HtmlReportMillionEventsTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Drevokefs.report.millionEvents=true}; the figures are in
+ * target/surefire-reports/io.revokefs.cli.report.HtmlReportMillionEventsTest-output.txt.
  */
+@EnabledIfSystemProperty(named = "revokefs.report.millionEvents", matches = "true")
 class HtmlReportMillionEventsTest {
     private static final int EVENTS = 1_000_000;
 

@@ -38,10 +38,10 @@ class StateViewTest {
 
     @Test
     void aLogLongerThanTheStopsStopsAtEveryKthEventAndEachCascadeAndStillEqualsReplay() throws Exception {
-        List<RecordedEvent> events = Runs.largeLog(6_000, 6);
-        int stops = checkEveryStop(events, new HtmlReport.Limits(60, 150, 200, 5, 2000, 200));
+        List<RecordedEvent> events = Runs.largeLog(3_000, 6);
+        int stops = checkEveryStop(events, new HtmlReport.Limits(60, 150, 200, 5, 2000, 100));
         // every 30th event, and a cascade's root and closing event for each of the six objects
-        assertThat(stops).isBetween(200, 200 + 12);
+        assertThat(stops).isBetween(100, 100 + 12);
     }
 
     /** Applies each stop's deltas and compares with a replay up to its seq; returns the number of stops. */
