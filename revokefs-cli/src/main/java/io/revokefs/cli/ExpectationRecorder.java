@@ -92,6 +92,11 @@ final class ExpectationRecorder implements EventRecorder, Visitor<RevokeEvent> {
     }
 
     @Override
+    public RevokeEvent visit(VmaClosed e) {
+        return e;
+    }
+
+    @Override
     public RevokeEvent visit(Faulted e) {
         return e;
     }

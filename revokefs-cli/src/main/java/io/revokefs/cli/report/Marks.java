@@ -73,6 +73,7 @@ final class Marks {
         STYLES.put("MmapRefused", new Style(Row.MMAPS, Shape.TRI_UP, -5, REFUSED, true, "mmap refused"));
         STYLES.put("VmaDuplicated", new Style(Row.MMAPS, Shape.DIAMOND, 0, "#ab47bc", false, "VMA duplicated (fork)"));
         STYLES.put("VmaUnmapped", new Style(Row.MMAPS, Shape.TRI_DOWN, 6, "#6a1b9a", true, "VMA unmapped"));
+        STYLES.put("VmaClosed", new Style(Row.MMAPS, Shape.SQUARE, 6, "#8e24aa", false, "driver's vm close ran"));
         STYLES.put("Faulted", new Style(Row.FAULTS, Shape.TICK, 0, "#00838f", false, "fault (PFN installed)"));
         STYLES.put(POPULATED, new Style(Row.FAULTS, Shape.SQUARE, 0, "#80cbc4", false, "PFN installed by the mmap (eager)"));
         STYLES.put("AccessRefused", new Style(Row.REFUSED, Shape.CROSS, 0, REFUSED, false, "access refused"));
@@ -160,6 +161,12 @@ final class Marks {
         @Override
         public Kind visit(VmaUnmapped e) {
             return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(VmaClosed e) {
+            return new Kind(e.type(), "ev ev-" + e.type() + " cause-" + e.cause().name(), " · closed by " + (e.cause()
+                    == VmaClosed.Cause.REVOKE ? "the revoke" : "its unmap"));
         }
 
         @Override

@@ -171,6 +171,11 @@ final class ObjectHistory implements RevokeEvent.Visitor<Void> {
     }
 
     @Override
+    public Void visit(VmaClosed e) {
+        return null;
+    }
+
+    @Override
     public Void visit(FileClosed e) {
         return null;
     }

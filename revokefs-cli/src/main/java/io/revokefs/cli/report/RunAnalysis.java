@@ -24,8 +24,8 @@ import java.util.Set;
  * <p><b>Cascades.</b> The log records no cause id: a cascade is found by adjacency. Its root is a
  * {@code RevokeStarted} (or a {@code MappingsZapped} outside any revoke: {@code revoke_iomem} when
  * a driver claims a range) that comes while no cascade is open; it stays open while the events are
- * revoke steps ({@code RevokeStarted}, {@code RevokeDrained}, {@code MappingsZapped},
- * {@code FileReleased} by REVOKE, {@code RevokeCompleted}) or while one of its revokes has not
+ * revoke steps ({@code RevokeStarted}, {@code RevokeDrained}, {@code MappingsZapped}, {@code VmaClosed}
+ * and {@code FileReleased} by REVOKE, {@code RevokeCompleted}) or while one of its revokes has not
  * completed, and closes at the first other event after that. Every revoke and bare zap after the
  * root is its member. A scenario runs one line at a time, so its cascades are exact; in a log of
  * concurrent operations an unrelated event inside a cascade splits it.
@@ -384,6 +384,13 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
             }
             touch(v);
         }
+        return null;
+    }
+
+    /** The driver's close changes no page state (as in {@link ReplayState}); by the revoke, it is one of its steps. */
+    @Override
+    public Void visit(VmaClosed e) {
+        revokeStep = e.cause() == VmaClosed.Cause.REVOKE;
         return null;
     }
 

@@ -158,7 +158,7 @@ class HtmlReportTest {
     void theCountsTableListsEventTypesInSchemaOrder() {
         // SEMANTICS.md section 7's order, which the records of RevokeEvent are declared in.
         List<String> schema = List.of("ObjectRegistered", "FileOpened", "OpenRefused", "Mmapped", "MmapRefused", "VmaDuplicated",
-                "VmaUnmapped", "Faulted", "AccessRefused", "RevokeStarted", "RevokeDrained", "MappingsZapped", "FileReleased",
+                "VmaUnmapped", "VmaClosed", "Faulted", "AccessRefused", "RevokeStarted", "RevokeDrained", "MappingsZapped", "FileReleased",
                 "RevokeCompleted", "FileClosed");
         assertThat(Marks.EVENT_TYPES).isEqualTo(schema);
         List<String> rows = page.all("//table[@class='counts']/tbody/tr").stream().map(r -> r.getAttribute("data-type")).toList();
