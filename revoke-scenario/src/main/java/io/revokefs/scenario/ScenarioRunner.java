@@ -58,6 +58,7 @@ public final class ScenarioRunner {
     private final Object names = new Object();
     private int steps;
     private Scenario scenario;
+    private volatile java.util.function.Consumer<String> onLine = expect -> { };
 
     /** What a VMA name names: the range it was mapped at (it follows an mremap). */
     private static final class VmaName {
@@ -76,6 +77,16 @@ public final class ScenarioRunner {
 
     public ScenarioWorld world() {
         return world;
+    }
+
+    /**
+     * Calls {@code onLine} with each line's {@code expect} as written ({@code ok} when it has none),
+     * on the thread that runs the line, just before it runs: the run's recorder writes it into the
+     * refusals the line causes.
+     */
+    public ScenarioRunner onLine(java.util.function.Consumer<String> onLine) {
+        this.onLine = onLine;
+        return this;
     }
 
     /** Steps run so far. */
@@ -160,6 +171,7 @@ public final class ScenarioRunner {
      * schedule explorer runs the lines of a block, each on its own controlled thread.
      */
     public void runLine(Scenario script, Step s) {
+        onLine.accept(s.expect() == null ? "ok" : s.expect());
         String outcome = execute(s, script.action(s));
         count();
         check(s, outcome);
@@ -199,6 +211,7 @@ public final class ScenarioRunner {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
+                onLine.accept(s.expect() == null ? "ok" : s.expect());
                 return execute(s, script.action(s));
             }, f);
             t.start();
