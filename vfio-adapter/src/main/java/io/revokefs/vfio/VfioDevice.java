@@ -4,11 +4,11 @@ import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
 import io.revokefs.core.FaultResult;
-import io.revokefs.core.Interleave;
-import io.revokefs.core.LockOrder;
+import io.revokefs.core.internal.Interleave;
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.Result;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.TrackedLock;
+import io.revokefs.core.internal.TrackedLock;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Inode;
@@ -135,12 +135,10 @@ public final class VfioDevice {
     private final long[] barFirstPfn = new long[ROM_REGION_INDEX];
     /**
      * The core's one way of installing PTEs for this device's BARs: {@link #pfnOf} ({@code vma_to_pfn})
-     * and {@link #mappable()} checked under the page table lock; one per strategy (and the planted
-     * population inside {@code ->mmap}). The driver's vm_ops below take {@code memory_lock} around it.
+     * and {@link #mappable()} checked under the page table lock; one per strategy. The driver's vm_ops below take {@code memory_lock} around it.
      */
     private final PfnMapping onFault;
     private final PfnMapping eager;
-    private final PfnMapping insideMmap;
 
     VfioDevice(VfioPci driver, PciDevice pci, int minor, VfioPci.Populate populate) {
         this.driver = driver;
@@ -155,7 +153,6 @@ public final class VfioDevice {
         PfnMapping.Allowed allowed = (firstPfn, n) -> mappable();
         this.onFault = PfnMapping.builder(this::pfnOf).allowed(allowed).populate(PfnMapping.Populate.ON_FAULT).build();
         this.eager = PfnMapping.builder(this::pfnOf).allowed(allowed).populate(PfnMapping.Populate.AFTER_LINK).build();
-        this.insideMmap = PfnMapping.builder(this::pfnOf).populate(PfnMapping.Populate.INSIDE_MMAP).build();
         var kernel = driver.kernel();
         this.object = RevocableObject.builder(kernel, VfioPci.ADAPTER + ":" + path, VfioPci.ADAPTER)
                 .operations(new DeviceOps())
@@ -549,7 +546,8 @@ public final class VfioDevice {
             vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
             vma.setVmOps(vmOps);
             if (naive == Naive.POPULATE_INSIDE_MMAP && isMemoryEnabled()) {
-                insideMmap.populateInMmap(vma);
+                // The planted bug (R04): remap_pfn_range before the VMA is linked, unchecked.
+                vma.mm().remapPfnRange(vma, 0, pfnOf(vma, vma.pgoff()), vma.pages());
             }
             return Result.ok();
         }

@@ -1,7 +1,7 @@
 package io.revokefs.vfio;
 
 import io.revokefs.core.Errno;
-import io.revokefs.core.LockOrder;
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.Signal;
 import io.revokefs.core.event.RevokeEvent.MappingsZapped;
 import io.revokefs.core.event.RevokeEvent.MemoryToggled;
