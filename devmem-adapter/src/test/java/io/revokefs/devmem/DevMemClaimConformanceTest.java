@@ -36,8 +36,8 @@ class DevMemClaimConformanceTest extends ConformanceSuite {
      * a zapped page EINVAL ({@code generic_access_phys}: {@code follow_pte} finds nothing). The other
      * fields are never consulted: their rows are not applicable (the record requires values).
      */
-    static final ErrnoTable CLAIM_ERRNOS = new ErrnoTable(Errno.ENODEV, Errno.ENODEV, Errno.ENODEV,
-            ErrnoTable.KERNFS.poll(), null, null, Errno.EPERM, Errno.EINVAL);
+    static final ErrnoTable CLAIM_ERRNOS = ErrnoTable.KERNFS.toBuilder()
+            .ioctlUnguarded().llseekUnguarded().mmap(Errno.EPERM).access(Errno.EINVAL).build();
 
     /** One world: 256 pages of RAM, a 16-page device BAR at {@link #BAR_PFN}, /dev/mem. */
     static final class World {

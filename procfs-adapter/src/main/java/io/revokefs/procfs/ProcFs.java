@@ -1,8 +1,6 @@
 package io.revokefs.procfs;
 
-import io.revokefs.core.Errno;
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
 import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.FileOperations;
@@ -54,8 +52,7 @@ public final class ProcFs {
      * {@code proc_reg_mmap} (EIO) return once {@code use_pde} fails; ptrace access EINVAL as the
      * library's default.
      */
-    public static final ErrnoTable ERRNOS = new ErrnoTable(Errno.ENOENT, Errno.EIO, Errno.EIO,
-            PollBit.DEFAULT_POLLMASK, Errno.ENOTTY, Errno.EINVAL, Errno.EIO, Errno.EINVAL);
+    public static final ErrnoTable ERRNOS = ErrnoTable.PROCFS;
 
     private final Kernel kernel;
     /** Every directory and entry by absolute path; null value for a directory. Guarded by {@code this}. */

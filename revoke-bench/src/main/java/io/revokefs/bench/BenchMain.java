@@ -114,6 +114,18 @@ public final class BenchMain {
         double guard2 = score("revokefsGuard t=2");
         ratio("1b guard enter+exit, 2 threads on one object, vs kernfs-style shared atomic", guard2 / kernfs2, 1.0,
                 fmt(guard2) + " / " + fmt(kernfs2) + " ns");
+        double rev1 = score("revocableAccess t=1");
+        Map<String, Paired.Figure> p = PairedGuard.run();
+        paired("guard", p);
+        double pBare = p.get("bareAtomic").cpuNanos();
+        double pRev = p.get("revocableAccess").cpuNanos();
+        ratio("1c Revocable try-access + end (try-with-resources), 1 thread, vs bare AtomicInteger inc+dec (paired, CPU time)",
+                pRev / pBare, 1.5, fmt(pRev) + " / " + fmt(pBare) + " ns; guard alone " + fmt(p.get("guard").cpuNanos())
+                        + " ns; JMH, run one after the other: " + fmt(rev1) + " / " + fmt(bare) + " ns = "
+                        + String.format(Locale.ROOT, "%.2f", rev1 / bare) + " x");
+        double rev2 = score("revocableAccess t=2");
+        ratio("1d Revocable try-access + end, 2 threads on one resource, vs the guard's enter+exit (1b's figure)", rev2 / guard2, 1.0,
+                fmt(rev2) + " / " + fmt(guard2) + " ns");
     }
 
     void fault() throws RunnerException {

@@ -1,12 +1,14 @@
 package io.revokefs.core;
 
 import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.internal.KernelAccess;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Kernel;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -19,10 +21,11 @@ public final class ObjectBuilder {
     private final Kernel kernel;
     private final String id;
     private final String adapter;
-    private FileOperations driver;
+    private Function<RevocableObject, FileOperations> driver;
     private ErrnoTable errnos;
     private AddressSpace mapping;
     private Supplier<List<RevocableObject.ZapRange>> zapRanges;
+    private boolean refuseVmClose;
 
     ObjectBuilder(Kernel kernel, String id, String adapter) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -30,9 +33,27 @@ public final class ObjectBuilder {
         this.adapter = Objects.requireNonNull(adapter, "adapter");
     }
 
-    /** The driver's file operations (required). */
+    /** The driver's file operations (required, this or {@link #operations(Function)}). */
     public ObjectBuilder operations(FileOperations driver) {
-        this.driver = driver;
+        Objects.requireNonNull(driver, "operations");
+        this.driver = o -> driver;
+        return this;
+    }
+
+    /**
+     * The driver's file operations, made from the object as {@link #register()} creates it, so that
+     * the driver can take its wait queues ({@link RevocableObject#newWaitQueue}) and mapping in its
+     * constructor, with final fields and no attach step:
+     * <pre>{@code
+     * RevocableObject o = RevocableObject.builder(kernel, id, "mydev")
+     *         .operations(obj -> new MyDriver(obj.newWaitQueue("wait")))
+     *         .errnos(ErrnoTable.CDEV).register();
+     * }</pre>
+     * The function runs once, inside {@link #register()}, before {@code ObjectRegistered} is recorded;
+     * it must not open, map or revoke the object.
+     */
+    public ObjectBuilder operations(Function<RevocableObject, FileOperations> driverOf) {
+        this.driver = Objects.requireNonNull(driverOf, "operations");
         return this;
     }
 
@@ -72,12 +93,22 @@ public final class ObjectBuilder {
         return this;
     }
 
+    /**
+     * kernfs's behaviour: refuse (EINVAL at mmap) a driver whose vm_ops has {@code ->close}, as
+     * {@code kernfs_fop_mmap} does. By default such drivers are accepted and their close runs exactly
+     * once per VMA piece, at unmap or at revoke (SEMANTICS.md section 9).
+     */
+    public ObjectBuilder refuseVmClose() {
+        this.refuseVmClose = true;
+        return this;
+    }
+
     public RevocableObject register() {
         if (driver == null || errnos == null) {
             throw new IllegalStateException("object " + id + ": operations and errnos are required");
         }
-        RevocableObject o = new RevocableObject(kernel, id, adapter, driver, errnos, mapping, zapRanges);
-        kernel.addObject(o);
+        RevocableObject o = new RevocableObject(kernel, id, adapter, driver, errnos, mapping, zapRanges, refuseVmClose);
+        KernelAccess.addObject(kernel, o);
         o.record(new RevokeEvent.ObjectRegistered(id, adapter));
         return o;
     }

@@ -1,6 +1,6 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.LockOrder;
+import io.revokefs.core.internal.LockOrder;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ import java.util.Optional;
  * r.failure().ifPresent(f -> Explorer.replay(Cases.byId("R05"), f.schedule(), Explorer.Options.defaults()));
  * }</pre>
  *
- * <p>One exploration at a time per JVM: {@link io.revokefs.core.Interleave} and {@link LockOrder} are
+ * <p>One exploration at a time per JVM: {@link io.revokefs.core.internal.Interleave} and {@link LockOrder} are
  * global.
  */
 public final class Explorer {

@@ -1,8 +1,6 @@
 package io.revokefs.uio;
 
-import io.revokefs.core.Errno;
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.PhysicalMemory;
 
@@ -44,8 +42,7 @@ public final class Uio {
      *   <li>ptrace access EINVAL (the library's default).</li>
      * </ul>
      */
-    public static final ErrnoTable ERRNOS = new ErrnoTable(Errno.ENODEV, Errno.EIO, Errno.EIO,
-            PollBit.mask(PollBit.POLLERR), null, null, Errno.EINVAL, Errno.EINVAL);
+    public static final ErrnoTable ERRNOS = ErrnoTable.UIO;
 
     private final Kernel kernel;
     private final Map<Integer, UioDevice> minors = new TreeMap<>();

@@ -51,6 +51,8 @@ public sealed interface RevokeEvent {
 
         R visit(VmaUnmapped e);
 
+        R visit(VmaClosed e);
+
         R visit(Faulted e);
 
         R visit(AccessRefused e);
@@ -170,6 +172,26 @@ public sealed interface RevokeEvent {
 
         public VmaUnmapped {
             requireAll(object, vma);
+        }
+    }
+
+    /**
+     * The driver's {@code vm_ops->close} ran for one piece of a VMA (SEMANTICS.md section 9): the
+     * piece {@code [pgoff, pgoff + pages)} of {@code vma}, closed by its munmap / exit / mremap
+     * ({@link Cause#UNMAP}) or by the object's revoke ({@link Cause#REVOKE}), whichever came first.
+     * Only drivers whose vm_ops has {@code close} produce it; invariant {@code CLOSE_ONCE}.
+     */
+    record VmaClosed(String object, String vma, long pgoff, long pages, Cause cause) implements RevokeEvent {
+        /** Who ran the close. */
+        public enum Cause { UNMAP, REVOKE }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
+        public VmaClosed {
+            requireAll(object, vma, cause);
         }
     }
 

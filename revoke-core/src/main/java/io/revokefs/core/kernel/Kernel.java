@@ -1,5 +1,6 @@
 package io.revokefs.core.kernel;
 
+import io.revokefs.core.internal.KernelAccess;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.RevokeEvent;
 
@@ -63,8 +64,18 @@ public final class Kernel {
         this.recorder = recorder;
     }
 
-    public EventRecorder recorder() {
-        return recorder;
+    static {
+        KernelAccess.set(new KernelAccess.Access() {
+            @Override
+            public EventRecorder recorder(Kernel kernel) {
+                return kernel.recorder;
+            }
+
+            @Override
+            public void addObject(Kernel kernel, io.revokefs.core.RevocableObject object) {
+                kernel.addObject(object);
+            }
+        });
     }
 
     public PhysicalMemory physicalMemory() {
@@ -106,8 +117,8 @@ public final class Kernel {
         return List.copyOf(objects);
     }
 
-    /** Called by {@code ObjectBuilder#register()}: the object starts a life in this kernel. */
-    public void addObject(io.revokefs.core.RevocableObject object) {
+    /** Called by {@code ObjectBuilder#register()} (through {@link KernelAccess}): the object starts a life in this kernel. */
+    private void addObject(io.revokefs.core.RevocableObject object) {
         if (object.kernel() != this) {
             throw new IllegalArgumentException("object " + object.id() + " belongs to another kernel");
         }

@@ -2,11 +2,11 @@ package io.revokefs.core.kernel;
 
 import io.revokefs.core.Errno;
 import io.revokefs.core.FaultResult;
-import io.revokefs.core.Interleave;
-import io.revokefs.core.LockOrder;
+import io.revokefs.core.internal.Interleave;
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.Result;
 import io.revokefs.core.Signal;
-import io.revokefs.core.TrackedLock;
+import io.revokefs.core.internal.TrackedLock;
 
 import java.util.ArrayList;
 import java.util.EnumSet;

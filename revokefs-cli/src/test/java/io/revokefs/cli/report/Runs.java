@@ -43,21 +43,21 @@ final class Runs {
         Process child = p.fork();
 
         TestDriver oddDriver = new TestDriver(Sim.BASE_PFN + 0x100, 4);
-        sim.kernel.physicalMemory().addMmio(Sim.BASE_PFN + 0x100, 4, "odd");
-        RevocableObject odd = RevocableObject.builder(sim.kernel, ODD_OBJECT, "test").operations(oddDriver)
+        sim.kernel().physicalMemory().addMmio(Sim.BASE_PFN + 0x100, 4, "odd");
+        RevocableObject odd = RevocableObject.builder(sim.kernel(), ODD_OBJECT, "test").operations(oddDriver)
                 .errnos(ErrnoTable.KERNFS).register();
         oddDriver.attach(odd);
-        Inode oddInode = sim.kernel.newInode("/dev/odd", 0600, 0, odd.fileOperations(), odd.mapping(), null);
+        Inode oddInode = sim.kernel().newInode("/dev/odd", 0600, 0, odd.fileOperations(), odd.mapping(), null);
         OpenFile g = p.open(oddInode, false).value();
         Vma w = sim.mmap(p, g, 1, 0);
         assertThat(p.load(Sim.page(w, 0)).isOk()).isTrue();
 
-        sim.object.revoke("hot-unplug");
+        sim.object().revoke("hot-unplug");
 
         assertThat(p.read(f, 4).isOk()).isFalse();
         assertThat(p.load(Sim.page(v, 3)).isOk()).isFalse();
         assertThat(child.load(Sim.page(v, 0)).isOk()).isFalse();
-        assertThat(p.open(sim.inode, false).isOk()).isFalse();
+        assertThat(p.open(sim.inode(), false).isOk()).isFalse();
         p.close(f);
         p.munmap(v.start(), 4);
         child.exit();
@@ -65,8 +65,8 @@ final class Runs {
         odd.revoke("driver-claim");
         assertThat(p.read(g, 1).isOk()).isFalse();
         p.close(g);
-        sim.kernel.revokeIomem(sim.kernel.iomem().insert("test0", Sim.BASE_PFN, Sim.PAGES));
-        return sim.log.events();
+        sim.kernel().revokeIomem(sim.kernel().iomem().insert("test0", Sim.BASE_PFN, Sim.PAGES));
+        return sim.log().events();
     }
 
     /** The events of {@code object} in {@code events}. */
