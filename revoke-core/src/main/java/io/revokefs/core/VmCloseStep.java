@@ -52,11 +52,10 @@ final class VmCloseStep {
         int[] n = {0};
         z.mapping().forEachVmaPerMm(z.first(), z.count(), v -> owedBy(o, v) != null, v -> {
             Interleave.point("vm close", v.id());
-            WrappedVmOperations w = owedBy(o, v);
-            if (w != null && w.closeOnce(v, RevokeEvent.VmaClosed.Cause.REVOKE)) {
+            if (((WrappedVmOperations) v.vmOps()).closeOnce(v, RevokeEvent.VmaClosed.Cause.REVOKE)) {
                 n[0]++;
             }
-        });
+        }, () -> o.openPieces.get() == 0);
         return n[0];
     }
 

@@ -49,6 +49,11 @@ class CloseOnceAuditTest {
     }
 
     @Test
+    void theHandWrittenLogWithEveryTypeIsClean() {
+        assertThat(Auditor.audit(Logs.numbered(Logs.everyType()))).isEmpty();
+    }
+
+    @Test
     void aRunWhoseDriverHasNoCloseHasNoVmaClosedAndPasses() {
         List<RevokeEvent> log = closingRun(false);
         assertThat(log).noneMatch(VmaClosed.class::isInstance);

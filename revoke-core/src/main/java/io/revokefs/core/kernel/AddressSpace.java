@@ -114,26 +114,37 @@ public final class AddressSpace {
      * {@code i_mmap_rwsem} not held (as {@code remove_vma} calls {@code ->close}). The locks are taken
      * in the kernel's order: under {@code i_mmap_rwsem} collect the mms with wanted VMAs (the Java
      * heap keeps each {@code mm_struct}, as {@code mmgrab} would), drop it; then per mm take its
-     * {@code mmap_lock}, retake {@code i_mmap_rwsem}, find again the VMAs of this mm that are linked
-     * here, in the range and wanted (never the pointers of the first pass: those may have been
+     * {@code mmap_lock}, retake {@code i_mmap_rwsem}, find again, among the mm's own VMAs, those
+     * linked here, in the range and wanted (never the pointers of the first pass: those may have been
      * split, moved or unmapped meanwhile), drop {@code i_mmap_rwsem}, and act on them: holding
      * {@code mmap_lock} keeps them from being split, moved or unmapped while {@code action} runs. An
      * mm that exited is skipped. Passes repeat until one finds nothing new (a fork may have linked
      * copies in an mm not yet collected); each VMA is visited at most once. Returns how many
-     * {@code action} was called on. Costs one pass over the range's VMAs per mm, plus two.
+     * {@code action} was called on. Costs two passes over the range's VMAs in {@code i_mmap} and
+     * one over each collected mm's VMAs: linear in the VMAs, whatever the number of mms.
      */
     public int forEachVmaPerMm(long first, long count, java.util.function.Predicate<Vma> wanted,
                                java.util.function.Consumer<Vma> action) {
+        return forEachVmaPerMm(first, count, wanted, action, () -> false);
+    }
+
+    /**
+     * {@link #forEachVmaPerMm(long, long, java.util.function.Predicate, java.util.function.Consumer)}
+     * that stops before a further pass once {@code done} holds (the caller knows nothing is left
+     * wanted: the close step, once no piece is owed a close).
+     */
+    public int forEachVmaPerMm(long first, long count, java.util.function.Predicate<Vma> wanted,
+                               java.util.function.Consumer<Vma> action, java.util.function.BooleanSupplier done) {
         long last = first + count - 1 < first ? Long.MAX_VALUE : first + count - 1;
         java.util.Set<Vma> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         int visited = 0;
-        while (true) {
+        for (boolean firstPass = true; firstPass || !done.getAsBoolean(); firstPass = false) {
             java.util.Set<Mm> mms = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             List<Mm> order = new ArrayList<>();
             iMmapRwsem.readLock();
             try {
                 iMmap.forEachOverlapping(first, last, v -> {
-                    if (!seen.contains(v) && wanted.test(v) && mms.add(v.mm())) {
+                    if (wanted.test(v) && !seen.contains(v) && mms.add(v.mm())) {
                         order.add(v.mm());
                     }
                 });
@@ -147,31 +158,36 @@ public final class AddressSpace {
                 Interleave.point("per-mm walk", "pid " + mm.owner().pid());
                 mm.mmapLock().readLock();
                 try {
-                    // Re-find this mm's VMAs under both locks: the ones seen in the first pass may have
-                    // been split, moved or unmapped while no lock was held (in Linux they may be freed).
+                    // Re-find this mm's pieces under both locks, through the mm's own VMAs (stable
+                    // under its mmap_lock): the pointers of the first pass may have been split,
+                    // moved or unmapped while no lock was held (in Linux they may be freed).
                     List<Vma> still = new ArrayList<>();
                     iMmapRwsem.readLock();
                     try {
                         if (!mm.isDead()) {
-                            iMmap.forEachOverlapping(first, last, v -> {
-                                if (v.mm() == mm && !seen.contains(v) && wanted.test(v)) {
+                            for (Vma v : mm.vmasLocked()) {
+                                if (v.linkedInto == this && v.pgoff() <= last && v.lastPgoff() >= first
+                                        && wanted.test(v) && !seen.contains(v)) {
                                     still.add(v);
                                 }
-                            });
+                            }
                         }
                     } finally {
                         iMmapRwsem.readUnlock();
                     }
                     for (Vma v : still) {
-                        seen.add(v);
                         action.accept(v);
                         visited++;
+                        if (wanted.test(v)) {
+                            seen.add(v); // still wanted: never act on it again (an action that settles it needs no memory)
+                        }
                     }
                 } finally {
                     mm.mmapLock().readUnlock();
                 }
             }
         }
+        return visited;
     }
 
     /** The VMAs overlapping a file page range, in tree order (a snapshot, under {@code i_mmap_rwsem}). */

@@ -66,6 +66,11 @@ public final class Mm {
         }
     }
 
+    /** The VMAs, by address; the caller holds {@code mmap_lock} ({@code for_each_vma}). */
+    java.util.Collection<Vma> vmasLocked() {
+        return vmas.values();
+    }
+
     /** The VMA containing {@code addr}, or null; the caller holds {@code mmap_lock}. */
     private Vma findVma(long addr) {
         Map.Entry<Long, Vma> e = vmas.floorEntry(addr);
