@@ -40,6 +40,12 @@ import java.util.stream.Stream;
  *       (a vfio-style disable) is not part of it; a revoke that never completes is reported at its
  *       {@code RevokeStarted};</li>
  *   <li>{@link Invariant#SEQ_CONTIGUOUS}: seq starts at 1 and rises by exactly 1;</li>
+ *   <li>{@link Invariant#NO_PTE_WHILE_MEMORY_OFF}: no PTE of an object is installed between its
+ *       {@code MemoryToggled(off)} and its next {@code MemoryToggled(on)} (vfio-pci);</li>
+ *   <li>{@link Invariant#CLOSE_ONCE}: at most one {@code VmaClosed} per page of a VMA, none after the
+ *       object's {@code RevokeCompleted}, and, in a life with a {@code VmaClosed} (the driver
+ *       closes), every VMA its {@code Mmapped} introduced and still mapped at {@code RevokeCompleted}
+ *       closed by then;</li>
  *   <li>{@link Invariant#KNOWN_REFERENCES}: every file an event names was opened earlier and not
  *       closed, every VMA was mapped or duplicated earlier and not wholly unmapped, and belongs to
  *       the event's object; ids of refused opens and mmaps are never usable, and no id is
@@ -48,10 +54,10 @@ import java.util.stream.Stream;
  *
  * <p>Memory is bounded by the live part of the log: state is kept per live object (a few fields),
  * per open file and per mapped VMA, and dropped when the file is closed or the VMA wholly unmapped.
- * An object whose revoke completed and that no open file or live VMA names any more is retired: the
- * last {@value #RETIRED_MEMORY} of them keep the seqs their messages name, older ones only a 64-bit
- * hash of their id ({@link IdHashes}: some 16 bytes each, so that an entry after a revoke long past
- * is still found). To
+ * An object whose revoke completed, that no open file or live VMA names any more and whose memory
+ * is on is retired: the last {@value #RETIRED_MEMORY} of them keep the seqs their messages name and
+ * whether their driver closes VMAs, older ones only a 64-bit hash of their id with that flag ({@link
+ * IdHashes}: some 16 bytes each, so that an entry after a revoke long past is still found). To
  * name retired files and VMAs in messages ("file-3 was closed at seq 40") the auditor remembers the
  * last {@value #RETIRED_MEMORY} retired ids; an older one is reported as never introduced.
  *
@@ -73,7 +79,23 @@ public final class Auditor {
         RELEASE_ONCE,
         REVOKE_ORDER,
         SEQ_CONTIGUOUS,
-        KNOWN_REFERENCES
+        KNOWN_REFERENCES,
+        /**
+         * SEMANTICS.md section 9: at most one {@code VmaClosed} per piece of a VMA (no two cover the
+         * same page), none after the object's {@code RevokeCompleted}, and, for an object whose
+         * driver closes (its life has a {@code VmaClosed}), every VMA mapped by {@code Mmapped} and
+         * still mapped at {@code RevokeCompleted} closed by then. A log without any {@code VmaClosed}
+         * passes. Fork copies and split pieces are checked for double closes only: the log does not
+         * say which of them reached the driver's {@code ->open}.
+         */
+        CLOSE_ONCE,
+        /**
+         * vfio-style temporary revoke: between an object's {@code MemoryToggled(off)} and its next
+         * {@code MemoryToggled(on)} no PTE of it is installed: no {@code Faulted}, no {@code Mmapped}
+         * with populated pages, no {@code VmaDuplicated} that copied PTEs. A new life starts with
+         * memory on. A log without {@code MemoryToggled} never violates it.
+         */
+        NO_PTE_WHILE_MEMORY_OFF
     }
 
     /**
@@ -143,9 +165,27 @@ public final class Auditor {
         long completedSeq;
         /** Open files and live VMAs of any life that belong to this object: it is retired only at 0. */
         int refs;
+        /**
+         * The seq of the {@code MemoryToggled(off)} in force, 0 while memory is on. An object is not
+         * retired while its memory is off, so that an install after its revoke is still checked.
+         */
+        long memoryOffSeq;
         final List<MappingsZapped> zaps = new ArrayList<>(1);
         final Set<String> files = new LinkedHashSet<>();
         final Set<String> vmas = new LinkedHashSet<>();
+        /**
+         * VmaClosed events in this life: non-zero means the driver has a vm close. Kept through
+         * retirement ({@link Retired#closes}), reset by the next ObjectRegistered.
+         */
+        int closes;
+    }
+
+    /**
+     * What a retired object keeps: the seq of its RevokeCompleted, and whether its driver closes VMAs
+     * ({@link Invariant#CLOSE_ONCE}: a second revoke of the same life, reported as out of order, is
+     * checked against it).
+     */
+    private record Retired(long completedSeq, boolean closes) {
     }
 
     private static final class FileSt {
@@ -164,6 +204,10 @@ public final class Auditor {
         final String mapping;
         final RangeSet mapped;
         final int life;
+        /** Pages of the VMA whose piece got VmaClosed. */
+        final RangeSet closed = new RangeSet();
+        /** Introduced by Mmapped (it reached the driver's mmap), not by a fork copy. */
+        boolean mmapped;
 
         VmaSt(String object, int life, int pid, String mapping, RangeSet mapped) {
             this.object = object;
@@ -180,19 +224,24 @@ public final class Auditor {
     private final Map<String, FileSt> files = new HashMap<>();
     private final Map<String, VmaSt> vmas = new HashMap<>();
     private final Map<String, String> retired = lru();
-    /** Retired objects whose seqs are still remembered: id to the seq of their RevokeCompleted. */
-    private final Map<String, Long> retiredObjects = new LinkedHashMap<>(RETIRED_MEMORY * 2, 0.75f, false) {
+    /** Retired objects whose seqs are still remembered. */
+    private final Map<String, Retired> retiredObjects = new LinkedHashMap<>(RETIRED_MEMORY * 2, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Retired> eldest) {
             if (size() > RETIRED_MEMORY) {
-                forgottenObjects.put(eldest.getKey(), 1);
+                forgottenObjects.put(eldest.getKey(), FORGOTTEN | (eldest.getValue().closes() ? FORGOTTEN_CLOSES : 0));
                 return true;
             }
             return false;
         }
     };
-    /** Hashes of objects retired before the last {@value #RETIRED_MEMORY}. */
+    /**
+     * Hashes of objects retired before the last {@value #RETIRED_MEMORY}, each with {@link #FORGOTTEN}
+     * and, if the driver closes VMAs, {@link #FORGOTTEN_CLOSES}.
+     */
     private final IdHashes forgottenObjects = new IdHashes();
+    private static final int FORGOTTEN = 1;
+    private static final int FORGOTTEN_CLOSES = 2;
     private long expectedSeq = 1;
     private long events;
     private boolean finished;
@@ -244,6 +293,18 @@ public final class Auditor {
         return events;
     }
 
+    /**
+     * {@link Invariant#NO_PTE_WHILE_MEMORY_OFF}: an install of PTEs ({@code install} says which) while
+     * the object's memory is off. The visitor's {@code Faulted}, {@code Mmapped} and {@code
+     * VmaDuplicated} call it first; {@code MemoryToggled} and {@code ObjectRegistered} track the state.
+     */
+    private void checkMemoryOff(String install) {
+        if (o.memoryOffSeq != 0) {
+            report(Invariant.NO_PTE_WHILE_MEMORY_OFF, seq, object, install + " while memory is off (since the MemoryToggled(off) at seq "
+                    + o.memoryOffSeq + ")");
+        }
+    }
+
     /** Reports the end-of-log findings (revokes never completed). Call once, after the last event. */
     public void finish() {
         if (finished) {
@@ -283,22 +344,27 @@ public final class Auditor {
         Obj ob = objects.get(id);
         if (ob == null) {
             ob = new Obj();
-            Long completed = retiredObjects.remove(id);
-            if (completed != null || forgottenObjects.contains(id)) {
+            Retired r = retiredObjects.remove(id);
+            int forgotten = r != null ? 0 : forgottenObjects.get(id, 0);
+            if (r != null || forgotten != 0) {
                 ob.phase = Phase.COMPLETED;
-                ob.completedSeq = completed == null ? 0 : completed;
+                ob.completedSeq = r == null ? 0 : r.completedSeq();
                 ob.life = 1;
+                ob.closes = r != null ? (r.closes() ? 1 : 0) : (forgotten & FORGOTTEN_CLOSES) != 0 ? 1 : 0;
             }
             objects.put(id, ob);
         }
         return ob;
     }
 
-    /** Drops the state of an object whose revoke completed and that nothing live names any more. */
+    /**
+     * Drops the state of an object whose revoke completed, that nothing live names any more and whose
+     * memory is on; what its later events are checked against (completed, the driver closes) is kept.
+     */
     private void retireIfDone(String id, Obj ob) {
-        if (ob.phase == Phase.COMPLETED && ob.refs == 0) {
+        if (ob.phase == Phase.COMPLETED && ob.refs == 0 && ob.memoryOffSeq == 0) {
             objects.remove(id);
-            retiredObjects.put(id, ob.completedSeq);
+            retiredObjects.put(id, new Retired(ob.completedSeq, ob.closes > 0));
         }
     }
 
@@ -306,6 +372,7 @@ public final class Auditor {
     private final class Checks implements RevokeEvent.Visitor<Void> {
         @Override
         public Void visit(ObjectRegistered e) {
+            o.memoryOffSeq = 0;
             if (o.phase == Phase.STARTED || o.phase == Phase.DRAINED || o.phase == Phase.ZAPPED) {
                 report(Invariant.REVOKE_ORDER, seq, object, "registered again while the revoke started at seq "
                         + o.startedSeq + " had not completed");
@@ -316,6 +383,7 @@ public final class Auditor {
             o.life++;
             o.vmas.clear();
             o.files.clear();
+            o.closes = 0;
             return null;
         }
 
@@ -338,12 +406,17 @@ public final class Auditor {
 
         @Override
         public Void visit(Mmapped m) {
+            if (m.populated() > 0) {
+                checkMemoryOff("Mmapped " + m.vma() + " with " + m.populated() + " page(s) populated");
+            }
             checkNoEntry("Mmapped of " + m.vma());
             knownFile(m.file());
             checkFresh(m.vma(), "vma");
             RangeSet mapped = new RangeSet();
             mapped.add(m.pgoff(), m.pages());
-            addVma(m.vma(), new VmaSt(object, o.life, m.pid(), m.mapping(), mapped));
+            VmaSt v = new VmaSt(object, o.life, m.pid(), m.mapping(), mapped);
+            v.mmapped = true;
+            addVma(m.vma(), v);
             return null;
         }
 
@@ -357,6 +430,9 @@ public final class Auditor {
 
         @Override
         public Void visit(VmaDuplicated d) {
+            if (d.ptes() > 0) {
+                checkMemoryOff("VmaDuplicated " + d.vma() + " with " + d.ptes() + " PTE(s) copied");
+            }
             VmaSt parent = knownVma(d.from());
             checkFresh(d.vma(), "vma");
             // An unknown parent leaves the child empty: it is reported once, here, not at each later use.
@@ -382,7 +458,14 @@ public final class Auditor {
         }
 
         @Override
+        public Void visit(VmaClosed c) {
+            vmaClosed(c);
+            return null;
+        }
+
+        @Override
         public Void visit(Faulted f) {
+            checkMemoryOff("Faulted on " + f.vma() + " page " + f.pgoff());
             checkNoEntry("Faulted on " + f.vma());
             knownVma(f.vma());
             return null;
@@ -474,6 +557,33 @@ public final class Auditor {
             }
             return null;
         }
+
+        @Override
+        public Void visit(MemoryToggled m) {
+            o.memoryOffSeq = m.isOff() ? (o.memoryOffSeq == 0 ? seq : o.memoryOffSeq) : 0;
+            return null;
+        }
+    }
+
+    private void vmaClosed(VmaClosed c) {
+        if (o.phase == Phase.COMPLETED) {
+            report(Invariant.CLOSE_ONCE, seq, object, c.vma() + " [" + c.pgoff() + ", +" + c.pages()
+                    + ") closed (" + c.cause() + ") after the revoke completed at " + completedAt(o));
+        }
+        VmaSt v = knownVma(c.vma());
+        if (v == null) {
+            return;
+        }
+        o.closes++;
+        RangeSet outside = new RangeSet(v.closed);
+        outside.remove(c.pgoff(), c.pages());
+        RangeSet twice = new RangeSet(v.closed);
+        twice.removeAll(outside);
+        if (!twice.isEmpty()) {
+            report(Invariant.CLOSE_ONCE, seq, object, c.vma() + " (pid " + v.pid + ") closed a second time over "
+                    + twice + " (" + c.cause() + ")");
+        }
+        v.closed.add(c.pgoff(), c.pages());
     }
 
     private void completeRevoke() {
@@ -494,6 +604,15 @@ public final class Auditor {
                         + " and no MappingsZapped of this revoke covered it"
                         : id + " (pid " + v.pid + ") still maps " + uncovered + " of " + v.mapping
                         + ", outside every MappingsZapped of this revoke");
+            }
+        }
+        if (o.closes > 0) {
+            for (String id : o.vmas) {
+                VmaSt v = vmas.get(id);
+                if (v.mmapped && !v.mapped.isEmpty() && v.closed.isEmpty()) {
+                    report(Invariant.CLOSE_ONCE, seq, object, id + " (pid " + v.pid + ") still maps " + v.mapped
+                            + " and was not closed by RevokeCompleted, though the driver closes VMAs");
+                }
             }
         }
         for (String id : o.files) {

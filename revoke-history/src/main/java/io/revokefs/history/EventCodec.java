@@ -38,8 +38,9 @@ import java.util.Set;
  * </ol>
  */
 final class EventCodec {
-    /** Components that may be absent (null); every other component is a required field. */
-    private static final Set<String> OPTIONAL = Set.of("AccessRefused.file", "AccessRefused.vma");
+    /** Components that may be absent (read as null, the records' default); every other component is a required field. */
+    private static final Set<String> OPTIONAL = Set.of("AccessRefused.file", "AccessRefused.vma", "AccessRefused.by",
+            "AccessRefused.expect", "OpenRefused.expect", "MmapRefused.expect", "Faulted.by");
 
     /** {@code count} of a {@code MappingsZapped} read without one, and {@code pages} of a whole-VMA unmap. */
     static final long WHOLE = Long.MAX_VALUE;
@@ -192,9 +193,10 @@ final class EventCodec {
                 }
                 break;
             case "VmaUnmapped":
+            case "VmaClosed":
                 if (!present(body, "pgoff")) {
                     if (present(body, "pages")) {
-                        throw new IllegalArgumentException("VmaUnmapped has 'pages' without 'pgoff'");
+                        throw new IllegalArgumentException(type + " has 'pages' without 'pgoff'");
                     }
                     body.put("pgoff", 0);
                 }
@@ -254,7 +256,7 @@ final class EventCodec {
                 }
                 args[i] = f.longValue();
             } else if (ct.isEnum()) {
-                args[i] = enumValue(ct, name, f);
+                args[i] = enumValue(ct, name, f); // Errno, ReleaseCause, VmaClosed.Cause
             } else {
                 throw new IllegalStateException("no JSON mapping for " + ct + " in " + type);
             }
@@ -313,13 +315,11 @@ final class EventCodec {
 
         @Override
         public String visit(Mmapped e) {
-            if (e.pages() <= 0) {
-                // An mmap of 0 pages fails with EINVAL (do_mmap); a "mapped" VMA of no page would
-                // also hide a live mapping from the auditor's zap check.
-                return "'pages' must be at least 1, got " + e.pages();
-            }
-            if (e.pgoff() < 0 || e.pgoff() > Long.MAX_VALUE - e.pages()) {
-                return "'pgoff' " + e.pgoff() + " with 'pages' " + e.pages() + " is outside the file";
+            // An mmap of 0 pages fails with EINVAL (do_mmap); a "mapped" VMA of no page would also
+            // hide a live mapping from the auditor's zap check.
+            String range = pageRange(e.pgoff(), e.pages());
+            if (range != null) {
+                return range;
             }
             if (e.populated() < 0 || e.populated() > e.pages()) {
                 return "'populated' must be between 0 and 'pages' (" + e.pages() + "), got " + e.populated();
@@ -339,13 +339,14 @@ final class EventCodec {
 
         @Override
         public String visit(VmaUnmapped e) {
-            if (e.pages() <= 0) {
-                return "'pages' must be at least 1, got " + e.pages();
-            }
-            if (e.pgoff() < 0 || e.pgoff() > Long.MAX_VALUE - e.pages()) {
-                return "'pgoff' " + e.pgoff() + " with 'pages' " + e.pages() + " is outside the file";
-            }
-            return ids(e.object(), e.vma());
+            String range = pageRange(e.pgoff(), e.pages());
+            return range != null ? range : ids(e.object(), e.vma());
+        }
+
+        @Override
+        public String visit(VmaClosed e) {
+            String range = pageRange(e.pgoff(), e.pages());
+            return range != null ? range : ids(e.object(), e.vma());
         }
 
         @Override
@@ -393,7 +394,23 @@ final class EventCodec {
         public String visit(FileClosed e) {
             return ids(e.object(), e.file());
         }
+
+        @Override
+        public String visit(MemoryToggled e) {
+            return ids(e.object(), e.cause());
+        }
     };
+
+    /** The problem of a VMA's page range {@code [pgoff, pgoff + pages)}: no page, or outside the file. */
+    private static String pageRange(long pgoff, long pages) {
+        if (pages <= 0) {
+            return "'pages' must be at least 1, got " + pages;
+        }
+        if (pgoff < 0 || pgoff > Long.MAX_VALUE - pages) {
+            return "'pgoff' " + pgoff + " with 'pages' " + pages + " is outside the file";
+        }
+        return null;
+    }
 
     private static String ids(String... ids) {
         for (String id : ids) {

@@ -382,6 +382,13 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
         }
 
         @Override
+        public Void visit(VmaClosed c) {
+            // The driver's close changes nothing replay rebuilds: the pages stay mapped until the
+            // VmaUnmapped that follows an UNMAP close; a REVOKE close follows the zap.
+            return null;
+        }
+
+        @Override
         public Void visit(Faulted f) {
             Vma v = vmas.get(f.vma());
             if (v != null) {
@@ -433,6 +440,13 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
             if (life != null) {
                 life.openFiles.remove(f.file());
             }
+            return null;
+        }
+
+        @Override
+        public Void visit(MemoryToggled m) {
+            // Memory on or off is not part of the replayed state; the zap before an off is its own
+            // MappingsZapped, applied above.
             return null;
         }
 

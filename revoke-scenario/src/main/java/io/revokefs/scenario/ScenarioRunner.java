@@ -7,6 +7,7 @@ import io.revokefs.core.Signal;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.MemoryAccess;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PendingSignal;
 import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
@@ -57,6 +58,7 @@ public final class ScenarioRunner {
     private final Object names = new Object();
     private int steps;
     private Scenario scenario;
+    private volatile java.util.function.Consumer<String> onLine = expect -> { };
 
     /** What a VMA name names: the range it was mapped at (it follows an mremap). */
     private static final class VmaName {
@@ -75,6 +77,16 @@ public final class ScenarioRunner {
 
     public ScenarioWorld world() {
         return world;
+    }
+
+    /**
+     * Calls {@code onLine} with each line's {@code expect} as written ({@code ok} when it has none),
+     * on the thread that runs the line, just before it runs: the run's recorder writes it into the
+     * refusals the line causes.
+     */
+    public ScenarioRunner onLine(java.util.function.Consumer<String> onLine) {
+        this.onLine = onLine;
+        return this;
     }
 
     /** Steps run so far. */
@@ -159,6 +171,7 @@ public final class ScenarioRunner {
      * schedule explorer runs the lines of a block, each on its own controlled thread.
      */
     public void runLine(Scenario script, Step s) {
+        onLine.accept(s.expect() == null ? "ok" : s.expect());
         String outcome = execute(s, script.action(s));
         count();
         check(s, outcome);
@@ -198,6 +211,7 @@ public final class ScenarioRunner {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
+                onLine.accept(s.expect() == null ? "ok" : s.expect());
                 return execute(s, script.action(s));
             }, f);
             t.start();
@@ -283,6 +297,7 @@ public final class ScenarioRunner {
                 scope.require(Scope.FILE, s.args().get(0), s, null);
                 mmapPages(s);
                 mmapOffset(s);
+                mmapRegion(s);
                 readOnly(s, "prot");
                 defineIfMade(s, scope, Scope.MAPPING);
             }
@@ -316,6 +331,10 @@ public final class ScenarioRunner {
                     scope.require(Scope.FILE, s.args().get(0), s, null);
                 }
             }
+            case "memory" -> {
+                scope.require(Scope.FILE, s.args().get(0), s, null);
+                memoryOn(s);
+            }
             case "ioctl" -> {
                 scope.require(Scope.FILE, s.args().get(0), s, null);
                 ioctlCommand(s);
@@ -339,7 +358,11 @@ public final class ScenarioRunner {
                 page(s);
             }
             case "close" -> scope.require(Scope.FILE, s.args().get(0), s, null);
-            case "exit" -> {
+            case "fasync" -> {
+                scope.require(Scope.FILE, s.args().get(0), s, null);
+                onOff(s);
+            }
+            case "signals", "exit" -> {
             }
             default -> throw malformed(s, "unknown verb '" + s.verb() + "'");
         }
@@ -378,6 +401,51 @@ public final class ScenarioRunner {
      */
     private static long mmapPages(Step s) {
         return Numbers.option(s, "pages", 1, 0, (1L << (64 - 12)) - 1);
+    }
+
+    /**
+     * vfio-pci's file offset layout (SEMANTICS.md section 10): the region index is above the low 40
+     * bits of the byte offset ({@code VFIO_PCI_OFFSET_SHIFT}), so above the low 28 bits of
+     * {@code vm_pgoff}; config space is region 7 ({@code VFIO_PCI_CONFIG_REGION_INDEX}) and the command
+     * register is at offset 4 ({@code PCI_COMMAND}), its memory-space enable bit 0x2.
+     */
+    private static final int VFIO_PGOFF_SHIFT = 40 - 12;
+    private static final long VFIO_PCI_COMMAND_OFFSET = (7L << 40) + 4;
+    private static final int PCI_COMMAND_MEMORY = 0x2;
+
+    /** mmap's {@code region=}: a vfio region index ({@code VFIO_PCI_NUM_REGIONS} is 9); 0 without it. */
+    private static long mmapRegion(Step s) {
+        long region = Numbers.option(s, "region", 0, 0, 8);
+        if (s.options().containsKey("region") && mmapOffset(s) >= 1L << VFIO_PGOFF_SHIFT) {
+            throw malformed(s, "offset " + mmapOffset(s) + " is past the end of a vfio region (2^28 pages)");
+        }
+        return region;
+    }
+
+    /** {@code memory F off|on}: whether the line sets PCI_COMMAND's memory bit. */
+    private static boolean memoryOn(Step s) {
+        String v = s.args().get(1);
+        if (!v.equals("on") && !v.equals("off")) {
+            throw malformed(s, "memory takes off or on, not '" + v + "'");
+        }
+        return v.equals("on");
+    }
+
+    /**
+     * {@code memory F off|on}: a config-space write of PCI_COMMAND through a vfio device file
+     * ({@code pwrite} of two bytes at {@code VFIO_PCI_INDEX_TO_OFFSET(7) + PCI_COMMAND}; the file
+     * position is left as it was).
+     */
+    private String memory(Step s, Process p) {
+        OpenFile f = file(s, s.args().get(0));
+        int cmd = memoryOn(s) ? PCI_COMMAND_MEMORY : 0;
+        long pos = f.position();
+        f.setPosition(VFIO_PCI_COMMAND_OFFSET);
+        try {
+            return outcome(p.write(f, new byte[] {(byte) cmd, (byte) (cmd >> 8)}));
+        } finally {
+            f.setPosition(pos);
+        }
     }
 
     /** mmap's offset in pages: an {@code off_t} of bytes, so below 2^63 bytes. */
@@ -423,6 +491,7 @@ public final class ScenarioRunner {
             case "read" -> read(s, p);
             case "write" -> write(s, p);
             case "poll" -> poll(s, p);
+            case "memory" -> memory(s, p);
             case "ioctl" -> outcome(p.ioctl(file(s, s.args().get(0)), ioctlCommand(s), Numbers.option(s, "arg", 0, Long.MIN_VALUE, Long.MAX_VALUE)));
             case "llseek" -> outcome(p.llseek(file(s, s.args().get(0)), Numbers.option(s, "offset", 0, Long.MIN_VALUE, Long.MAX_VALUE), whence(s)));
             case "fork" -> fork(s, p);
@@ -430,6 +499,8 @@ public final class ScenarioRunner {
             case "mremap" -> mremap(s, p);
             case "access" -> remoteAccess(s, p);
             case "close" -> outcome(p.close(file(s, s.args().get(0))));
+            case "fasync" -> outcome(p.fasync(file(s, s.args().get(0)), onOff(s)));
+            case "signals" -> signals(p);
             case "exit" -> {
                 p.exit();
                 yield "ok";
@@ -450,6 +521,9 @@ public final class ScenarioRunner {
         OpenFile f = file(s, s.args().get(0));
         long pages = mmapPages(s);
         long offset = mmapOffset(s);
+        if (s.options().containsKey("region")) {
+            offset += mmapRegion(s) << VFIO_PGOFF_SHIFT;
+        }
         boolean ro = readOnly(s, "prot");
         // The offset is the file's own page offset (vm_pgoff as the syscall passes it): physical for
         // /dev/mem and /proc/bus/pci, BAR-relative for resourceN, the map index for /dev/uioN.
@@ -681,21 +755,44 @@ public final class ScenarioRunner {
         return named != null ? named : (int) Numbers.parse(s, "cmd", c, 0, 0xFFFF_FFFFL);
     }
 
-    /** The {@code PCIIOC_*} names ({@link Pci}, from include/uapi/linux/pci.h). */
+    /** The {@code PCIIOC_*} names ({@link Pci}, from include/uapi/linux/pci.h) and vfio's device ioctls. */
     private static final Map<String, Integer> IOCTLS = new java.util.TreeMap<>(Map.of(
             "PCIIOC_CONTROLLER", Pci.PCIIOC_CONTROLLER,
             "PCIIOC_MMAP_IS_IO", Pci.PCIIOC_MMAP_IS_IO,
             "PCIIOC_MMAP_IS_MEM", Pci.PCIIOC_MMAP_IS_MEM,
-            "PCIIOC_WRITE_COMBINE", Pci.PCIIOC_WRITE_COMBINE));
+            "PCIIOC_WRITE_COMBINE", Pci.PCIIOC_WRITE_COMBINE,
+            // vfio (include/uapi/linux/vfio.h): _IO(VFIO_TYPE, VFIO_BASE + 7) and + 11.
+            "VFIO_DEVICE_GET_INFO", (';' << 8) | (100 + 7),
+            "VFIO_DEVICE_RESET", (';' << 8) | (100 + 11)));
 
     /** A malformed-line exception for {@code s}. */
     public static ScenarioException malformed(Step s, String problem) {
         return new ScenarioException(ScenarioException.Kind.MALFORMED, s, problem);
     }
 
+    /** {@code fasync F on|off}: {@code fcntl(F_SETOWN)} and O_ASYNC set or cleared. */
+    private static boolean onOff(Step s) {
+        String v = s.args().get(1);
+        if (!v.equals("on") && !v.equals("off")) {
+            throw malformed(s, "fasync is on or off, got '" + v + "'");
+        }
+        return v.equals("on");
+    }
+
+    /** {@code signals}: the process's pending signals by name ({@code SIGIO}), or {@code none}. */
+    private static String signals(Process p) {
+        List<String> names = new ArrayList<>();
+        for (PendingSignal ps : p.pendingSignals()) {
+            if (!names.contains(ps.signal().name())) {
+                names.add(ps.signal().name());
+            }
+        }
+        return names.isEmpty() ? "none" : String.join("+", names);
+    }
+
     /** The errno names and signals scripts may expect, for checking {@code expect=} values. */
     public static boolean isKnownOutcome(String v) {
-        if (v.equals("ok")) {
+        if (v.equals("ok") || v.equals("none")) {
             return true;
         }
         try {
