@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Offline and without touching the shared ~/.m2: the project builds with its own local repository
  * (a temporary directory), into which this test copies the artifacts this reactor just built
- * (revoke-core's pom, jar and test-jar, and the parent pom), and a settings file mirrors every other
+ * (the poms and jars of revoke-core, revoke-conformance and the modules it depends on, and the
+ * parent pom), and a settings file mirrors every other
  * repository to ~/.m2/repository read-only ({@code file://}), where the reactor's own build put the
  * third-party artifacts (JUnit, AssertJ, SLF4J, the Maven plugins). Nothing is installed anywhere
  * but the temporary directory.
@@ -66,8 +67,12 @@ class AdapterGuideTest {
 
         Path repo = tmp.resolve("repo");
         stage(repo, "revokefs-parent", root.resolve("pom.xml"), null, null);
-        Path core = root.resolve("revoke-core");
-        stage(repo, "revoke-core", core.resolve("pom.xml"), jar(core, ""), jar(core, "-tests"));
+        // revoke-core and the conformance suite with the modules it brings (the Auditor's, the
+        // reference device's); their third-party dependencies come from ~/.m2 below.
+        for (String module : List.of("revoke-core", "revoke-testing", "revoke-history", "revoke-conformance")) {
+            Path m = root.resolve(module);
+            stage(repo, module, m.resolve("pom.xml"), jar(m, ""), null);
+        }
 
         Path settings = tmp.resolve("settings.xml");
         Path m2 = Path.of(System.getProperty("user.home"), ".m2", "repository");
