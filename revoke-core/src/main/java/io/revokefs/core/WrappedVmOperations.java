@@ -119,6 +119,9 @@ final class WrappedVmOperations implements VmOperations {
             FaultResult r = driverVm.fault(vmf);
             if (r == FaultResult.NOPAGE) {
                 o.record(new RevokeEvent.Faulted(o.id(), vmf.vma().id(), vmf.pgoff()));
+            } else if (r == FaultResult.SIGBUS) { // the driver's own check refused the page
+                o.record(new RevokeEvent.AccessRefused(o.id(), "fault", Signal.SIGBUS.name(), null, vmf.vma().id(),
+                        RevokeEvent.AccessRefused.DRIVER, null));
             }
             return r;
         } finally {
@@ -165,7 +168,7 @@ final class WrappedVmOperations implements VmOperations {
             if (n > 0) {
                 for (long i = 0; i < vma.pages(); i++) {
                     if (vma.mm().isPopulated(vma, i)) {
-                        o.record(new RevokeEvent.Faulted(o.id(), vma.id(), vma.pgoff() + i));
+                        o.record(new RevokeEvent.Faulted(o.id(), vma.id(), vma.pgoff() + i, RevokeEvent.Faulted.POPULATE));
                     }
                 }
             }

@@ -34,6 +34,12 @@ class NaiveVariantsExploreTest {
         Report again = Explorer.replay(c, r.failure().get().schedule(), options);
         assertThat(again.failure()).isPresent();
         assertThat(again.failure().get().problems()).isEqualTo(r.failure().get().problems());
+        // Two workers over disjoint parts of the search find it too, and their schedule reproduces it.
+        Report two = ExploreReportFile.add(Explorer.explore(c, options.withWorkers(2)), note + " (2 workers)");
+        assertThat(two.failure()).as("two workers missed the planted bug of " + c.id()).isPresent();
+        assertThat(two.failure().get().problems()).anyMatch(p -> p.contains(invariant));
+        assertThat(Explorer.replay(c, two.failure().get().schedule(), options).failure().get().problems())
+                .isEqualTo(two.failure().get().problems());
         return r;
     }
 

@@ -22,8 +22,9 @@ import java.util.Set;
  * IllegalArgumentException}s whose message names the field; callers add the line number.
  */
 final class EventCodec {
-    /** Components that may be absent (null); every other component is a required field. */
-    private static final Set<String> OPTIONAL = Set.of("AccessRefused.file", "AccessRefused.vma");
+    /** Components that may be absent (read as null, the records' default); every other component is a required field. */
+    private static final Set<String> OPTIONAL = Set.of("AccessRefused.file", "AccessRefused.vma", "AccessRefused.by",
+            "AccessRefused.expect", "OpenRefused.expect", "MmapRefused.expect", "Faulted.by");
 
     record EventType(String name, Class<? extends RevokeEvent> type, RecordComponent[] components,
                      Constructor<? extends RevokeEvent> constructor) {

@@ -10,49 +10,70 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
- * Holds one thread at the first {@link Interleave} point whose label matches, so a test can force
- * an operation to be in flight (inside the guard) without a hook in the adapter: a read paused at
- * {@code "guard exit"} has run the driver and not yet left the guard; a fault paused at
- * {@code "insert_pfn"} is inside {@code ->fault}; a release paused at {@code "release file-N"} has won
- * the release-once race. Other points, and waits, run freely (waits poll their condition).
+ * Holds one thread at the first interleaving point of the core whose label matches, so a test can
+ * force an operation to be in flight (inside the guard) when something else happens, without a hook
+ * in the adapter and without sleeping for a while and hoping: a read paused at {@code "guard exit"}
+ * has run the driver and not yet left the guard; a fault paused at {@code "insert_pfn"} is inside
+ * {@code ->fault}; a release paused at {@code "release file-N"} has won the release-once race. Other
+ * points, and waits, run freely (waits poll their condition). The core's points include
+ * {@code "guard enter"}, {@code "guard exit"}, {@code "guard deactivate"}, {@code "fault"}, {@code "insert_pfn"},
+ * {@code "mmap before link"}, {@code "i_mmap insert"}, {@code "zap"}, {@code "release"},
+ * {@code "vm close"} and {@code "copy_page_range"}; a label may carry a detail after a space
+ * ({@code "release file-3"}), so match with {@link #startsWith}.
+ *
+ * <pre>{@code
+ * AtomicReference<Result<byte[]>> got = new AtomicReference<>();
+ * try (PauseAt reader = new PauseAt(l -> l.equals("guard exit"), () -> got.set(p.read(f, 8))).start()) {
+ *     reader.awaitPaused();      // the read has run the driver and is still inside the guard
+ *     // ... start the revoke on another thread: it must wait for this read ...
+ * }                              // close() resumes the read and joins it
+ * }</pre>
  *
  * <p>Use: {@link #start()} installs the scheduler and starts the thread; {@link #awaitPaused()};
- * act; {@link #resume()}; {@link #join()}, which uninstalls it. One at a time per JVM.
+ * act; {@link #resume()}; {@link #join()} (or {@link #close()}), which uninstalls it. One at a time
+ * per JVM. To know that a thread is asleep in a driver's wait queue instead, use
+ * {@link io.revokefs.core.WaitQueue#sleepers()}.
  */
-final class PauseAt implements Interleave.Scheduler, AutoCloseable {
+public final class PauseAt implements Interleave.Scheduler, AutoCloseable {
     private final Predicate<String> label;
     private final Thread thread;
     private final AtomicBoolean fired = new AtomicBoolean();
     private final CountDownLatch paused = new CountDownLatch(1);
     private final CountDownLatch resume = new CountDownLatch(1);
 
-    PauseAt(Predicate<String> label, Runnable body) {
+    /** A thread that will run {@code body} and stop at the first point whose label {@code label} accepts. */
+    public PauseAt(Predicate<String> label, Runnable body) {
         this.label = label;
         this.thread = new Thread(body, "paused-at");
         this.thread.setDaemon(true);
     }
 
-    static Predicate<String> startsWith(String prefix) {
+    /** Labels that start with {@code prefix} ({@code "release"} matches {@code "release file-3"}). */
+    public static Predicate<String> startsWith(String prefix) {
         return l -> l.startsWith(prefix);
     }
 
-    PauseAt start() {
+    /** Installs this as the core's scheduler and starts the thread. */
+    public PauseAt start() {
         Interleave.install(this);
         thread.start();
         return this;
     }
 
-    void awaitPaused() throws InterruptedException {
+    /** Waits (10 s at most) until the thread is held at the point; fails if it never gets there. */
+    public void awaitPaused() throws InterruptedException {
         if (!paused.await(ConformanceSuite.TIMEOUT_S, TimeUnit.SECONDS)) {
             throw new AssertionError("the thread never reached the pause point");
         }
     }
 
-    void resume() {
+    /** Lets the thread go on. */
+    public void resume() {
         resume.countDown();
     }
 
-    void join() throws InterruptedException {
+    /** Resumes the thread, waits for it to finish (10 s at most) and uninstalls the scheduler. */
+    public void join() throws InterruptedException {
         resume();
         thread.join(TimeUnit.SECONDS.toMillis(ConformanceSuite.TIMEOUT_S));
         Interleave.uninstall();

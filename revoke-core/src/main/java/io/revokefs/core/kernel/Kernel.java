@@ -26,7 +26,9 @@ public final class Kernel {
     public static final long PAGE_SIZE = 4096;
     /**
      * The size of a process's address space: x86-64's {@code TASK_SIZE_MAX} with 4-level paging,
-     * {@code (1 << 47) - PAGE_SIZE}. mmap past it is ENOMEM (arch_get_unmapped_area: {@code len > TASK_SIZE}).
+     * {@code (1 << 47) - PAGE_SIZE}. mmap past it is ENOMEM (x86's arch_get_unmapped_area:
+     * {@code if (len > end) return -ENOMEM}, {@code end} from find_start_end being the task size);
+     * munmap past it is EINVAL (do_vmi_munmap: {@code start > TASK_SIZE || len > TASK_SIZE - start}).
      */
     public static final long TASK_SIZE = (1L << 47) - PAGE_SIZE;
     /** The object id under which {@code revoke_iomem} records its zaps. */

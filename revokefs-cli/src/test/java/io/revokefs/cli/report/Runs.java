@@ -12,8 +12,18 @@ import io.revokefs.core.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import io.revokefs.core.testing.TestDriver;
 
+import io.revokefs.cli.Main;
+import io.revokefs.history.JsonLines;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -67,6 +77,34 @@ final class Runs {
         p.close(g);
         sim.kernel().revokeIomem(sim.kernel().iomem().insert("test0", Sim.BASE_PFN, Sim.PAGES));
         return sim.log().events();
+    }
+
+    /** The PCI device whose BAR0 three processes map through sysfs, /proc/bus/pci and /dev/mem, then removed. */
+    static final Path PCI_THREE_VIEWS = Path.of("..", "examples", "pci-three-views.scenario");
+
+    /**
+     * The log of {@code revokefs run SCRIPT}: the command run in-process as a user runs it, so the
+     * refusals carry their lines' expectations. Every {@code expect} of the script must hold.
+     */
+    static List<RecordedEvent> scenario(Path script) {
+        try {
+            Path dir = Files.createTempDirectory("revokefs-report-run-");
+            try {
+                Path log = dir.resolve("run.jsonl");
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int code = Main.run(new PrintWriter(out), new PrintWriter(err), "run", script.toString(), "--store",
+                        dir.resolve("store").toString(), "--log", log.toString());
+                assertThat(code).as("revokefs run %s: %s%s", script, out, err).isZero();
+                return JsonLines.readAll(log);
+            } finally {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + script, e);
+        }
     }
 
     /** The events of {@code object} in {@code events}. */
