@@ -2,6 +2,7 @@ package io.revokefs.devmem;
 
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
+import io.revokefs.core.PollBit;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.Result;
 import io.revokefs.core.conformance.AdapterFixture;
@@ -36,8 +37,12 @@ class DevMemClaimConformanceTest extends ConformanceSuite {
      * a zapped page EINVAL ({@code generic_access_phys}: {@code follow_pte} finds nothing). The other
      * fields are never consulted: their rows are not applicable (the record requires values).
      */
-    static final ErrnoTable CLAIM_ERRNOS = new ErrnoTable(Errno.ENODEV, Errno.ENODEV, Errno.ENODEV,
-            ErrnoTable.KERNFS.poll(), null, null, Errno.EPERM, Errno.EINVAL);
+    static final ErrnoTable CLAIM_ERRNOS = new ErrnoTable(
+            Errno.ENODEV, Errno.ENODEV, Errno.ENODEV, // open, read, write: never consulted (rows not applicable)
+            PollBit.mask(PollBit.POLLERR),             // poll: never consulted
+            null, null,                                // ioctl, llseek: never consulted
+            Errno.EPERM,                               // mmap over the claim: mmap_mem, range_is_allowed
+            Errno.EINVAL);                             // vm access op: generic_access_phys, follow_pte finds nothing
 
     /** One world: 256 pages of RAM, a 16-page device BAR at {@link #BAR_PFN}, /dev/mem. */
     static final class World {

@@ -31,8 +31,17 @@ public record ErrnoTable(Errno open, Errno read, Errno write, Set<PollBit> poll,
         poll = Set.copyOf(poll);
     }
 
-    /** kernfs and sysfs: {@code kernfs_fop_*} after {@code kernfs_get_active} fails. */
+    /**
+     * kernfs and sysfs: what {@code kernfs_fop_*} return once {@code kernfs_get_active} fails: open,
+     * read, write, llseek and mmap ENODEV ({@code kernfs_fop_open}, {@code kernfs_fop_read_iter},
+     * {@code kernfs_fop_write_iter}, {@code kernfs_fop_llseek}, {@code kernfs_fop_mmap}), poll
+     * {@code DEFAULT_POLLMASK|EPOLLERR|EPOLLPRI} ({@code kernfs_fop_poll}), the vm access op EINVAL
+     * ({@code kernfs_vma_access}). ioctl ENOTTY, before and after removal alike:
+     * {@code kernfs_file_fops} has no {@code unlocked_ioctl}, so {@code vfs_ioctl} answers ENOTTY. The
+     * library still guards a driver's own ioctl and answers ENOTTY once revoked, so that no driver
+     * ioctl runs after revoke.
+     */
     public static final ErrnoTable KERNFS = new ErrnoTable(Errno.ENODEV, Errno.ENODEV, Errno.ENODEV,
             PollBit.union(PollBit.DEFAULT_POLLMASK, PollBit.POLLERR, PollBit.POLLPRI),
-            Errno.ENODEV, Errno.ENODEV, Errno.ENODEV, Errno.EINVAL);
+            Errno.ENOTTY, Errno.ENODEV, Errno.ENODEV, Errno.EINVAL);
 }

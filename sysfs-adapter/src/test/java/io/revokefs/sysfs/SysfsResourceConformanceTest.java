@@ -80,7 +80,7 @@ class SysfsResourceConformanceTest extends ConformanceSuite {
 
         @Override
         public ErrnoTable errnos() {
-            return ErrnoTable.KERNFS;
+            return SysfsColumn.EXPECTED;
         }
 
         @Override

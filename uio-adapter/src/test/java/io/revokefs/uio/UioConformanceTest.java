@@ -1,6 +1,8 @@
 package io.revokefs.uio;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Errno;
 import io.revokefs.core.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
@@ -87,7 +89,15 @@ class UioConformanceTest extends ConformanceSuite {
 
             @Override
             public ErrnoTable errnos() {
-                return Uio.ERRNOS;
+                return new ErrnoTable(
+                        Errno.ENODEV,  // open: uio_open, idr_find finds no device for the minor
+                        Errno.EIO,     // read: uio_read, !idev->info
+                        Errno.EINVAL,  // write: uio_write, !idev->info tested before !idev->info->irq
+                        PollBit.mask(PollBit.POLLERR), // poll: uio_poll, EPOLLERR alone
+                        null,          // ioctl: uio_fops has none; not guarded (vfs_ioctl's ENOTTY)
+                        null,          // llseek: noop_llseek; not guarded
+                        Errno.EINVAL,  // mmap: uio_mmap, !idev->info
+                        Errno.EINVAL); // vm access op: kernfs_vma_access's answer (the syscall sees EIO)
             }
 
             @Override

@@ -1,6 +1,8 @@
 package io.revokefs.core.conformance;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Errno;
 import io.revokefs.core.Result;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.kernel.Kernel;
@@ -79,7 +81,16 @@ class ConformanceTest extends ConformanceSuite {
 
         @Override
         public ErrnoTable errnos() {
-            return ErrnoTable.KERNFS;
+            return new ErrnoTable(
+                    Errno.ENODEV,  // open: kernfs_fop_open, kernfs_get_active fails
+                    Errno.ENODEV,  // read: kernfs_file_read_iter / kernfs_seq_start
+                    Errno.ENODEV,  // write: kernfs_fop_write_iter
+                    PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM, PollBit.POLLOUT, PollBit.POLLWRNORM,
+                            PollBit.POLLERR, PollBit.POLLPRI), // poll: kernfs_fop_poll, DEFAULT_POLLMASK|EPOLLERR|EPOLLPRI
+                    Errno.ENOTTY,  // ioctl: kernfs_file_fops has no unlocked_ioctl (vfs_ioctl)
+                    Errno.ENODEV,  // llseek: kernfs_fop_llseek
+                    Errno.ENODEV,  // mmap: kernfs_fop_mmap
+                    Errno.EINVAL); // vm access op: kernfs_vma_access (the syscall sees EIO)
         }
 
         @Override

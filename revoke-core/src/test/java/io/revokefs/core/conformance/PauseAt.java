@@ -17,14 +17,15 @@ import java.util.function.Predicate;
  * the release-once race. Other points, and waits, run freely (waits poll their condition).
  *
  * <p>Use: {@link #start()} installs the scheduler and starts the thread; {@link #awaitPaused()};
- * act; {@link #resume()}; {@link #join()}, which uninstalls it. One at a time per JVM.
+ * act; {@link #resume()} (or {@link #resumeAndPauseAgain()}); {@link #join()}, which uninstalls it.
+ * One at a time per JVM.
  */
 final class PauseAt implements Interleave.Scheduler, AutoCloseable {
     private final Predicate<String> label;
     private final Thread thread;
     private final AtomicBoolean fired = new AtomicBoolean();
-    private final CountDownLatch paused = new CountDownLatch(1);
-    private final CountDownLatch resume = new CountDownLatch(1);
+    private volatile CountDownLatch paused = new CountDownLatch(1);
+    private volatile CountDownLatch resume = new CountDownLatch(1);
 
     PauseAt(Predicate<String> label, Runnable body) {
         this.label = label;
@@ -52,6 +53,19 @@ final class PauseAt implements Interleave.Scheduler, AutoCloseable {
         resume.countDown();
     }
 
+    /**
+     * Lets the held thread go and waits until it is held again at the next point the label matches
+     * (the predicate may look at state the test changed while the thread was held).
+     */
+    void resumeAndPauseAgain() throws InterruptedException {
+        CountDownLatch held = resume;
+        paused = new CountDownLatch(1);
+        resume = new CountDownLatch(1);
+        fired.set(false);
+        held.countDown();
+        awaitPaused();
+    }
+
     void join() throws InterruptedException {
         resume();
         thread.join(TimeUnit.SECONDS.toMillis(ConformanceSuite.TIMEOUT_S));
@@ -69,9 +83,11 @@ final class PauseAt implements Interleave.Scheduler, AutoCloseable {
     @Override
     public void point(String l) {
         if (label.test(l) && fired.compareAndSet(false, true)) {
-            paused.countDown();
+            CountDownLatch p = paused;
+            CountDownLatch r = resume;
+            p.countDown();
             try {
-                resume.await();
+                r.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
