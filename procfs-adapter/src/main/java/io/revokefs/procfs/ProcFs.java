@@ -1,8 +1,6 @@
 package io.revokefs.procfs;
 
-import io.revokefs.core.Errno;
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
 import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.FileOperations;
@@ -56,8 +54,7 @@ public final class ProcFs {
      * /proc/pid/mem call sees EIO). An entry without {@code proc_lseek} gets ESPIPE and one without
      * {@code proc_mmap} EIO, before and after removal ({@link ProcRegOps}).
      */
-    public static final ErrnoTable ERRNOS = new ErrnoTable(Errno.ENOENT, Errno.EIO, Errno.EIO,
-            PollBit.DEFAULT_POLLMASK, Errno.ENOTTY, Errno.EINVAL, Errno.EIO, Errno.EINVAL);
+    public static final ErrnoTable ERRNOS = ErrnoTable.PROCFS;
 
     private final Kernel kernel;
     /** Every directory and entry by absolute path; null value for a directory. Guarded by {@code this}. */

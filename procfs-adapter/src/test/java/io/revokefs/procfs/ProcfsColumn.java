@@ -13,14 +13,14 @@ final class ProcfsColumn {
     private ProcfsColumn() {
     }
 
-    static final ErrnoTable EXPECTED = new ErrnoTable(
-            Errno.ENOENT,  // open: proc_reg_open (the name is gone too)
-            Errno.EIO,     // read: proc_reg_read / proc_reg_read_iter
-            Errno.EIO,     // write: proc_reg_write
-            PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM, PollBit.POLLOUT,
-                    PollBit.POLLWRNORM), // poll: proc_reg_poll, DEFAULT_POLLMASK
-            Errno.ENOTTY,  // ioctl: proc_reg_unlocked_ioctl
-            Errno.EINVAL,  // llseek: proc_reg_llseek, for an entry with proc_lseek (without: ESPIPE, vfs_llseek)
-            Errno.EIO,     // mmap: proc_reg_mmap
-            Errno.EINVAL); // vm access op: kernfs_vma_access's answer (the syscall sees EIO)
+    static final ErrnoTable EXPECTED = ErrnoTable.builder()
+            .open(Errno.ENOENT)    // proc_reg_open (the name is gone too)
+            .read(Errno.EIO)       // proc_reg_read / proc_reg_read_iter
+            .write(Errno.EIO)      // proc_reg_write
+            .poll(PollBit.POLLIN, PollBit.POLLRDNORM, PollBit.POLLOUT, PollBit.POLLWRNORM) // proc_reg_poll: DEFAULT_POLLMASK
+            .ioctl(Errno.ENOTTY)   // proc_reg_unlocked_ioctl
+            .llseek(Errno.EINVAL)  // proc_reg_llseek, for an entry with proc_lseek (without: ESPIPE, vfs_llseek)
+            .mmap(Errno.EIO)       // proc_reg_mmap
+            .access(Errno.EINVAL)  // vm access op: kernfs_vma_access's answer (the syscall sees EIO)
+            .build();
 }

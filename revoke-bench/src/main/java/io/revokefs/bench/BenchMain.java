@@ -6,6 +6,8 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -18,7 +20,7 @@ import java.util.Set;
  * Runs the whole suite of issue 8 with short settings and prints, for each target, the measured
  * ratio beside its bound. Every ratio is between two figures measured in this one run.
  *
- * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [latency] [events] [memory]</pre>
+ * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [latency] [events] [shared] [memory]</pre>
  * With no argument it runs everything. The figures each benchmark produced are printed first.
  */
 public final class BenchMain {
@@ -54,6 +56,9 @@ public final class BenchMain {
         }
         if (only.isEmpty() || only.contains("events")) {
             m.eventLog();
+        }
+        if (only.isEmpty() || only.contains("shared")) {
+            m.sharedStore();
         }
         if (only.isEmpty() || only.contains("memory")) {
             m.memory();
@@ -109,6 +114,18 @@ public final class BenchMain {
         double guard2 = score("revokefsGuard t=2");
         ratio("1b guard enter+exit, 2 threads on one object, vs kernfs-style shared atomic", guard2 / kernfs2, 1.0,
                 fmt(guard2) + " / " + fmt(kernfs2) + " ns");
+        double rev1 = score("revocableAccess t=1");
+        Map<String, Paired.Figure> p = PairedGuard.run();
+        paired("guard", p);
+        double pBare = p.get("bareAtomic").cpuNanos();
+        double pRev = p.get("revocableAccess").cpuNanos();
+        ratio("1c Revocable try-access + end (try-with-resources), 1 thread, vs bare AtomicInteger inc+dec (paired, CPU time)",
+                pRev / pBare, 1.5, fmt(pRev) + " / " + fmt(pBare) + " ns; guard alone " + fmt(p.get("guard").cpuNanos())
+                        + " ns; JMH, run one after the other: " + fmt(rev1) + " / " + fmt(bare) + " ns = "
+                        + String.format(Locale.ROOT, "%.2f", rev1 / bare) + " x");
+        double rev2 = score("revocableAccess t=2");
+        ratio("1d Revocable try-access + end, 2 threads on one resource, vs the guard's enter+exit (1b's figure)", rev2 / guard2, 1.0,
+                fmt(rev2) + " / " + fmt(guard2) + " ns");
     }
 
     void fault() throws RunnerException {
@@ -228,6 +245,33 @@ public final class BenchMain {
                 score("auditLog t=1"), plainLog);
         events("5c (split) JsonLines.LogReader alone, same " + log + "-event log, vs plain Jackson parse of the same file",
                 score("readLog t=1"), plainLog);
+    }
+
+    /**
+     * Target 5, shared store: 1 and 4 writers into one PostgreSQL in this invocation, a follower
+     * following each; its lag comes back through a file (the trial runs in a forked JVM).
+     */
+    void sharedStore() throws Exception {
+        Path lagFile = Files.createTempFile("revoke-bench-lag", ".txt");
+        for (int threads : new int[] {1, 4}) {
+            ChainedOptionsBuilder o = new OptionsBuilder().include(SharedStoreBench.class.getName() + "\\.").threads(threads)
+                    // replaces the @Fork's jvmArgsAppend: repeat them
+                    .jvmArgsAppend("-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-D" + SharedStoreBench.LAG_FILE + "=" + lagFile)
+                    .shouldFailOnError(true);
+            record(new Runner(o.build()).run(), threads);
+        }
+        List<String> lags = Files.readAllLines(lagFile);
+        Files.deleteIfExists(lagFile);
+        double one = score("sharedAppend t=1");
+        double four = score("sharedAppend t=4");
+        events("5d one writer into PostgreSQL (its own run, a follower following), bufferedRecorder(" + EventLogBench.BATCH
+                + ") + flush, vs the same alone", one, one);
+        events("5d four writers into one PostgreSQL at once (a run each, a follower following): total, vs one writer", four, one);
+        events("5d four writers into one PostgreSQL at once: per writer, vs one writer", four / 4, one);
+        for (String lag : lags) {
+            rows.add(new Row("5d follower lag, events behind the head (sampled every " + SharedStoreBench.SAMPLE_MS + " ms)",
+                    lag, "report", "REPORTED"));
+        }
     }
 
     private void events(String target, double eventsPerSecond, double baseline) {

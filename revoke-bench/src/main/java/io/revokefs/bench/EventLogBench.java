@@ -131,7 +131,7 @@ public class EventLogBench {
                 case "postgres" -> {
                     try (Connection c = postgres.getPostgresDatabase().getConnection();
                          Statement s = c.createStatement()) {
-                        s.execute("DROP TABLE IF EXISTS domainevententry, snapshotevententry");
+                        s.execute("DROP TABLE IF EXISTS domainevententry, snapshotevententry, revokefs_runs, revokefs_schema");
                     }
                     yield EventStores.jdbc(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
                 }

@@ -1,6 +1,7 @@
 package io.revokefs.bench;
 
 import io.revokefs.core.Guard;
+import io.revokefs.core.Revocable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,7 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #bareAtomic}: an AtomicInteger increment then decrement, the floor;</li>
  *   <li>{@link #kernfsGuard}: a kernfs-style single shared counter, {@code atomic_inc_unless_negative}
  *       then {@code atomic_dec_return} with the bias check ({@code kernfs_get_active/put_active});</li>
- *   <li>{@link #revokefsGuard}: {@link Guard#tryEnter()} then {@link Guard#exit(int)}.</li>
+ *   <li>{@link #revokefsGuard}: {@link Guard#tryEnter()} then {@link Guard#exit(int)};</li>
+ *   <li>{@link #revocableAccess}: {@link Revocable#tryAccess()} and its end, in try-with-resources, on
+ *       a live resource (the resource-level API, issue 15);</li>
+ *   <li>{@link #revocableOrSkip}: {@link Revocable#tryAccessOrSkip}, the scoped form with a body.</li>
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -62,6 +66,7 @@ public class GuardBench {
     private final AtomicInteger bare = new AtomicInteger();
     private final KernfsActive kernfs = new KernfsActive();
     private final Guard guard = new Guard();
+    private final Revocable<AtomicInteger> revocable = Revocable.of("bench", new AtomicInteger());
 
     @Benchmark
     public int bareAtomic() {
@@ -86,4 +91,18 @@ public class GuardBench {
         }
         return t;
     }
+
+    @Benchmark
+    public int revocableAccess() {
+        try (Revocable.Access<AtomicInteger> a = revocable.tryAccess()) {
+            return a.isPresent() ? 1 : 0;
+        }
+    }
+
+    @Benchmark
+    public boolean revocableOrSkip() {
+        return revocable.tryAccessOrSkip(NO_OP);
+    }
+
+    private static final java.util.function.Consumer<AtomicInteger> NO_OP = r -> { };
 }

@@ -7,6 +7,7 @@ import io.revokefs.core.kernel.Kernel;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -19,7 +20,7 @@ public final class ObjectBuilder {
     private final Kernel kernel;
     private final String id;
     private final String adapter;
-    private FileOperations driver;
+    private Function<RevocableObject, FileOperations> driver;
     private ErrnoTable errnos;
     private AddressSpace mapping;
     private Supplier<List<RevocableObject.ZapRange>> zapRanges;
@@ -30,9 +31,27 @@ public final class ObjectBuilder {
         this.adapter = Objects.requireNonNull(adapter, "adapter");
     }
 
-    /** The driver's file operations (required). */
+    /** The driver's file operations (required, this or {@link #operations(Function)}). */
     public ObjectBuilder operations(FileOperations driver) {
-        this.driver = driver;
+        Objects.requireNonNull(driver, "operations");
+        this.driver = o -> driver;
+        return this;
+    }
+
+    /**
+     * The driver's file operations, made from the object as {@link #register()} creates it, so that
+     * the driver can take its wait queues ({@link RevocableObject#newWaitQueue}) and mapping in its
+     * constructor, with final fields and no attach step:
+     * <pre>{@code
+     * RevocableObject o = RevocableObject.builder(kernel, id, "mydev")
+     *         .operations(obj -> new MyDriver(obj.newWaitQueue("wait")))
+     *         .errnos(ErrnoTable.CDEV).register();
+     * }</pre>
+     * The function runs once, inside {@link #register()}, before {@code ObjectRegistered} is recorded;
+     * it must not open, map or revoke the object.
+     */
+    public ObjectBuilder operations(Function<RevocableObject, FileOperations> driverOf) {
+        this.driver = Objects.requireNonNull(driverOf, "operations");
         return this;
     }
 

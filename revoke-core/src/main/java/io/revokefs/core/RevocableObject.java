@@ -7,6 +7,7 @@ import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.SigPoll;
 import io.revokefs.core.kernel.VmOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -117,16 +119,17 @@ public final class RevocableObject {
     }
 
     /** See {@link ObjectBuilder#register()}; a null mapping or zap ranges take their defaults. */
-    RevocableObject(Kernel kernel, String id, String adapter, FileOperations driver, ErrnoTable errnos,
-                    AddressSpace mapping, Supplier<List<ZapRange>> zapRanges) {
+    RevocableObject(Kernel kernel, String id, String adapter, Function<RevocableObject, FileOperations> driverOf,
+                    ErrnoTable errnos, AddressSpace mapping, Supplier<List<ZapRange>> zapRanges) {
         this.kernel = kernel;
         this.id = id;
         this.adapter = adapter;
-        this.driver = driver;
         this.errnos = errnos;
         this.mapping = mapping != null ? mapping : kernel.newAddressSpace(id);
         this.zapRanges = zapRanges != null ? zapRanges : () -> List.of(new ZapRange(this.mapping, 0, Long.MAX_VALUE));
         this.revokeDone = new WaitQueue("revoke " + id);
+        // Last: the driver may ask the object for its wait queues and mapping (ObjectBuilder#operations(Function)).
+        this.driver = Objects.requireNonNull(driverOf.apply(this), "the driver's operations");
     }
 
     /** Starts describing an object; {@link ObjectBuilder#register()} records {@code ObjectRegistered}. */
@@ -218,6 +221,11 @@ public final class RevocableObject {
         // 2. Drain: wake sleepers so they can see the revoke and leave.
         for (WaitQueue q : queues) {
             q.kill();
+        }
+        // uio_unregister_device: wake_up_interruptible(&idev->wait), then kill_fasync(SIGIO, POLL_HUP);
+        // step 4 turns fasync off.
+        for (OpenFile f : files.keySet()) {
+            f.killFasync(SigPoll.POLL_HUP);
         }
         ops.drain();
         record(new RevokeEvent.RevokeDrained(id, (int) Math.min(Integer.MAX_VALUE, waited)));

@@ -6,11 +6,16 @@ import java.util.function.BooleanSupplier;
  * {@code wait_queue_head_t} of a revocable object: where its blocking operations sleep (a uio read
  * waiting for an interrupt, a poll). Revoking the object kills its queues: every sleeper wakes, and
  * later waits return at once, so the operation can see the revoke and exit, letting the drain finish.
+ *
+ * <p>Made by {@link RevocableObject#newWaitQueue(String)} or {@link Revocable#newWaitQueue(String)},
+ * which kill it at revoke. {@link #sleepers()} tells a test that a reader is asleep (so that an
+ * unplug it then starts really races a sleeper, without sleeping for a while and hoping).
  */
 public final class WaitQueue {
     private final String name;
     private long generation;
     private boolean killed;
+    private int sleepers;
 
     /** Queues are made by {@link RevocableObject#newWaitQueue(String)}, which kills them on revoke. */
     WaitQueue(String name) {
@@ -37,6 +42,16 @@ public final class WaitQueue {
         }
     }
 
+    /**
+     * Threads asleep in {@link #waitEvent} right now: they found the condition false and have not
+     * returned. A thread counts from the moment it found the condition false (under the monitor) until
+     * it wakes and leaves, so a test that sees {@code sleepers() == 1} knows that an event or a revoke
+     * from then on must wake that thread. {@code waitqueue_active} in the kernel.
+     */
+    public synchronized int sleepers() {
+        return sleepers;
+    }
+
     public synchronized boolean isKilled() {
         return killed;
     }
@@ -53,25 +68,45 @@ public final class WaitQueue {
      */
     public boolean waitEvent(BooleanSupplier condition) {
         if (Interleave.controlling() != null) {
-            Interleave.awaitUntil("wait " + name, () -> {
-                synchronized (this) {
-                    return condition.getAsBoolean() || killed;
+            synchronized (this) {
+                if (condition.getAsBoolean() || killed) {
+                    return condition.getAsBoolean();
                 }
-            });
+                sleepers++;
+            }
+            try {
+                Interleave.awaitUntil("wait " + name, () -> {
+                    synchronized (this) {
+                        return condition.getAsBoolean() || killed;
+                    }
+                });
+            } finally {
+                synchronized (this) {
+                    sleepers--;
+                }
+            }
             synchronized (this) {
                 return condition.getAsBoolean();
             }
         }
         synchronized (this) {
-            while (!condition.getAsBoolean() && !killed) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
+            if (condition.getAsBoolean() || killed) {
+                return condition.getAsBoolean();
             }
-            return condition.getAsBoolean();
+            sleepers++;
+            try {
+                while (!condition.getAsBoolean() && !killed) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+                return condition.getAsBoolean();
+            } finally {
+                sleepers--;
+            }
         }
     }
 }

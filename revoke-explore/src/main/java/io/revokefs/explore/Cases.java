@@ -86,9 +86,9 @@ public final class Cases {
 
     // ---------------------------------------------------------------- the cases
 
-    static World r01() {
+    static RaceWorld r01() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         w.thread("reader", () -> {
@@ -100,9 +100,9 @@ public final class Cases {
         return w;
     }
 
-    static World r02() {
+    static RaceWorld r02() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         Vma v = sim.mmap(p, f, 1, 0);
@@ -112,9 +112,9 @@ public final class Cases {
         return w;
     }
 
-    static World r03() {
+    static RaceWorld r03() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         w.thread("mmapper", () -> {
@@ -130,10 +130,10 @@ public final class Cases {
     }
 
     /** R04 with the driver populating its mappings as {@code populate} says (INSIDE_MMAP is the naive way). */
-    public static World populateRacingZap(PfnMapping.Populate populate) {
+    public static RaceWorld populateRacingZap(PfnMapping.Populate populate) {
         Sim sim = new Sim();
         sim.driver.setPopulate(populate);
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         w.thread("mmapper", () -> {
@@ -144,9 +144,9 @@ public final class Cases {
         return w;
     }
 
-    static World r05() {
+    static RaceWorld r05() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         w.thread("closer", () -> expect(p.close(f).isOk(), "close failed"));
@@ -159,9 +159,9 @@ public final class Cases {
      * racing a reader of the device. With {@code breakProtection} false the write revokes from inside
      * its own active reference: the naive way, which deadlocks.
      */
-    public static World selfRemoval(boolean breakProtection) {
+    public static RaceWorld selfRemoval(boolean breakProtection) {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         AtomicReference<RevocableObject> attr = new AtomicReference<>();
         FileOperations removeOps = new FileOperations() {
             @Override
@@ -198,9 +198,9 @@ public final class Cases {
         return w;
     }
 
-    static World r09() {
+    static RaceWorld r09() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         Vma v = sim.mmap(p, f, 2, 0);
@@ -218,15 +218,15 @@ public final class Cases {
      * R13: a second inode of the device (a {@code mknod} alias) whose {@code i_mapping} is the
      * object's own, so one zap reaches the mappings made through either.
      */
-    static World r13() {
+    static RaceWorld r13() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Inode alias = sim.kernel.newInode("/dev/test0-alias", 0600, 0, sim.object.fileOperations(), sim.object.mapping(), null);
         return aliasWorld(sim, w, alias);
     }
 
     /** Two processes map the device, one through {@code alias}, and fault while it is revoked. */
-    public static World aliasWorld(Sim sim, World w, Inode alias) {
+    public static RaceWorld aliasWorld(Sim sim, RaceWorld w, Inode alias) {
         Process p = sim.root();
         Process q = sim.root();
         OpenFile f = w.track(sim.open(p));
@@ -241,10 +241,10 @@ public final class Cases {
         return w;
     }
 
-    static World r17() {
+    static RaceWorld r17() {
         Sim sim = new Sim();
         sim.driver.blockingReads = true;
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         w.thread("reader", () -> {
@@ -255,9 +255,9 @@ public final class Cases {
         return w;
     }
 
-    static World r19() {
+    static RaceWorld r19() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         w.thread("poller", () -> {
@@ -268,9 +268,9 @@ public final class Cases {
         return w;
     }
 
-    static World r21() {
+    static RaceWorld r21() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         Process q = sim.root();
         OpenFile f = w.track(sim.open(p));
@@ -302,9 +302,9 @@ public final class Cases {
         return w;
     }
 
-    static World r22() {
+    static RaceWorld r22() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         List<Boolean> firsts = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -319,7 +319,7 @@ public final class Cases {
         return w;
     }
 
-    static World r23() {
+    static RaceWorld r23() {
         return disableReenable(sim -> sim.object.repopulateMappings());
     }
 
@@ -328,10 +328,10 @@ public final class Cases {
      * {@code reenable} repopulates the eager mappings ({@link RevocableObject#repopulateMappings()} is
      * the library's way, with {@code mmap_lock} before {@code i_mmap_rwsem}).
      */
-    public static World disableReenable(java.util.function.Consumer<Sim> reenable) {
+    public static RaceWorld disableReenable(java.util.function.Consumer<Sim> reenable) {
         Sim sim = new Sim();
         sim.driver.setPopulate(PfnMapping.Populate.AFTER_LINK);
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         Vma v = sim.mmap(p, f, 2, 0);
@@ -363,9 +363,9 @@ public final class Cases {
         };
     }
 
-    static World r24() {
+    static RaceWorld r24() {
         Sim sim = new Sim();
-        World w = World.of(sim);
+        RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         Vma v = sim.mmap(p, f, 2, 0);

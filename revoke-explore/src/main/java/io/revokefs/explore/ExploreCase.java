@@ -1,7 +1,7 @@
 package io.revokefs.explore;
 
 /**
- * A race case to explore: builds a fresh {@link World} (the same world every time: the explorer
+ * A race case to explore: builds a fresh {@link RaceWorld} (the same world every time: the explorer
  * replays schedules by re-running it) with its threads and its own checks.
  */
 public interface ExploreCase {
@@ -13,10 +13,10 @@ public interface ExploreCase {
     String description();
 
     /** A new world for one schedule. Runs on the explorer's thread, outside any schedule. */
-    World newWorld();
+    RaceWorld newWorld();
 
     /** A case from parts. */
-    static ExploreCase of(String id, String description, java.util.function.Supplier<World> world) {
+    static ExploreCase of(String id, String description, java.util.function.Supplier<RaceWorld> world) {
         return new ExploreCase() {
             @Override
             public String id() {
@@ -29,7 +29,7 @@ public interface ExploreCase {
             }
 
             @Override
-            public World newWorld() {
+            public RaceWorld newWorld() {
                 return world.get();
             }
 

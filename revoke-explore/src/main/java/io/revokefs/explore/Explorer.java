@@ -51,11 +51,11 @@ public final class Explorer {
 
         /**
          * 2 preemptions, at most 15,000 systematic then 300 random schedules, seed 1; each log goes
-         * through the basic checks and the section 7 auditor.
+         * through the section 7 auditor ({@link AuditorCheck}).
          */
         public static Options defaults() {
             return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true,
-                    List.of(new BasicLogInvariants(), new AuditorCheck()));
+                    List.of(new AuditorCheck()));
         }
 
         public Options withPreemptionBound(int b) {
@@ -135,6 +135,13 @@ public final class Explorer {
         }
     }
 
+    /** How many threads a schedule of {@code c} chooses among (builds one world to count them). */
+    public static int threadCount(ExploreCase c) {
+        synchronized (ONE_AT_A_TIME) {
+            return c.newWorld().threadNames().size();
+        }
+    }
+
     /** Runs exactly {@code schedule} (then default choices) once: the way to reproduce a failure. */
     public static Report replay(ExploreCase c, Schedule schedule, Options options) {
         synchronized (ONE_AT_A_TIME) {
@@ -164,7 +171,7 @@ public final class Explorer {
         LockOrder.setChecking(options.lockOrderChecking());
         LockOrder.clearViolations();
         try {
-            World w = c.newWorld();
+            RaceWorld w = c.newWorld();
             ScheduleRun run = new ScheduleRun(w.threadNames(), w.threadBodies(), strategy, options.maxSteps(), options.stuckMillis());
             ScheduleRun.Outcome o = run.run();
             List<String> problems = new ArrayList<>();

@@ -7,5 +7,5 @@ import java.util.List;
 public interface Invariant {
 
     /** The violations, each a sentence naming what is wrong; empty when the state is good. */
-    List<String> violations(World world);
+    List<String> violations(RaceWorld world);
 }

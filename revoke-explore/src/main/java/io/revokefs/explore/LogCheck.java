@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * A check of a schedule's event log, run after every schedule. The explorer runs a list of them
- * ({@link Explorer.Options#logChecks()}): {@link BasicLogInvariants} by default; the history
- * module's auditor plugs in here as one more.
+ * ({@link Explorer.Options#logChecks()}): the history module's auditor ({@link AuditorCheck}) by
+ * default.
  */
 @FunctionalInterface
 public interface LogCheck {

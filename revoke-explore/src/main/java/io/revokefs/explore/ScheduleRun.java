@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * One schedule: runs the threads of one {@link World} so that exactly one of them executes at a
+ * One schedule: runs the threads of one {@link RaceWorld} so that exactly one of them executes at a
  * time, passing control only at the library's {@link Interleave} points and waits, and asking a
  * {@link Strategy} which thread goes next at each of those decisions.
  *

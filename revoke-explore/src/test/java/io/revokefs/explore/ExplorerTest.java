@@ -16,14 +16,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The explorer itself: search, replay, deadlock detection, teardown. */
 class ExplorerTest {
 
-    private static World empty() {
+    private static RaceWorld empty() {
         InMemoryEventLog log = new InMemoryEventLog();
-        return new World(new Kernel(log), log);
+        return new RaceWorld(new Kernel(log), log);
     }
 
     /** Two threads taking two locks in opposite orders (same lock class, so only the deadlock can tell). */
-    private static World abba() {
-        World w = empty();
+    private static RaceWorld abba() {
+        RaceWorld w = empty();
         TrackedLock a = new TrackedLock("a", LockOrder.Level.MMAP_LOCK);
         TrackedLock b = new TrackedLock("b", LockOrder.Level.MMAP_LOCK);
         w.thread("ab", () -> {
@@ -100,7 +100,7 @@ class ExplorerTest {
     @Test
     void aThreadThatThrowsFailsTheScheduleWithItsException() {
         ExploreCase c = ExploreCase.of("throws", "", () -> {
-            World w = empty();
+            RaceWorld w = empty();
             w.thread("ok", () -> { });
             w.thread("bad", () -> Cases.expect(false, "planted"));
             return w;

@@ -54,7 +54,7 @@ class NaiveVariantsExploreTest {
             Sim sim = new Sim();
             NaiveRevocable obj = new NaiveRevocable(sim.driver);
             Inode inode = sim.kernel.newInode("/dev/naive", 0600, 0, obj, sim.kernel.newAddressSpace("naive"), null);
-            World w = new World(sim.kernel, sim.log).countReleasesWith(sim.driver::releasesOf);
+            RaceWorld w = new RaceWorld(sim.kernel, sim.log).countReleasesWith(sim.driver::releasesOf);
             Process p = sim.root();
             OpenFile f = w.track(p.open(inode, false).value(), null);
             w.thread("closer", () -> Cases.expect(p.close(f).isOk(), "close"));
@@ -75,7 +75,7 @@ class NaiveVariantsExploreTest {
     void R13_naivePerFileMappingLeavesTheAliasPtesAlive() {
         ExploreCase naive = ExploreCase.of("R13-naive-per-inode-mapping", "a second inode of the device with a mapping of its own", () -> {
             Sim sim = new Sim();
-            World w = World.of(sim);
+            RaceWorld w = RaceWorld.of(sim);
             AddressSpace own = sim.kernel.newAddressSpace("/dev/test0-alias");
             Inode alias = sim.kernel.newInode("/dev/test0-alias", 0600, 0, sim.object.fileOperations(), own, null);
             return Cases.aliasWorld(sim, w, alias);
@@ -143,7 +143,7 @@ class NaiveVariantsExploreTest {
         return ExploreCase.of(id, "disable (flag + zapMappings) racing a fault", () -> {
             Sim sim = new Sim();
             sim.driver.checkEnableOutsidePtl = naive;
-            World w = World.of(sim);
+            RaceWorld w = RaceWorld.of(sim);
             Process p = sim.root();
             OpenFile f = w.track(sim.open(p));
             Vma v = sim.mmap(p, f, 1, 0);

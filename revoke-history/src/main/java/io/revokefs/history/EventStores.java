@@ -4,7 +4,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.axonframework.eventsourcing.eventstore.inmemory.InMemoryEventStorageEngine;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,7 +24,10 @@ import java.util.Objects;
  *   <li>{@link #jdbc(String, String, String)}: the same engine on PostgreSQL (any JDBC URL whose
  *       database speaks PostgreSQL's dialect).</li>
  * </ul>
- * JDBC stores create their tables if missing and pool connections (HikariCP).
+ * A store holds any number of runs: the writers open one run ({@link RunSpec}); {@link
+ * #readEmbedded} and {@link #readJdbc} open a store to read its runs, read-only. Writers create the
+ * tables if missing (or migrate a schema-1 store once, {@link StoreSchema}) and pool connections
+ * (HikariCP); readers never change a store.
  */
 public final class EventStores {
     private EventStores() {
@@ -52,23 +60,108 @@ public final class EventStores {
         return embedded(file, Durability.COMMIT);
     }
 
-    /**
-     * A store in the H2 database {@code file} ({@code .mv.db} is appended by H2), created if absent
-     * and reopened with its events otherwise. One process at a time may open it.
-     */
+    /** {@link #embedded(Path, Durability, RunSpec)} of the default run, created or continued. */
     public static RevokeEventStore embedded(Path file, Durability durability) {
-        Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(durability, "durability");
-        // H2 2.x rejects Axon's HSQL DDL; its PostgreSQL mode takes Axon's PostgreSQL DDL (NOTES.md).
-        String url = "jdbc:h2:file:" + file.toAbsolutePath() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE"
-                + (durability == Durability.COMMIT ? ";WRITE_DELAY=0" : "");
-        return AxonEventStore.openJdbc(dataSource(url, "sa", ""), List.of(H2_GLOBAL_INDEX_CACHE));
+        return embedded(file, durability, RunSpec.continuing());
     }
 
-    /** A store in the PostgreSQL database at {@code url} (e.g. {@code jdbc:postgresql://host/db}). */
+    /**
+     * Run {@code run} of the store in the H2 database {@code file} ({@code .mv.db} is appended by
+     * H2), created if absent. One process at a time may open the file.
+     */
+    public static RevokeEventStore embedded(Path file, Durability durability, RunSpec run) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(run, "run");
+        String url = h2Url(file) + (durability == Durability.COMMIT ? ";WRITE_DELAY=0" : "");
+        return AxonEventStore.openJdbc(dataSource(url, "sa", "", false), List.of(H2_GLOBAL_INDEX_CACHE), H2_SHUTDOWN, run);
+    }
+
+    /** {@link #jdbc(String, String, String, RunSpec)} of the default run, created or continued. */
     public static RevokeEventStore jdbc(String url, String user, String password) {
+        return jdbc(url, user, password, RunSpec.continuing());
+    }
+
+    /** Run {@code run} of the store in the PostgreSQL database at {@code url} (e.g. {@code jdbc:postgresql://host/db}). */
+    public static RevokeEventStore jdbc(String url, String user, String password, RunSpec run) {
         Objects.requireNonNull(url, "url");
-        return AxonEventStore.openJdbc(dataSource(url, user, password), List.of());
+        Objects.requireNonNull(run, "run");
+        return AxonEventStore.openJdbc(dataSource(url, user, password, false), List.of(), run);
+    }
+
+    /**
+     * The H2 store {@code file} ({@code file.mv.db}), opened read-only: the file must exist and be
+     * a revokefs store (an empty or foreign file is a {@link StoreException}); nothing is written
+     * to it, so a read-only file can be read and a damaged one is left as it is.
+     */
+    public static StoreReader readEmbedded(Path file) {
+        Objects.requireNonNull(file, "file");
+        Path data = Path.of(file + ".mv.db");
+        if (!Files.isRegularFile(data)) {
+            throw new StoreException(data + ": no such store");
+        }
+        try {
+            if (Files.size(data) == 0) {
+                throw new StoreException(data + " is empty: not a revokefs store");
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + data + ": " + e.getMessage(), e);
+        }
+        return readOnly(h2Url(file) + READ_ONLY_H2, "sa", "", data.toString());
+    }
+
+    /**
+     * The store at {@code url}, opened read-only (a read-only connection, no DDL). For an H2 URL
+     * ({@code jdbc:h2:...}) the database must exist: a mistyped file name is a {@link
+     * StoreException}, never a new empty store.
+     */
+    public static StoreReader readJdbc(String url, String user, String password) {
+        Objects.requireNonNull(url, "url");
+        String readUrl = url.startsWith("jdbc:h2:") ? url + READ_ONLY_H2 : url;
+        return readOnly(readUrl, user, password, url);
+    }
+
+    /**
+     * H2 options of every read: open only an existing database ({@code IFEXISTS}), read-only
+     * ({@code ACCESS_MODE_DATA=r}), and no trace file beside it.
+     */
+    private static final String READ_ONLY_H2 = ";IFEXISTS=TRUE;ACCESS_MODE_DATA=r";
+
+    private static StoreReader readOnly(String url, String user, String password, String where) {
+        Connection c;
+        try {
+            c = DriverManager.getConnection(url, user, password);
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the store " + where + ": " + reason(e), e);
+        }
+        return JdbcStoreReader.open(c, where);
+    }
+
+    /**
+     * Why a connection failed, in one line: the innermost cause's message (H2 wraps the one that
+     * says what is wrong with the file in an "IO Exception: PATH"), without H2's trailing error code
+     * and version ({@code [90028-232]}) or a Java class name.
+     */
+    static String reason(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int nl = message.indexOf('\n');
+        if (nl >= 0) {
+            message = message.substring(0, nl);
+        }
+        return message.replaceAll("\\s*\\[\\d+-\\d+]$", "").replaceAll("^[\\w.]+(Exception|Error): ", "").trim();
+    }
+
+    /**
+     * H2 2.x rejects Axon's HSQL DDL; its PostgreSQL mode takes Axon's PostgreSQL DDL (NOTES.md).
+     * {@code TRACE_LEVEL_FILE=0}: H2 writes no {@code .trace.db} beside the store (and does not print
+     * its own stack trace when it cannot).
+     */
+    static String h2Url(Path file) {
+        return "jdbc:h2:file:" + file.toAbsolutePath() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;TRACE_LEVEL_FILE=0";
     }
 
     /**
@@ -82,13 +175,23 @@ public final class EventStores {
      */
     static final String H2_GLOBAL_INDEX_CACHE = "ALTER TABLE domainevententry ALTER COLUMN globalindex SET CACHE 1000";
 
-    private static HikariDataSource dataSource(String url, String user, String password) {
+    /**
+     * Run when an embedded store closes. H2's MVStore appends each commit as a new chunk and
+     * reuses the space of old ones only later, so a store written in many small commits holds
+     * mostly dead chunks: 14x its JSON-lines log for a 60,000-event run. {@code SHUTDOWN COMPACT}
+     * rewrites the live pages (1.4x the log, docs/performance.md section "Store size"); a process
+     * killed before it leaves the file uncompacted, and the next writer's close compacts it.
+     */
+    static final String H2_SHUTDOWN = "SHUTDOWN COMPACT";
+
+    /** A pool on {@code url}; appends commit through Axon's unit of work, so not auto-commit by default. */
+    static HikariDataSource dataSource(String url, String user, String password, boolean autoCommit) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setUsername(user);
         config.setPassword(password);
         // Appends run in an Axon unit of work that commits the attached connection itself.
-        config.setAutoCommit(false);
+        config.setAutoCommit(autoCommit);
         config.setMaximumPoolSize(4);
         config.setPoolName("revoke-history");
         if (url.startsWith("jdbc:postgresql:")) {

@@ -9,21 +9,26 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A durable event log of revocable objects on Axon Framework event storage. Create one with {@link
- * EventStores}.
+ * One run of a durable event log of revocable objects on Axon Framework event storage, open to
+ * write. Create one with {@link EventStores}; a store holds any number of runs ({@link RunSpec}
+ * names the one to write, {@link StoreReader} reads them all).
  *
  * <p>Each {@link io.revokefs.core.event.RevokeEvent} is stored as an Axon domain event in the
- * aggregate stream of its {@code object} (aggregate type {@value #AGGREGATE_TYPE}, aggregate id =
- * object id, sequence number from 0 per object), so {@link #readObject} is one aggregate read. The
- * log's {@code seq} and {@code t} are stored as message metadata ({@value #SEQ_KEY}, {@value
- * #TIME_KEY}); the global order is the store's global index, which follows {@code seq}.
+ * aggregate stream of its {@code object} in this run (aggregate type {@value #AGGREGATE_TYPE},
+ * aggregate id {@code RUN/OBJECT}, or {@code RUN/#SHA-256(OBJECT)} for an id too long for Axon's
+ * column; sequence number from 0 per object), so {@link #readObject} is one aggregate read and the
+ * same object id in two runs makes two streams. The log's {@code seq} and {@code t} are stored as
+ * message metadata ({@value #SEQ_KEY}, {@value #TIME_KEY}); the run's order is the store's global
+ * index, which follows {@code seq} (runs written at the same time interleave in it).
  *
- * <p>Appending. The store assigns {@code seq}: one more than the last stored (or imported) event,
- * so a reopened store continues where it stopped. {@link #recorder()} makes each event durable
+ * <p>Appending. The store assigns {@code seq}: one more than the run's last stored (or imported)
+ * event, from 1 in a new run, so a continued run goes on where it stopped. {@link #recorder()} makes each event durable
  * before {@code record} returns. {@link #bufferedRecorder(int)} keeps up to {@code maxBatch} events in
  * memory and appends them in one transaction; they become durable at the next full batch, {@link
  * #flush()}, a read, or {@link #close()}. Both kinds share the store's one sequence and buffer, so
- * their events stay in {@code seq} order whatever the mix. A single process writes to a store.
+ * their events stay in {@code seq} order whatever the mix. One process writes to a run; many may
+ * write to one PostgreSQL store, each its own run. A batch that cannot be stored fails the store:
+ * the exception names the seqs not stored, and every later append throws.
  *
  * <p>Thread safety: all methods may be called from any thread. Appends are serialized. After
  * {@link #close()}, every method except {@code close} throws {@link IllegalStateException}.
@@ -35,6 +40,9 @@ public interface RevokeEventStore extends AutoCloseable {
     String SEQ_KEY = "seq";
     /** Metadata key holding the event's {@code t} (nanoseconds, a long). */
     String TIME_KEY = "t";
+
+    /** The id of the run this store writes. */
+    String run();
 
     /** A recorder whose {@code record} returns after the event is durable. */
     EventRecorder recorder();
@@ -50,11 +58,11 @@ public interface RevokeEventStore extends AutoCloseable {
     /** Appends every buffered event, in one transaction. */
     void flush();
 
-    /** The {@code seq} of the last event recorded (buffered or stored), 0 for an empty store. */
+    /** The {@code seq} of the run's last event recorded (buffered or stored), 0 for an empty run. */
     long lastSeq();
 
     /**
-     * Every event in global order, read lazily in batches (bounded memory). Buffered events are
+     * Every event of the run in seq order, read lazily in batches (bounded memory). Buffered events are
      * flushed first. Close the stream when done.
      */
     Stream<RecordedEvent> readAll();
@@ -71,6 +79,12 @@ public interface RevokeEventStore extends AutoCloseable {
      * @throws IllegalStateException if the log's first {@code seq} is not after {@link #lastSeq()}
      */
     long importLog(Path jsonLines) throws IOException;
+
+    /**
+     * Records the run's audit verdict ({@code clean}, {@code N finding(s)}) for {@code revokefs runs};
+     * nothing in memory.
+     */
+    void recordVerdict(String verdict);
 
     /** Flushes buffered events and releases the store (connection pool, files). Idempotent. */
     @Override

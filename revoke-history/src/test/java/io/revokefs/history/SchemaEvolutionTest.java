@@ -67,9 +67,14 @@ class SchemaEvolutionTest {
     @Test
     void version0RowsInTheAxonStoreAreUpcastOnRead() throws Exception {
         Path db = dir.resolve("old");
-        EventStores.embedded(db).close(); // creates the tables
         insertAsRevision0(db, fixtureLines());
-        try (RevokeEventStore store = EventStores.embedded(db)) {
+        // read-only, the schema-1 store is one run
+        try (StoreReader reader = EventStores.readEmbedded(db); Stream<RecordedEvent> all = reader.read(StoreSchema.LEGACY_RUN)) {
+            assertThat(reader.runs()).extracting(RunInfo::id).containsExactly(StoreSchema.LEGACY_RUN);
+            assertThat(all.map(RecordedEvent::event)).containsExactlyElementsOf(EXPECTED);
+        }
+        try (RevokeEventStore store = EventStores.embedded(db, EventStores.Durability.COMMIT,
+                new RunSpec(StoreSchema.LEGACY_RUN, "", RunSpec.Mode.CONTINUE))) {
             assertThat(store.lastSeq()).isEqualTo(EXPECTED.size());
             try (Stream<RecordedEvent> all = store.readAll()) {
                 assertThat(all.map(RecordedEvent::event)).containsExactlyElementsOf(EXPECTED);
@@ -87,9 +92,15 @@ class SchemaEvolutionTest {
 
     /**
      * Writes the fixture as an older revoke-history would have: the event body (no envelope) as the
-     * payload, revision "0", seq in the metadata, one aggregate stream per object.
+     * payload, revision "0", seq in the metadata, one aggregate stream per object, in Axon's tables
+     * alone (schema 1: no runs).
      */
     private static void insertAsRevision0(Path db, List<String> lines) throws IOException, SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath()
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE", "sa", "")) {
+            org.axonframework.eventsourcing.eventstore.jdbc.PostgresEventTableFactory.INSTANCE
+                    .createDomainEventTable(c, org.axonframework.eventsourcing.eventstore.jdbc.EventSchema.builder().build()).execute();
+        }
         try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath()
                 + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE", "sa", "");
              PreparedStatement insert = c.prepareStatement("insert into domainevententry (eventidentifier,"

@@ -4,7 +4,8 @@ import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.history.EventStores;
 import io.revokefs.history.JsonLines;
 import io.revokefs.history.MalformedLogException;
-import io.revokefs.history.RevokeEventStore;
+import io.revokefs.history.StoreException;
+import io.revokefs.history.StoreReader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,29 +19,33 @@ import java.util.stream.Stream;
  * Where a command reads events from: a JSON-lines log, an embedded store file, or a JDBC URL. The
  * argument is read as a JDBC URL when it starts with {@code jdbc:}, as an embedded store when it
  * names an H2 file ({@code NAME.mv.db}, given with or without the suffix), and as a JSON-lines log
- * otherwise.
+ * otherwise. A store holds runs: the one read is named by {@code --run}, or is the store's only
+ * one. Stores are only read (never created, altered or repaired).
  */
 final class LogSource {
     private LogSource() {
     }
 
-    /** Streams every event, in seq order, to {@code sink}. Problems become {@link InputException}s. */
+    /** {@link #forEach(String, String, Consumer)} of the only run of a store, or of a log. */
     static void forEach(String source, Consumer<RecordedEvent> sink) {
-        if (source.startsWith("jdbc:")) {
-            try (RevokeEventStore store = openJdbc(source); Stream<RecordedEvent> s = store.readAll()) {
+        forEach(source, null, sink);
+    }
+
+    /**
+     * Streams every event of run {@code run} of {@code source} (a store; null: its only run), or of
+     * the JSON-lines log {@code source} ({@code run} must then be null), in seq order, to {@code
+     * sink}. Stores are opened read-only and only if they exist. Problems become {@link
+     * InputException}s.
+     */
+    static void forEach(String source, String run, Consumer<RecordedEvent> sink) {
+        if (isStore(source)) {
+            try (StoreReader reader = openStore(source); Stream<RecordedEvent> s = reader.read(run == null ? reader.onlyRun() : run)) {
                 s.forEach(sink);
             } catch (InputException e) {
                 throw e;
-            } catch (Exception e) {
-                throw new InputException("cannot read the store at " + source + ": " + rootMessage(e), Main.BAD_INPUT, e);
-            }
-            return;
-        }
-        Path embedded = embeddedStore(source);
-        if (embedded != null) {
-            try (RevokeEventStore store = EventStores.embedded(embedded); Stream<RecordedEvent> s = store.readAll()) {
-                s.forEach(sink);
-            } catch (Exception e) {
+            } catch (StoreException e) {
+                throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
+            } catch (RuntimeException e) {
                 throw new InputException("cannot read the store " + source + ": " + rootMessage(e), Main.BAD_INPUT, e);
             }
             return;
@@ -48,6 +53,9 @@ final class LogSource {
         Path file = Path.of(source);
         if (!Files.isRegularFile(file)) {
             throw new InputException(source + ": no such log file or store");
+        }
+        if (run != null) {
+            throw new InputException("--run " + run + ": " + source + " is a JSON-lines log, which holds one run; --run chooses a run of a store");
         }
         if (!Files.isReadable(file)) {
             throw new InputException(source + ": not readable");
@@ -63,10 +71,39 @@ final class LogSource {
         }
     }
 
+    /** Whether {@code source} names a store: a {@code jdbc:} URL or an existing {@code .mv.db} file. */
+    static boolean isStore(String source) {
+        return source.startsWith("jdbc:") || embeddedStore(source) != null;
+    }
+
+    /**
+     * Opens the store {@code source} read-only ({@link #isStore} must hold).
+     *
+     * @throws InputException if it does not exist or is not a revokefs store
+     */
+    static StoreReader openStore(String source) {
+        try {
+            if (source.startsWith("jdbc:")) {
+                return EventStores.readJdbc(source, jdbcUser(), jdbcPassword());
+            }
+            return EventStores.readEmbedded(embeddedStore(source));
+        } catch (StoreException e) {
+            throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
+        }
+    }
+
+    static String jdbcUser() {
+        return System.getenv().getOrDefault("REVOKEFS_JDBC_USER", "");
+    }
+
+    static String jdbcPassword() {
+        return System.getenv().getOrDefault("REVOKEFS_JDBC_PASSWORD", "");
+    }
+
     /** Every event of the source, validated before it is returned. */
-    static List<RecordedEvent> readAll(String source) {
+    static List<RecordedEvent> readAll(String source, String run) {
         java.util.ArrayList<RecordedEvent> all = new java.util.ArrayList<>();
-        forEach(source, all::add);
+        forEach(source, run, all::add);
         return all;
     }
 
@@ -77,12 +114,6 @@ final class LogSource {
             return Path.of(base);
         }
         return null;
-    }
-
-    private static RevokeEventStore openJdbc(String url) {
-        String user = System.getenv().getOrDefault("REVOKEFS_JDBC_USER", "");
-        String password = System.getenv().getOrDefault("REVOKEFS_JDBC_PASSWORD", "");
-        return EventStores.jdbc(url, user, password);
     }
 
     static String rootMessage(Throwable e) {

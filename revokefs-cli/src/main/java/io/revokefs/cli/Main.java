@@ -12,7 +12,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "revokefs", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Revoke for pseudo-filesystems, on a simulated kernel: run scenarios, audit, replay, report.",
-        subcommands = {RunCommand.class, AuditCommand.class, ReplayCommand.class, ReportCommand.class, ExploreCommand.class, FuzzCommand.class})
+        subcommands = {RunCommand.class, RunsCommand.class, AuditCommand.class, ReplayCommand.class, ReportCommand.class, ExploreCommand.class, FuzzCommand.class})
 public final class Main {
     /** Success. */
     public static final int OK = 0;

@@ -26,6 +26,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(paramLabel = "LOG_OR_STORE", description = "a JSON-lines log, an embedded store file, or a jdbc: URL")
     String source;
 
+    @Option(names = "--run", paramLabel = "ID", description = "the run of the store to read (default: its only run; 'revokefs runs STORE' lists them)")
+    String run;
+
     @Option(names = "--until", paramLabel = "SEQ", description = "stop after the event with this seq")
     Long until;
 
@@ -38,7 +41,7 @@ final class ReplayCommand implements Callable<Integer> {
             throw new InputException("--until must be a seq (0 or more), got " + until);
         }
         List<RecordedEvent> events = new ArrayList<>();
-        LogSource.forEach(source, e -> {
+        LogSource.forEach(source, run, e -> {
             if (until == null || e.seq() <= until) {
                 events.add(e);
             }

@@ -25,12 +25,15 @@ final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "LOG_OR_STORE", description = "a JSON-lines log, an embedded store file, or a jdbc: URL")
     String source;
 
+    @Option(names = "--run", paramLabel = "ID", description = "the run of the store to read (default: its only run; 'revokefs runs STORE' lists them)")
+    String run;
+
     @Option(names = "--html", paramLabel = "OUT.html", required = true, description = "where to write the page")
     Path html;
 
     @Override
     public Integer call() {
-        List<RecordedEvent> events = LogSource.readAll(source);
+        List<RecordedEvent> events = LogSource.readAll(source, run);
         write(html, "revokefs report: " + source, events);
         spec.commandLine().getOut().println("report: " + html + " (" + events.size() + " events)");
         return Main.OK;

@@ -1,10 +1,5 @@
 package io.revokefs.cli;
 
-import io.revokefs.cli.scenario.ScenarioException;
-import io.revokefs.cli.scenario.ScenarioParser;
-import io.revokefs.cli.scenario.ScenarioRunner;
-import io.revokefs.cli.scenario.Step;
-import io.revokefs.cli.scenario.World;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -13,8 +8,19 @@ import io.revokefs.history.Auditor;
 import io.revokefs.history.EventStores;
 import io.revokefs.history.JsonLines;
 import io.revokefs.history.RevokeEventStore;
+import io.revokefs.history.RunSpec;
+import io.revokefs.history.StoreException;
+import io.revokefs.scenario.Scenario;
+import io.revokefs.scenario.ScenarioException;
+import io.revokefs.scenario.ScenarioParser;
+import io.revokefs.scenario.ScenarioProviders;
+import io.revokefs.scenario.ScenarioRunner;
+import io.revokefs.scenario.ScenarioWorld;
+import io.revokefs.scenario.Scope;
+import io.revokefs.scenario.ScriptFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -25,6 +31,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -36,7 +43,8 @@ import java.util.concurrent.Callable;
 /** {@code revokefs run}: runs scenario scripts on the simulation and records their events. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs scenario scripts (SEMANTICS.md section 8) on one simulated machine, one after another,",
-                "recording every event in a store (an embedded one under runs/ by default).",
+                "recording every event as one run of a store (a new embedded one under runs/ by default; an existing",
+                "store gets one more run). The run's id is --run NAME, or the first script's name and the UTC time.",
                 "Exit 0: every line ran and every expect held; 1: an expect did not hold; 2: a malformed script."})
 final class RunCommand implements Callable<Integer> {
     @Spec
@@ -46,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
     List<Path> scripts;
 
     static final class Store {
-        @Option(names = "--store", paramLabel = "PATH", description = "embedded store to record into (H2 file PATH.mv.db; must be new or empty)")
+        @Option(names = "--store", paramLabel = "PATH", description = "embedded store to record into (H2 file PATH.mv.db, created if absent; an existing one gets a new run)")
         Path store;
 
         @Option(names = "--jdbc", paramLabel = "URL", description = "record into this database (user and password from REVOKEFS_JDBC_USER and REVOKEFS_JDBC_PASSWORD)")
@@ -55,6 +63,12 @@ final class RunCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true)
     Store store;
+
+    @Mixin
+    AdapterPath adapters;
+
+    @Option(names = "--run", paramLabel = "NAME", description = "the run's id (letters, digits, '.', '_', '-'; must be new in the store)")
+    String run;
 
     @Option(names = "--log", paramLabel = "OUT.jsonl", description = "also write the events as JSON lines")
     Path log;
@@ -65,17 +79,25 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        // Parse every script first: a malformed line anywhere runs nothing.
-        List<Step> steps = new ArrayList<>();
+        if (run != null && RunSpec.problem(run) != null) {
+            throw new InputException("--run: " + RunSpec.problem(run));
+        }
+        // Parse every script first, every name and number checked: a malformed line anywhere runs nothing.
+        ScenarioProviders providers = adapters.providers();
+        ScenarioParser parser = new ScenarioParser(providers);
+        Scope scope = new Scope();
+        List<Scenario> parsed = new ArrayList<>();
         for (Path script : scripts) {
             List<String> lines;
             try {
-                lines = Files.readAllLines(script, StandardCharsets.UTF_8);
+                lines = ScriptFiles.read(script);
+            } catch (ScenarioException e) {
+                throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
             } catch (IOException e) {
                 throw new InputException("cannot read script " + script + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
             }
             try {
-                steps.addAll(ScenarioParser.parse(script.toString(), lines));
+                parsed.add(parser.parse(script.toString(), lines, scope));
             } catch (ScenarioException e) {
                 throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
             }
@@ -84,32 +106,30 @@ final class RunCommand implements Callable<Integer> {
         String where;
         int code = Main.OK;
         String failure = null;
-        try (RevokeEventStore target = openStore()) {
-            if (target.lastSeq() > 0) {
-                throw new InputException(describe() + " already holds " + target.lastSeq()
-                        + " events of an earlier run: name a new store");
-            }
-            where = describe();
+        RevokeEventStore target = openStore();
+        try (target) {
+            where = describe() + " (run " + target.run() + ")";
             EventRecorder tee = teeInto(memory, target);
-            World world = new World(tee);
-            ScenarioRunner runner = new ScenarioRunner(world);
+            ScenarioRunner runner = new ScenarioRunner(new ScenarioWorld(tee, providers));
             try {
-                runner.run(steps);
+                runner.run(Scenario.concat(parsed));
             } catch (ScenarioException e) {
                 if (e.kind() == ScenarioException.Kind.MALFORMED) {
                     throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
                 }
                 failure = e.getMessage();
                 code = Main.FINDINGS;
-            } finally {
-                world.shutdown();
             }
             target.flush();
-            summarize(out, runner, memory.events(), where);
+            int findings = summarize(out, runner, memory.events(), where);
+            target.recordVerdict(findings == 0 ? "clean" : findings + " finding(s)");
         } catch (InputException e) {
             throw e;
-        } catch (Exception e) {
-            throw new InputException("cannot use the store " + describe() + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
+        } catch (RuntimeException e) {
+            // A step that failed names its script:line; a store failure names the seqs not stored.
+            String cause = LogSource.rootMessage(e);
+            String message = e.getMessage() == null || e.getMessage().equals(cause) ? cause : e.getMessage() + ": " + cause;
+            throw new InputException("run " + target.run() + " stopped (store " + describe() + "): " + message, Main.BAD_INPUT, e);
         }
         List<RecordedEvent> events = memory.events();
         if (log != null) {
@@ -134,10 +154,54 @@ final class RunCommand implements Callable<Integer> {
         return code;
     }
 
+    /**
+     * Runs {@code lines} (a script named {@code name}) on a new simulated machine with {@code
+     * providers}, recording its events as run {@code spec} of the database at {@code jdbc}; an
+     * expect that fails ends the run as it would end {@code revokefs run}. Returns the run's id.
+     * ({@code revokefs fuzz --jdbc}.)
+     */
+    static String recordScript(String jdbc, RunSpec spec, ScenarioProviders providers, String name, List<String> lines) {
+        Scenario scenario;
+        try {
+            scenario = new ScenarioParser(providers).parse(name, lines, new Scope());
+        } catch (ScenarioException e) {
+            throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
+        }
+        try (RevokeEventStore target = EventStores.jdbc(jdbc, LogSource.jdbcUser(), LogSource.jdbcPassword(), spec)) {
+            try {
+                new ScenarioRunner(new ScenarioWorld(target.bufferedRecorder(500), providers)).run(scenario);
+            } catch (ScenarioException e) {
+                if (e.kind() == ScenarioException.Kind.MALFORMED) {
+                    throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
+                }
+            }
+            return target.run();
+        } catch (InputException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new InputException("cannot record " + name + " into " + jdbc + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
+        }
+    }
+
+    /** Opens the store and the run, or says why not (before anything runs). */
     private RevokeEventStore openStore() {
+        String label = String.join(" ", scripts.stream().map(Path::toString).toList());
+        RunSpec spec = run != null ? new RunSpec(run, label, RunSpec.Mode.NEW)
+                : RunSpec.generated(scripts.get(0).getFileName().toString().replaceAll("\\.[^.]*$", ""), Instant.now(), label);
+        try {
+            return openStore(spec);
+        } catch (InputException e) {
+            throw e;
+        } catch (StoreException e) {
+            throw new InputException(e.getMessage(), Main.BAD_INPUT, e);
+        } catch (RuntimeException e) {
+            throw new InputException("cannot open the store " + describe() + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
+        }
+    }
+
+    private RevokeEventStore openStore(RunSpec spec) {
         if (store != null && store.jdbc != null) {
-            return EventStores.jdbc(store.jdbc, System.getenv().getOrDefault("REVOKEFS_JDBC_USER", ""),
-                    System.getenv().getOrDefault("REVOKEFS_JDBC_PASSWORD", ""));
+            return EventStores.jdbc(store.jdbc, LogSource.jdbcUser(), LogSource.jdbcPassword(), spec);
         }
         if (store == null || store.store == null) {
             String name = scripts.get(0).getFileName().toString().replaceAll("\\.[^.]*$", "");
@@ -155,7 +219,23 @@ final class RunCommand implements Callable<Integer> {
         if (p.endsWith(".mv.db")) {
             store.store = Path.of(p.substring(0, p.length() - ".mv.db".length()));
         }
-        return EventStores.embedded(store.store);
+        Path parent = store.store.toAbsolutePath().getParent();
+        for (Path up = parent; up != null; up = up.getParent()) {
+            if (Files.exists(up)) {
+                if (!Files.isDirectory(up)) {
+                    throw new InputException("--store " + store.store + ": " + up + " is not a directory");
+                }
+                break;
+            }
+        }
+        try {
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw new InputException("--store " + store.store + ": cannot create " + parent + ": " + LogSource.rootMessage(e), Main.BAD_INPUT, e);
+        }
+        return EventStores.embedded(store.store, EventStores.Durability.COMMIT, spec);
     }
 
     private String describe() {
@@ -178,7 +258,8 @@ final class RunCommand implements Callable<Integer> {
         };
     }
 
-    private static void summarize(PrintWriter out, ScenarioRunner runner, List<RecordedEvent> events, String where) {
+    /** Prints the run's summary; returns its number of findings. */
+    private static int summarize(PrintWriter out, ScenarioRunner runner, List<RecordedEvent> events, String where) {
         Map<String, Integer> byType = new TreeMap<>();
         Map<String, String> revokes = new TreeMap<>();
         for (RecordedEvent e : events) {
@@ -198,5 +279,6 @@ final class RunCommand implements Callable<Integer> {
         out.println("audit:   " + (findings.isEmpty() ? "clean" : findings.size() + " finding(s)"));
         findings.forEach(f -> out.println("  " + f.invariant() + " seq=" + f.seq() + " object=" + f.object() + ": " + f.message()));
         out.println("store:   " + where);
+        return findings.size();
     }
 }

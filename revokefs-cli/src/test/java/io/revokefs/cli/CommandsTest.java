@@ -150,11 +150,12 @@ class CommandsTest {
         Files.writeString(bogus, "this is not an H2 database");
         Cli c = Cli.run("audit", bogus.toString());
         assertThat(c.code()).isEqualTo(2);
-        assertThat(c.err()).contains("cannot read the store");
+        assertThat(c.err()).contains("cannot open the store " + bogus);
         noStackTrace(c);
         Cli jdbc = Cli.run("audit", "jdbc:postgresql://127.0.0.1:1/none");
         assertThat(jdbc.code()).isEqualTo(2);
-        assertThat(jdbc.err()).contains("cannot read the store at jdbc:postgresql");
+        assertThat(jdbc.err()).contains("cannot open the store jdbc:postgresql://127.0.0.1:1/none");
+        noStackTrace(jdbc);
     }
 
     @Test
@@ -184,13 +185,15 @@ class CommandsTest {
     }
 
     @Test
-    void aStoreThatAlreadyHoldsARunIsRefused() {
+    void anExistingStoreGetsAnotherRunAndARunNameTakenIsRefused() {
         Path store = dir.resolve("twice");
         String ex = EXAMPLES.resolve("procfs.scenario").toString();
+        assertThat(Cli.run("run", ex, "--store", store.toString(), "--run", "one").code()).isZero();
         assertThat(Cli.run("run", ex, "--store", store.toString()).code()).isZero();
-        Cli again = Cli.run("run", ex, "--store", store.toString());
+        Cli again = Cli.run("run", ex, "--store", store.toString(), "--run", "one");
         assertThat(again.code()).isEqualTo(2);
-        assertThat(again.err()).contains("already holds").contains("name a new store");
+        assertThat(again.err()).contains("already holds a run 'one': name another");
+        noStackTrace(again);
     }
 
     @Test

@@ -1,10 +1,11 @@
 package io.revokefs.cli;
 
 import io.revokefs.cli.fuzz.ScenarioFuzzer;
-import io.revokefs.cli.scenario.ScenarioParser;
-import io.revokefs.cli.scenario.ScenarioRunner;
-import io.revokefs.cli.scenario.World;
 import io.revokefs.core.event.InMemoryEventLog;
+import io.revokefs.scenario.ScenarioParser;
+import io.revokefs.scenario.ScenarioProviders;
+import io.revokefs.scenario.ScenarioRunner;
+import io.revokefs.scenario.ScenarioWorld;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,12 +40,9 @@ class FuzzTest {
         for (long seed = 1; seed <= 20; seed++) {
             ScenarioFuzzer.Outcome o = new ScenarioFuzzer(40).run(seed);
             assertThat(o.ok()).isTrue();
-            World w = new World(new InMemoryEventLog());
-            try {
-                new ScenarioRunner(w).run(ScenarioParser.parse("seed-" + seed, o.script()));
-            } finally {
-                w.shutdown();
-            }
+            ScenarioProviders adapters = ScenarioProviders.load();
+            new ScenarioRunner(new ScenarioWorld(new InMemoryEventLog(), adapters))
+                    .run(new ScenarioParser(adapters).parse("seed-" + seed, o.script()));
         }
     }
 

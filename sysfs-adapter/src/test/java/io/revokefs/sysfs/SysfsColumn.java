@@ -13,14 +13,15 @@ final class SysfsColumn {
     private SysfsColumn() {
     }
 
-    static final ErrnoTable EXPECTED = new ErrnoTable(
-            Errno.ENODEV,  // open: kernfs_fop_open, kernfs_get_active fails
-            Errno.ENODEV,  // read: kernfs_file_read_iter / kernfs_seq_start
-            Errno.ENODEV,  // write: kernfs_fop_write_iter
-            PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM, PollBit.POLLOUT, PollBit.POLLWRNORM,
-                    PollBit.POLLERR, PollBit.POLLPRI), // poll: kernfs_fop_poll, DEFAULT_POLLMASK|EPOLLERR|EPOLLPRI
-            Errno.ENOTTY,  // ioctl: kernfs_file_fops has no unlocked_ioctl (vfs_ioctl), before and after
-            Errno.ENODEV,  // llseek: kernfs_fop_llseek
-            Errno.ENODEV,  // mmap: kernfs_fop_mmap
-            Errno.EINVAL); // vm access op: kernfs_vma_access (PTRACE_PEEKDATA and /proc/pid/mem then see EIO)
+    static final ErrnoTable EXPECTED = ErrnoTable.builder()
+            .open(Errno.ENODEV)    // kernfs_fop_open, kernfs_get_active fails
+            .read(Errno.ENODEV)    // kernfs_file_read_iter / kernfs_seq_start
+            .write(Errno.ENODEV)   // kernfs_fop_write_iter
+            .poll(PollBit.POLLIN, PollBit.POLLRDNORM, PollBit.POLLOUT, PollBit.POLLWRNORM,
+                    PollBit.POLLERR, PollBit.POLLPRI) // kernfs_fop_poll: DEFAULT_POLLMASK|EPOLLERR|EPOLLPRI
+            .ioctl(Errno.ENOTTY)   // kernfs_file_fops has no unlocked_ioctl (vfs_ioctl), before and after
+            .llseek(Errno.ENODEV)  // kernfs_fop_llseek
+            .mmap(Errno.ENODEV)    // kernfs_fop_mmap
+            .access(Errno.EINVAL)  // vm access op: kernfs_vma_access (PTRACE_PEEKDATA, /proc/pid/mem then see EIO)
+            .build();
 }

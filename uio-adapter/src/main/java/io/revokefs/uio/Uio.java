@@ -1,8 +1,6 @@
 package io.revokefs.uio;
 
-import io.revokefs.core.Errno;
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.PhysicalMemory;
 
@@ -46,8 +44,7 @@ public final class Uio {
      *       /proc/pid/mem call sees EIO ({@code generic_ptrace_peekdata}, {@code mem_rw}).</li>
      * </ul>
      */
-    public static final ErrnoTable ERRNOS = new ErrnoTable(Errno.ENODEV, Errno.EIO, Errno.EINVAL,
-            PollBit.mask(PollBit.POLLERR), null, null, Errno.EINVAL, Errno.EINVAL);
+    public static final ErrnoTable ERRNOS = ErrnoTable.UIO;
 
     private final Kernel kernel;
     private final Map<Integer, UioDevice> minors = new TreeMap<>();

@@ -89,15 +89,16 @@ class UioConformanceTest extends ConformanceSuite {
 
             @Override
             public ErrnoTable errnos() {
-                return new ErrnoTable(
-                        Errno.ENODEV,  // open: uio_open, idr_find finds no device for the minor
-                        Errno.EIO,     // read: uio_read, !idev->info
-                        Errno.EINVAL,  // write: uio_write, !idev->info tested before !idev->info->irq
-                        PollBit.mask(PollBit.POLLERR), // poll: uio_poll, EPOLLERR alone
-                        null,          // ioctl: uio_fops has none; not guarded (vfs_ioctl's ENOTTY)
-                        null,          // llseek: noop_llseek; not guarded
-                        Errno.EINVAL,  // mmap: uio_mmap, !idev->info
-                        Errno.EINVAL); // vm access op: kernfs_vma_access's answer (the syscall sees EIO)
+                return ErrnoTable.builder()
+                        .open(Errno.ENODEV)    // uio_open: idr_find finds no device for the minor
+                        .read(Errno.EIO)       // uio_read: !idev->info
+                        .write(Errno.EINVAL)   // uio_write: !idev->info, tested before !idev->info->irq
+                        .poll(PollBit.POLLERR) // uio_poll: EPOLLERR alone
+                        .ioctlUnguarded()      // uio_fops has no ioctl (vfs_ioctl's ENOTTY)
+                        .llseekUnguarded()     // noop_llseek
+                        .mmap(Errno.EINVAL)    // uio_mmap: !idev->info
+                        .access(Errno.EINVAL)  // vm access op: kernfs_vma_access's answer (the syscall sees EIO)
+                        .build();
             }
 
             @Override

@@ -23,6 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Kernel {
     /** Bytes per page. */
     public static final long PAGE_SIZE = 4096;
+    /**
+     * The size of a process's address space: x86-64's {@code TASK_SIZE_MAX} with 4-level paging,
+     * {@code (1 << 47) - PAGE_SIZE}. mmap past it is ENOMEM (arch_get_unmapped_area: {@code len > TASK_SIZE}).
+     */
+    public static final long TASK_SIZE = (1L << 47) - PAGE_SIZE;
     /** The object id under which {@code revoke_iomem} records its zaps. */
     public static final String IOMEM_OBJECT = "iomem";
 

@@ -133,6 +133,9 @@ public final class Mm {
                 return Result.err(Errno.ENOMEM);
             }
             long addr = getUnmappedArea(pages);
+            if (addr < 0) {
+                return Result.err(Errno.ENOMEM);
+            }
             Vma vma = new Vma(kernel().nextVmaId(), this, addr, addr + pages * Kernel.PAGE_SIZE, pgoff, flags, file);
             file.get();
             Result<Void> r = file.fop().mmap(file, vma);
@@ -154,8 +157,12 @@ public final class Mm {
         }
     }
 
+    /** A free range of {@code pages} below {@link Kernel#TASK_SIZE}, or -1 (ENOMEM) when none is left. */
     private long getUnmappedArea(long pages) {
         long addr = nextAddr;
+        if (pages > (Kernel.TASK_SIZE - addr) / Kernel.PAGE_SIZE) {
+            return -1;
+        }
         // Leave a hole after each mapping as large as the mapping, so VMAs never touch (no merging
         // to model) and an address once unmapped is not handed out again in a run.
         nextAddr += 2 * pages * Kernel.PAGE_SIZE + Kernel.PAGE_SIZE;
@@ -467,13 +474,7 @@ public final class Mm {
         child.pageTable.lock().writeLock();
         try {
             Interleave.point("copy_page_range", from.id());
-            long vpn = from.start() / Kernel.PAGE_SIZE;
-            for (long i = 0; i < from.pages(); i++) {
-                long e = pageTable.lookup(vpn + i);
-                if (e != 0) {
-                    child.pageTable.install(vpn + i, PageTable.pfnOf(e), PageTable.isWritable(e));
-                }
-            }
+            pageTable.copyTo(child.pageTable, from.start() / Kernel.PAGE_SIZE, from.pages());
         } finally {
             child.pageTable.lock().writeUnlock();
             pageTable.lock().writeUnlock();

@@ -1,5 +1,7 @@
 package io.revokefs.core.kernel;
 
+import io.revokefs.core.Signal;
+
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,6 +21,7 @@ public final class OpenFile {
     private volatile boolean fasync;
     /** {@code FMODE_LSEEK}: set at open; a driver's open clears it for a file that cannot seek. */
     private volatile boolean seekable = true;
+    private volatile Process owner;
     private final AtomicInteger refs = new AtomicInteger(1);
 
     OpenFile(String id, Inode inode, Process opener, boolean readOnly) {
@@ -97,6 +100,30 @@ public final class OpenFile {
 
     public void setFasync(boolean on) {
         this.fasync = on;
+    }
+
+    /** {@code f_owner}: the process {@code fcntl(F_SETOWN)} named to receive SIGIO, or null. */
+    public Process owner() {
+        return owner;
+    }
+
+    /** {@code fcntl(F_SETOWN)}. */
+    public void setOwner(Process p) {
+        this.owner = p;
+    }
+
+    /**
+     * {@code kill_fasync(&fa, SIGIO, band)}: queues SIGIO with {@code band} as its {@code si_code} to
+     * the file's owner if O_ASYNC is on and an owner is set ({@code send_sigio}). Returns whether it
+     * sent one.
+     */
+    public boolean killFasync(SigPoll band) {
+        Process p = owner;
+        if (!fasync || p == null) {
+            return false;
+        }
+        p.queueSignal(new PendingSignal(Signal.SIGIO, band, id));
+        return true;
     }
 
     /** {@code get_file}. */

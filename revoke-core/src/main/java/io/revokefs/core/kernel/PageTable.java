@@ -136,30 +136,59 @@ public final class PageTable {
         return removed;
     }
 
-    /** Counts present entries in {@code [vpn, vpn + count)}. */
+    /** Counts present entries in {@code [vpn, vpn + count)}: work proportional to the leaves present, not to {@code count}. */
     long countPresent(long vpn, long count) {
         checkLive();
-        long n = 0;
-        for (long v = vpn; v < vpn + count; v++) {
-            if (lookup(v) != 0) {
-                n++;
-            }
-        }
-        return n;
+        long[] n = {0};
+        forEachPresent(vpn, count, (v, e) -> n[0]++);
+        return n[0];
     }
 
     /** Moves the entries of {@code [from, from + count)} to start at {@code to} (mremap's move_page_tables). */
     void move(long from, long to, long count) {
         checkLive();
-        long[] saved = new long[(int) count];
-        for (long i = 0; i < count; i++) {
-            saved[(int) i] = lookup(from + i);
-        }
+        Map<Long, Long> saved = new java.util.TreeMap<>();
+        forEachPresent(from, count, (v, e) -> saved.put(v - from, e));
         zap(from, count);
-        for (long i = 0; i < count; i++) {
-            long e = saved[(int) i];
+        saved.forEach((i, e) -> install(to + i, pfnOf(e), isWritable(e)));
+    }
+
+    /** Copies the entries of {@code [vpn, vpn + count)} into {@code child} at the same pages (fork's copy_page_range). */
+    void copyTo(PageTable child, long vpn, long count) {
+        checkLive();
+        forEachPresent(vpn, count, (v, e) -> child.install(v, pfnOf(e), isWritable(e)));
+    }
+
+    /** An entry present at a page. */
+    @FunctionalInterface
+    private interface EntryVisitor {
+        void visit(long vpn, long entry);
+    }
+
+    /** Visits the present entries of {@code [vpn, vpn + count)}, walking the leaves present (as zap does) when they are fewer than the range's. */
+    private void forEachPresent(long vpn, long count, EntryVisitor visitor) {
+        long end = vpn + count;
+        if (leaves.size() < (count >>> LEAF_SHIFT) + 1) {
+            for (Map.Entry<Long, long[]> e : leaves.entrySet()) {
+                long base = e.getKey() << LEAF_SHIFT;
+                visitLeaf(e.getValue(), base, Math.max(vpn, base), Math.min(end, base + LEAF_SIZE), visitor);
+            }
+        } else {
+            for (long key = vpn >>> LEAF_SHIFT; (key << LEAF_SHIFT) < end; key++) {
+                long[] leaf = leaves.get(key);
+                if (leaf != null) {
+                    long base = key << LEAF_SHIFT;
+                    visitLeaf(leaf, base, Math.max(vpn, base), Math.min(end, base + LEAF_SIZE), visitor);
+                }
+            }
+        }
+    }
+
+    private static void visitLeaf(long[] leaf, long base, long from, long to, EntryVisitor visitor) {
+        for (long v = from; v < to; v++) {
+            long e = leaf[(int) (v - base)];
             if (e != 0) {
-                install(to + i, pfnOf(e), isWritable(e));
+                visitor.visit(v, e);
             }
         }
     }

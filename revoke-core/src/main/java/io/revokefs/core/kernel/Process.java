@@ -28,6 +28,7 @@ public final class Process {
     private final Map<Integer, OpenFile> fds = new LinkedHashMap<>();
     private int nextFd = 3;
     private boolean exited;
+    private final List<PendingSignal> pending = new ArrayList<>();
 
     Process(Kernel kernel, int pid, int uid, Set<Capability> caps) {
         this.kernel = kernel;
@@ -178,6 +179,29 @@ public final class Process {
             }
             table.queues().get(0).waitEvent(table::anyWoken);
         }
+    }
+
+    /**
+     * {@code fcntl(fd, F_SETOWN, getpid())} then {@code fcntl(fd, F_SETFL, flags | O_ASYNC)} (or
+     * without O_ASYNC, {@code on == false}): this process gets SIGIO when the file's driver calls
+     * {@code kill_fasync}, and when the file's object is revoked (POLL_HUP).
+     */
+    public Result<Void> fasync(OpenFile file, boolean on) {
+        if (badFd(file)) {
+            return Result.err(Errno.EBADF);
+        }
+        file.setOwner(this);
+        file.setFasync(on);
+        return Result.ok();
+    }
+
+    /** Signals queued to this process, oldest first (nothing here delivers or clears them). */
+    public synchronized List<PendingSignal> pendingSignals() {
+        return List.copyOf(pending);
+    }
+
+    synchronized void queueSignal(PendingSignal s) {
+        pending.add(s);
     }
 
     // ---------------------------------------------------------------- memory

@@ -1,9 +1,5 @@
 package io.revokefs.cli.fuzz;
 
-import io.revokefs.cli.scenario.ScenarioParser;
-import io.revokefs.cli.scenario.ScenarioRunner;
-import io.revokefs.cli.scenario.Step;
-import io.revokefs.cli.scenario.World;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -13,23 +9,32 @@ import io.revokefs.core.kernel.Vma;
 import io.revokefs.history.Auditor;
 import io.revokefs.history.LiveState;
 import io.revokefs.history.ReplayState;
+import io.revokefs.scenario.FuzzGenerator;
+import io.revokefs.scenario.Scenario;
+import io.revokefs.scenario.ScenarioParser;
+import io.revokefs.scenario.ScenarioProviders;
+import io.revokefs.scenario.ScenarioRunner;
+import io.revokefs.scenario.ScenarioWorld;
+import io.revokefs.scenario.Scope;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 
 /**
- * Random scenarios across every adapter: PCI devices seen through sysfs, /proc/bus/pci and /dev/mem
- * (and mknod aliases), uio devices, proc entries; processes that open, map, load, store, read,
- * write, poll, fork, split, move, close and exit; devices removed, claimed, unregistered.
+ * Random scenarios across every adapter: each adapter's {@link FuzzGenerator} adds, removes and claims
+ * its devices (PCI devices seen through sysfs, /proc/bus/pci and /dev/mem and its mknod aliases, uio
+ * devices, proc entries, and whatever an adapter on the class path brings) and names the paths it
+ * serves; processes open, map, load, store, read, write, poll, fork, split, move, close and exit.
  *
  * <p>Lines are generated one at a time against the run's actual state and run at once; each is
  * recorded with {@code expect=} set to the outcome it had, so the recorded script replays the same
  * run under {@code revokefs run}. After the run: the auditor finds nothing, the state replayed from
- * the log equals the live state, and no PTE reaches the pages of a revoked object or of a range a
- * driver claimed. A failing scenario names its seed and carries its script.
+ * the log equals the live state, no PTE reaches the pages of a revoked object, and each adapter's
+ * own checks hold (no PTE to a range a driver claimed). A failing scenario names its seed and carries its script.
  */
 public final class ScenarioFuzzer {
 
@@ -41,21 +46,25 @@ public final class ScenarioFuzzer {
     }
 
     private final int steps;
+    private final ScenarioProviders providers;
 
-    /** A physical range a driver claimed during the run. */
-    private record Claimed(String what, long firstPfn, long pages) {
+    /** A fuzzer over the adapters on the class path. */
+    public ScenarioFuzzer(int steps) {
+        this(steps, ScenarioProviders.load());
     }
 
-    public ScenarioFuzzer(int steps) {
+    /** A fuzzer over these adapters: each contributes its generators ({@link FuzzGenerator}). */
+    public ScenarioFuzzer(int steps, ScenarioProviders providers) {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be at least 1, got " + steps);
         }
         this.steps = steps;
+        this.providers = providers;
     }
 
     /** Generates and runs the scenario of {@code seed}. */
     public Outcome run(long seed) {
-        Gen g = new Gen(seed);
+        Gen g = new Gen(providers, seed);
         List<String> problems = new ArrayList<>();
         try {
             for (int i = 0; i < steps; i++) {
@@ -64,8 +73,6 @@ public final class ScenarioFuzzer {
             g.finish();
         } catch (RuntimeException e) {
             problems.add("exception at line " + g.script.size() + ": " + e);
-        } finally {
-            g.world.shutdown();
         }
         if (problems.isEmpty()) {
             problems.addAll(check(g));
@@ -90,59 +97,78 @@ public final class ScenarioFuzzer {
                 if (o != null && o.isRevoked() && p.mm().populatedPages(v) > 0) {
                     problems.add("live PTE after revoke: " + v + " of " + o.id() + " has " + p.mm().populatedPages(v) + " populated pages");
                 }
-                for (Claimed claimed : g.claims) {
-                    if (v.file() != null && v.file().mapping() == kernel.iomemMapping()) {
-                        for (long i = 0; i < v.pages(); i++) {
-                            long pfn = v.pgoff() + i;
-                            if (pfn >= claimed.firstPfn() && pfn < claimed.firstPfn() + claimed.pages() && p.mm().isPopulated(v, i)) {
-                                problems.add("live PTE to a claimed page: " + v + " page 0x" + Long.toHexString(pfn) + " of " + claimed);
-                            }
-                        }
-                    }
-                }
             }
+        }
+        for (FuzzGenerator.Session x : g.sessions) {
+            problems.addAll(x.check(g.world));
         }
         return problems;
     }
 
     /** The generator's state for one scenario. */
-    private static final class Gen {
+    private static final class Gen implements FuzzGenerator.Context {
         final Random rnd;
         final InMemoryEventLog log = new InMemoryEventLog();
-        final World world = new World(log);
-        final ScenarioRunner runner = new ScenarioRunner(world);
+        final ScenarioParser parser;
+        final Scope scope = new Scope();
+        final ScenarioWorld world;
+        final ScenarioRunner runner;
         final List<String> script = new ArrayList<>();
-        final List<Claimed> claims = new ArrayList<>();
-        final List<String> pciPaths = new ArrayList<>();
-        final List<String> bdfs = new ArrayList<>();
-        final Map<String, long[]> barsOf = new HashMap<>(); // bdf -> {bar0 first, bar0 pages, bar2 first, bar2 pages}
-        final List<String> uios = new ArrayList<>();
-        final java.util.Set<String> liveUios = new java.util.TreeSet<>();
-        final List<String> procEntries = new ArrayList<>();
-        final List<String> devNodes = new ArrayList<>(List.of("/dev/mem"));
+        final List<long[]> physical = new ArrayList<>();
+        final List<FuzzGenerator.Session> sessions = new ArrayList<>();
         final Map<String, String> pathOfFile = new HashMap<>();
-        /** Async uio reads not yet collected, with their device. */
-        final Map<String, String> waiting = new java.util.TreeMap<>();
-        /** The file each of those reads is on. */
-        final Map<String, String> readingFiles = new HashMap<>();
         int nextName;
 
-        Gen(long seed) {
+        Gen(ScenarioProviders providers, long seed) {
             rnd = new Random(seed);
+            parser = new ScenarioParser(providers);
+            world = new ScenarioWorld(log, providers);
+            runner = new ScenarioRunner(world);
+            for (FuzzGenerator g : providers.fuzzGenerators()) {
+                sessions.add(g.start(this));
+            }
         }
 
-        String name(String prefix) {
+        @Override
+        public Random random() {
+            return rnd;
+        }
+
+        @Override
+        public String name(String prefix) {
             return prefix + (++nextName);
+        }
+
+        @Override
+        public List<long[]> physicalRanges() {
+            return physical;
+        }
+
+        @Override
+        public void addPhysicalRange(long first, long pages) {
+            physical.add(new long[] {first, pages});
+        }
+
+        @Override
+        public ScenarioWorld world() {
+            return world;
         }
 
         <T> T pick(List<T> l) {
             return l.get(rnd.nextInt(l.size()));
         }
 
+        List<String> paths() {
+            List<String> paths = new ArrayList<>();
+            sessions.forEach(x -> paths.addAll(x.paths()));
+            return paths;
+        }
+
         void step() {
             List<String> procs = new ArrayList<>(runner.processNames());
             procs.sort(null);
-            if (procs.isEmpty() || bdfs.isEmpty() && uios.isEmpty() && procEntries.isEmpty() || rnd.nextInt(12) == 0) {
+            List<String> paths = paths();
+            if (procs.isEmpty() || paths.size() <= 1 || rnd.nextInt(12) == 0) {
                 global(procs.isEmpty());
                 return;
             }
@@ -154,13 +180,11 @@ public final class ScenarioFuzzer {
             vmaNames.sort(null);
             int r = rnd.nextInt(20);
             if (r < 4 || files.isEmpty()) {
-                String path = pickPath();
+                String path = pick(paths);
                 String f = name("f");
                 if (run(p + " open " + path + " as " + f).equals("ok")) {
                     pathOfFile.put(f, path);
-                    if (path.startsWith("/proc/bus/pci") && rnd.nextInt(4) > 0) {
-                        run(p + " ioctl " + f + " cmd=PCIIOC_MMAP_IS_MEM");
-                    }
+                    sessions.forEach(x -> x.opened(p, f, path));
                 }
             } else if (r < 8) {
                 String f = pick(files);
@@ -175,17 +199,7 @@ public final class ScenarioFuzzer {
                 switch (rnd.nextInt(5)) {
                     case 0 -> {
                         String path = pathOfFile.getOrDefault(f, "");
-                        if (path.startsWith("/dev/uio")) {
-                            // A uio read sleeps until the next interrupt: start it, collect it later.
-                            // One at a time per file: readers of one file share its event count, so
-                            // one interrupt wakes only one of them (uio_read's listener->event_count).
-                            if (!readingFiles.containsValue(f)) {
-                                String t = name("t");
-                                run(p + " read " + f + " count=4 async=true as " + t);
-                                waiting.put(t, path.substring("/dev/".length()));
-                                readingFiles.put(t, f);
-                            }
-                        } else {
+                        if (sessions.stream().noneMatch(x -> x.read(p, f, path))) {
                             run(p + " read " + f + " count=4");
                         }
                     }
@@ -214,145 +228,38 @@ public final class ScenarioFuzzer {
             }
         }
 
+        /** A process, or one adapter's global line (a device added, removed, claimed, ...). */
         void global(boolean needProcess) {
-            int r = needProcess ? 0 : rnd.nextInt(10);
-            switch (r) {
-                case 0 -> run("process " + name("p") + (rnd.nextInt(6) == 0 ? " uid=1000" : ""));
-                case 1 -> {
-                    if (bdfs.size() < 3) {
-                        int n = bdfs.size() + pciPaths.size() / 2 + 2;
-                        String bdf = String.format("0000:00:%02x.0", n);
-                        long base = 0x80000 + n * 0x100L;
-                        long p0 = 1 + rnd.nextInt(8);
-                        long p2 = 1 + rnd.nextInt(4);
-                        if (run("pci " + bdf + " bar0=" + p0 + "@0x" + Long.toHexString(base) + " bar2=" + p2 + "@0x"
-                                + Long.toHexString(base + 0x40)).equals("ok")) {
-                            bdfs.add(bdf);
-                            barsOf.put(bdf, new long[] {base, p0, base + 0x40, p2});
-                            pciPaths.add("/sys/bus/pci/devices/" + bdf + "/resource0");
-                            pciPaths.add("/sys/bus/pci/devices/" + bdf + "/resource2");
-                            pciPaths.add("/proc/bus/pci/00/" + bdf.substring(8));
-                        }
-                    }
-                }
-                case 2 -> {
-                    if (liveUios.size() < 2) {
-                        // uio_register_device takes the lowest free minor.
-                        int minor = 0;
-                        while (liveUios.contains("uio" + minor)) {
-                            minor++;
-                        }
-                        String u = "uio" + minor;
-                        if (run("uio " + u + " maps=" + (1 + rnd.nextInt(4)) + "," + (1 + rnd.nextInt(3)) + " logical=1").equals("ok")) {
-                            liveUios.add(u);
-                            if (!uios.contains(u)) {
-                                uios.add(u);
-                            }
-                        }
-                    }
-                }
-                case 3 -> {
-                    if (procEntries.size() < 2) {
-                        String path = "/proc/driver/e" + procEntries.size();
-                        run("proc " + path);
-                        procEntries.add(path);
-                    }
-                }
-                case 4 -> {
-                    if (devNodes.size() < 3) {
-                        String node = "/dev/mem" + (devNodes.size() + 1);
-                        run("mknod " + node + " c 1 1");
-                        devNodes.add(node);
-                    }
-                }
-                case 5 -> {
-                    if (!bdfs.isEmpty()) {
-                        run("remove " + pick(bdfs));
-                    }
-                }
-                case 6 -> {
-                    if (!bdfs.isEmpty()) {
-                        String bdf = pick(bdfs);
-                        String bar = rnd.nextBoolean() ? "bar0" : "bar2";
-                        if (run("claim " + bdf + " " + bar).equals("ok")) {
-                            long[] b = barsOf.get(bdf);
-                            long first = bar.equals("bar0") ? b[0] : b[2];
-                            long pages = bar.equals("bar0") ? b[1] : b[3];
-                            claims.add(new Claimed(bdf + " " + bar, first, pages));
-                        }
-                    }
-                }
-                case 7 -> {
-                    if (!uios.isEmpty()) {
-                        String u = pick(uios);
-                        boolean unregister = rnd.nextInt(3) == 0;
-                        run((unregister ? "unregister " : "interrupt ") + u);
-                        if (unregister) {
-                            liveUios.remove(u);
-                        }
-                        collect(u);
-                    }
-                }
-                case 8 -> {
-                    if (!procEntries.isEmpty() && rnd.nextInt(3) == 0) {
-                        run("remove_proc_entry " + pick(procEntries));
-                    }
-                }
-                default -> run("process " + name("p"));
+            int r = needProcess ? 0 : rnd.nextInt(2 + sessions.size());
+            if (r < 2 || sessions.isEmpty()) {
+                run("process " + name("p") + (rnd.nextInt(6) == 0 ? " uid=1000" : ""));
+            } else {
+                sessions.get(r - 2).global();
             }
         }
 
-        /** Waits for the async reads of device {@code u}, which its interrupt or unregister woke. */
-        void collect(String u) {
-            for (String t : new ArrayList<>(waiting.keySet())) {
-                if (waiting.get(t).equals(u)) {
-                    waiting.remove(t);
-                    readingFiles.remove(t);
-                    run("wait " + t);
-                }
-            }
-        }
-
-        /** Ends the scenario: every sleeping reader is woken (an interrupt, or the unregister) and collected. */
+        /** Ends the scenario: what still sleeps is woken and collected. */
         void finish() {
-            for (String u : new java.util.TreeSet<>(waiting.values())) {
-                if (run("interrupt " + u).equals("ok")) {
-                    collect(u);
-                } else {
-                    collect(u); // unregistered: the readers woke with EIO already
-                }
-            }
-        }
-
-        String pickPath() {
-            List<String> paths = new ArrayList<>(devNodes);
-            paths.addAll(pciPaths);
-            uios.forEach(u -> paths.add("/dev/" + u));
-            paths.addAll(procEntries);
-            return pick(paths);
+            sessions.forEach(FuzzGenerator.Session::finish);
         }
 
         long offsetFor(String file) {
             String path = pathOfFile.get(file);
-            if (path == null) {
-                return rnd.nextInt(4);
-            }
-            if (path.startsWith("/dev/uio")) {
-                return rnd.nextInt(3); // a map index, sometimes one that does not exist
-            }
-            if (path.startsWith("/dev/mem") || path.startsWith("/proc/bus/pci")) {
-                if (barsOf.isEmpty()) {
-                    return 0x80000;
+            if (path != null) {
+                for (FuzzGenerator.Session x : sessions) {
+                    OptionalLong o = x.mmapOffset(path);
+                    if (o.isPresent()) {
+                        return o.getAsLong();
+                    }
                 }
-                long[] b = barsOf.get(pick(new ArrayList<>(barsOf.keySet())));
-                return rnd.nextBoolean() ? b[0] + rnd.nextInt((int) b[1]) : b[2];
             }
-            return rnd.nextInt(3); // resourceN: BAR-relative
+            return rnd.nextInt(4);
         }
 
         /** Runs one generated line and records it with its outcome as its expect. */
-        String run(String line) {
-            Step s = ScenarioParser.parse("fuzz", List.of(line)).get(0);
+        @Override
+        public String run(String line) {
+            Scenario s = parser.parse("fuzz", List.of(line), scope);
             String outcome = runner.runUnchecked(s);
             if (outcome == null) { // an async start: its outcome comes with its wait
                 script.add(line);

@@ -1,0 +1,102 @@
+package io.revokefs.cdev;
+
+import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.Result;
+import io.revokefs.core.conformance.AdapterFixture;
+import io.revokefs.core.conformance.Case;
+import io.revokefs.core.conformance.ConformanceSuite;
+import io.revokefs.core.event.InMemoryEventLog;
+import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.Process;
+import io.revokefs.core.kernel.Vma;
+
+import java.util.Map;
+
+/** The conformance suite on {@code /dev/foo} with 8 pages of device memory. */
+class CdevConformanceTest extends ConformanceSuite {
+
+    @Override
+    protected AdapterFixture fixture() {
+        return new AdapterFixture() {
+            @Override
+            public String adapter() {
+                return CharDevice.ADAPTER;
+            }
+
+            @Override
+            public Subject create() {
+                InMemoryEventLog log = new InMemoryEventLog();
+                Kernel kernel = new Kernel(log);
+                CharDevice dev = CharDevice.create(kernel, "foo", 8, false);
+                return new Subject() {
+                    @Override
+                    public Kernel kernel() {
+                        return kernel;
+                    }
+
+                    @Override
+                    public InMemoryEventLog log() {
+                        return log;
+                    }
+
+                    @Override
+                    public String objectId() {
+                        return "cdev:/dev/foo";
+                    }
+
+                    @Override
+                    public Result<OpenFile> open(Process p) {
+                        return p.open(dev.inode(), false); // the node's name is gone after unplug
+                    }
+
+                    @Override
+                    public Result<Vma> mmap(Process p, OpenFile f, long pages, long offset) {
+                        return p.mmap(f, pages, offset, true);
+                    }
+
+                    @Override
+                    public long mapOffset() {
+                        return 0;
+                    }
+
+                    @Override
+                    public long mappablePages() {
+                        return 8;
+                    }
+
+                    @Override
+                    public void revoke() {
+                        dev.unplug();
+                    }
+
+                    @Override
+                    public int readCount() {
+                        return 8; // the counter, at once
+                    }
+
+                    @Override
+                    public int ioctlCommand() {
+                        return CharDevice.IOC_EVENTS;
+                    }
+
+                    @Override
+                    public void interrupt() {
+                        dev.event();
+                    }
+                };
+            }
+
+            @Override
+            public ErrnoTable errnos() {
+                return ErrnoTable.CDEV;
+            }
+
+            @Override
+            public Map<Case, String> notApplicable() {
+                return Map.of(Case.R17, "the suite's R17 expects uio's EIO; the cdev's sleeping reader wakes with ENODEV,"
+                        + " as evdev_read does (CharDeviceTest.aReaderAsleepAtUnplugWakesWithEnodev)");
+            }
+        };
+    }
+}

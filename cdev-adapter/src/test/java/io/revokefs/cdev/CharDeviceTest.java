@@ -1,0 +1,158 @@
+package io.revokefs.cdev;
+
+import io.revokefs.core.Errno;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Result;
+import io.revokefs.core.Signal;
+import io.revokefs.core.event.InMemoryEventLog;
+import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.kernel.Kernel;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PendingSignal;
+import io.revokefs.core.kernel.SigPoll;
+import io.revokefs.core.kernel.Process;
+import io.revokefs.core.kernel.Vma;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The cdev's own behaviour and its answers after unplug (SEMANTICS.md section 11). */
+class CharDeviceTest {
+    private final InMemoryEventLog log = new InMemoryEventLog();
+    private final Kernel kernel = new Kernel(log);
+    private final CharDevice dev = CharDevice.create(kernel, "foo", 4, false);
+    private final Process p = kernel.newProcess(0);
+
+    private static long counter(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    @Test
+    void createBindsDevFooAndRecordsTheObject() {
+        assertThat(kernel.lookup("/dev/foo").value()).isSameAs(dev.inode());
+        assertThat(log.events().get(0).event()).isEqualTo(new RevokeEvent.ObjectRegistered("cdev:/dev/foo", "cdev"));
+    }
+
+    @Test
+    void readReturnsTheCounterAtOnceAndPollSaysWhenAnEventIsPending() {
+        OpenFile f = p.open("/dev/foo", false).value();
+        assertThat(counter(p.read(f, 8).value())).isZero();
+        assertThat(p.poll(f).value()).isEmpty();
+        dev.event();
+        dev.event();
+        assertThat(p.poll(f).value()).containsExactlyInAnyOrder(PollBit.POLLIN, PollBit.POLLRDNORM);
+        assertThat(counter(p.read(f, 4096).value())).isEqualTo(2);
+        assertThat(p.ioctl(f, CharDevice.IOC_EVENTS, 0).value()).isEqualTo(2);
+        assertThat(p.ioctl(f, 99, 0).errnoOrNull()).isEqualTo(Errno.ENOTTY);
+        assertThat(p.read(f, 2).errnoOrNull()).isEqualTo(Errno.EINVAL);
+        assertThat(p.llseek(f, 0, 0).errnoOrNull()).isEqualTo(Errno.ESPIPE);
+    }
+
+    @Test
+    void aWaitingReadSleepsUntilTheNextEvent() throws Exception {
+        OpenFile f = p.open("/dev/foo", false).value();
+        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, CharDevice.WAIT_BYTES));
+        while (dev.waitQueue().sleepers() == 0) {
+            Thread.onSpinWait(); // until the reader is asleep: then only the event can wake it
+        }
+        assertThat(read).isNotDone();
+        dev.event();
+        byte[] b = read.get(10, TimeUnit.SECONDS).value();
+        assertThat(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt()).isEqualTo(1);
+        assertThat(p.poll(f).value()).as("the event was read").isEmpty();
+    }
+
+    @Test
+    void mmapMapsDeviceMemoryOnFaultAndRefusesBeyondIt() {
+        OpenFile f = p.open("/dev/foo", false).value();
+        Vma v = p.mmap(f, 4, 0, true).value();
+        assertThat(p.mm().populatedPages(v)).isZero();
+        assertThat(p.store(v.start(), 7).isOk()).isTrue();
+        assertThat(p.load(v.start()).value()).isEqualTo(7);
+        assertThat(p.mm().populatedPages(v)).isEqualTo(1);
+        assertThat(p.mmap(f, 2, 3, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
+    }
+
+    @Test
+    void aDeviceWithoutMemoryHasNoMmap() {
+        CharDevice bare = CharDevice.create(kernel, "bare", 0, false);
+        OpenFile f = p.open(bare.path(), false).value();
+        assertThat(p.mmap(f, 1, 0, true).errnoOrNull()).isEqualTo(Errno.ENODEV);
+    }
+
+    /**
+     * The core refuses a driver vm_ops with {@code ->close} at mmap, as kernfs_fop_mmap does, until
+     * it calls such a close once per VMA (issue 16): so the counting close is never reached yet.
+     */
+    @Test
+    void vmcloseIsRefusedAtMmapUntilTheCoreSupportsIt() {
+        CharDevice closing = CharDevice.create(kernel, "closing", 2, true);
+        OpenFile f = p.open(closing.path(), false).value();
+        assertThat(p.mmap(f, 1, 0, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
+        assertThat(closing.vmCloses()).isZero();
+    }
+
+    /** evdev's answers for a disconnected device (SEMANTICS.md section 11). */
+    @Test
+    void afterUnplugEveryOperationAnswersAsEvdevDoes() {
+        OpenFile f = p.open("/dev/foo", false).value();
+        Vma v = p.mmap(f, 2, 0, true).value();
+        assertThat(p.load(v.start()).isOk()).isTrue();
+        dev.unplug();
+        assertThat(p.open("/dev/foo", false).errnoOrNull()).as("open by path: the node is gone").isEqualTo(Errno.ENOENT);
+        assertThat(p.open(dev.inode(), false).errnoOrNull()).as("open through a held inode").isEqualTo(Errno.ENODEV);
+        assertThat(p.read(f, 8).errnoOrNull()).isEqualTo(Errno.ENODEV);
+        assertThat(p.write(f, new byte[] {1}).errnoOrNull()).isEqualTo(Errno.ENODEV);
+        assertThat(p.poll(f).value()).containsExactlyInAnyOrder(PollBit.POLLERR, PollBit.POLLHUP);
+        assertThat(p.ioctl(f, CharDevice.IOC_EVENTS, 0).errnoOrNull()).isEqualTo(Errno.ENODEV);
+        assertThat(p.mmap(f, 1, 0, true).errnoOrNull()).isEqualTo(Errno.ENODEV);
+        assertThat(p.load(v.start()).signal()).as("the mapping stays, its pages are gone").isEqualTo(Signal.SIGBUS);
+        assertThat(dev.event()).as("no event after unplug").isFalse();
+    }
+
+    @Test
+    void aReaderAsleepAtUnplugWakesWithEnodev() throws Exception {
+        OpenFile f = p.open("/dev/foo", false).value();
+        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, CharDevice.WAIT_BYTES));
+        while (dev.waitQueue().sleepers() == 0) {
+            Thread.onSpinWait();
+        }
+        dev.unplug(); // returns only after the reader has woken and left the driver
+        assertThat(read.get(10, TimeUnit.SECONDS).errnoOrNull()).isEqualTo(Errno.ENODEV);
+    }
+
+    /**
+     * R33: at one unplug, the reader asleep wakes with ENODEV, the poller asleep sees EPOLLERR and
+     * EPOLLHUP, and the fasync holder gets SIGIO with POLL_HUP (uio_unregister_device's and
+     * evdev_hangup's kill_fasync); fasync is off afterwards.
+     */
+    @Test
+    void R33_readerPollerAndFasyncHolderAtUnplug() throws Exception {
+        OpenFile reader = p.open("/dev/foo", false).value();
+        Process q = kernel.newProcess(0);
+        OpenFile poller = q.open("/dev/foo", false).value();
+        Process holder = kernel.newProcess(0);
+        OpenFile async = holder.open("/dev/foo", false).value();
+        assertThat(holder.fasync(async, true).isOk()).isTrue();
+
+        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(reader, CharDevice.WAIT_BYTES));
+        CompletableFuture<Result<Set<PollBit>>> poll = CompletableFuture.supplyAsync(() -> q.pollWait(poller, Set.of(PollBit.POLLIN)));
+        while (dev.waitQueue().sleepers() < 2) {
+            Thread.onSpinWait(); // until both are asleep on the device's queue
+        }
+        assertThat(holder.pendingSignals()).isEmpty();
+        dev.unplug();
+
+        assertThat(read.get(10, TimeUnit.SECONDS).errnoOrNull()).isEqualTo(Errno.ENODEV);
+        assertThat(poll.get(10, TimeUnit.SECONDS).value()).containsExactlyInAnyOrder(PollBit.POLLERR, PollBit.POLLHUP);
+        assertThat(holder.pendingSignals()).containsExactly(new PendingSignal(Signal.SIGIO, SigPoll.POLL_HUP, async.id()));
+        assertThat(async.fasync()).as("fasync off after the revoke").isFalse();
+        assertThat(p.pendingSignals()).as("no O_ASYNC on the reader's file").isEmpty();
+    }
+}

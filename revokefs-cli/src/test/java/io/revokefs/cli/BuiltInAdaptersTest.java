@@ -1,0 +1,20 @@
+package io.revokefs.cli;
+
+import io.revokefs.scenario.ScenarioProvider;
+import io.revokefs.scenario.ScenarioProviders;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The built-in adapters reach the command only through the service interface (issue 12). */
+class BuiltInAdaptersTest {
+
+    @Test
+    void theFourBuiltInAdaptersAreFoundByServiceLoaderWithTheirVerbs() {
+        ScenarioProviders p = ScenarioProviders.load();
+        assertThat(p.all()).extracting(ScenarioProvider::name).containsExactly("devmem", "procfs", "sysfs", "uio");
+        assertThat(p.verbs().keySet()).contains("pci", "remove", "claim", "mknod", "proc", "remove_proc_entry",
+                "uio", "unregister", "interrupt");
+        assertThat(p.fuzzGenerators()).hasSize(4);
+    }
+}
