@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * A generic revocable character device, {@code /dev/NAME} (SEMANTICS.md section 11): the worked
@@ -34,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>poll: POLLIN | POLLRDNORM once an event this file has not read is pending;</li>
  *   <li>ioctl {@value #IOC_EVENTS}: the event count; any other command ENOTTY;</li>
  *   <li>mmap: up to {@code pages} pages of device memory from offset 0, populated on fault;</li>
- *   <li>with {@code vmclose}, the driver's vm_ops has a counting {@code ->close}.</li>
+ *   <li>with {@code vmclose}, the driver's vm_ops has a counting {@code ->close}, which the core
+ *       calls once per VMA (at munmap, or at unplug for the VMAs still mapped).</li>
  * </ul>
  *
  * After unplug the node is gone (open by path: ENOENT) and everything else answers as evdev does for
@@ -65,7 +67,7 @@ public final class CharDevice {
     private final WaitQueue wait;
     private final Inode inode;
 
-    private CharDevice(Kernel kernel, String name, int pages, boolean vmclose) {
+    private CharDevice(Kernel kernel, String name, int pages, boolean vmclose, Function<RevocableObject, WaitQueue> queueOf) {
         this.kernel = kernel;
         this.path = "/dev/" + name;
         this.vmclose = vmclose;
@@ -75,17 +77,22 @@ public final class CharDevice {
         }
         this.object = RevocableObject.builder(kernel, ADAPTER + ":" + path, ADAPTER)
                 .operations(new Driver()).errnos(ErrnoTable.CDEV).register();
-        this.wait = object.newWaitQueue("wait");
+        this.wait = queueOf.apply(object);
         this.inode = kernel.newInode(path, 0600, 0, object.fileOperations(), object.mapping(), null);
         kernel.bind(path, inode);
     }
 
     /** {@code cdev_add} and {@code device_create}: registers {@code /dev/NAME} with {@code pages} pages of memory. */
     public static CharDevice create(Kernel kernel, String name, int pages, boolean vmclose) {
+        return create(kernel, name, pages, vmclose, o -> o.newWaitQueue("wait"));
+    }
+
+    /** For tests: the device with its readers' queue made by {@code queueOf} (a planted bug passes one the revoke does not know). */
+    static CharDevice create(Kernel kernel, String name, int pages, boolean vmclose, Function<RevocableObject, WaitQueue> queueOf) {
         if (name.isEmpty() || name.contains("/") || pages < 0) {
             throw new IllegalArgumentException("bad cdev " + name + " pages=" + pages);
         }
-        return new CharDevice(kernel, name, pages, vmclose);
+        return new CharDevice(kernel, name, pages, vmclose, queueOf);
     }
 
     public String path() {

@@ -26,15 +26,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Offline and without touching the shared ~/.m2: the project builds with its own local repository
  * (a temporary directory), into which this test copies the artifacts this reactor just built
- * (revoke-core's pom, jar and test-jar, and the parent pom), and a settings file mirrors every other
+ * (the pom and jar of revoke-conformance and of the modules it depends on, and the parent pom), and
+ * a settings file mirrors every other
  * repository to ~/.m2/repository read-only ({@code file://}), where the reactor's own build put the
- * third-party artifacts (JUnit, AssertJ, SLF4J, the Maven plugins). Nothing is installed anywhere
+ * third-party artifacts (JUnit, AssertJ, Axon, SLF4J, the Maven plugins). Nothing is installed anywhere
  * but the temporary directory.
  */
 class AdapterGuideTest {
     private static final Pattern BLOCK = Pattern.compile(
             "<!-- file: (\\S+) -->\\s*\\n```[a-z]*\\n(.*?)\\n```", Pattern.DOTALL);
     private static final String VERSION = "0.1.0-SNAPSHOT";
+    /** The reactor modules the guide's project reaches: revoke-conformance and what it depends on. */
+    private static final List<String> STAGED = List.of("revoke-core", "revoke-testing", "revoke-history", "revoke-conformance");
 
     /** The blocks of the guide, file name to content, in order. */
     static Map<String, String> blocks(String markdown) {
@@ -55,7 +58,8 @@ class AdapterGuideTest {
         Map<String, String> files = blocks(Files.readString(root.resolve("docs/adapters.md")));
         assertThat(files).as("the guide's files").containsKeys("pom.xml",
                 "src/main/java/org/example/mydev/MyDevice.java",
-                "src/test/java/org/example/mydev/MyDeviceConformanceTest.java");
+                "src/test/java/org/example/mydev/MyDeviceConformanceTest.java",
+                "src/test/java/org/example/mydev/MyDeviceUnplugTest.java");
 
         Path project = tmp.resolve("mydev-adapter");
         for (Map.Entry<String, String> e : files.entrySet()) {
@@ -65,9 +69,11 @@ class AdapterGuideTest {
         }
 
         Path repo = tmp.resolve("repo");
-        stage(repo, "revokefs-parent", root.resolve("pom.xml"), null, null);
-        Path core = root.resolve("revoke-core");
-        stage(repo, "revoke-core", core.resolve("pom.xml"), jar(core, ""), jar(core, "-tests"));
+        stage(repo, "revokefs-parent", root.resolve("pom.xml"), null);
+        for (String module : STAGED) {
+            Path m = root.resolve(module);
+            stage(repo, module, m.resolve("pom.xml"), jar(m));
+        }
 
         Path settings = tmp.resolve("settings.xml");
         Path m2 = Path.of(System.getProperty("user.home"), ".m2", "repository");
@@ -97,10 +103,13 @@ class AdapterGuideTest {
         assertThat(report).as("the conformance test ran").exists();
         String summary = Files.readString(report);
         assertThat(summary).contains("Failures: 0, Errors: 0").doesNotContain("Tests run: 0,");
+        Path own = project.resolve("target/surefire-reports/org.example.mydev.MyDeviceUnplugTest.txt");
+        assertThat(own).as("the guide's own race test ran").exists();
+        assertThat(Files.readString(own)).contains("Tests run: 2, Failures: 0, Errors: 0, Skipped: 0");
     }
 
-    private static Path jar(Path module, String classifier) {
-        Path j = module.resolve("target/" + module.getFileName() + "-" + VERSION + classifier + ".jar");
+    private static Path jar(Path module) {
+        Path j = module.resolve("target/" + module.getFileName() + "-" + VERSION + ".jar");
         if (!Files.exists(j)) {
             throw new IllegalStateException(j + " is missing: build with the reactor (mvn -pl cdev-adapter -am verify)");
         }
@@ -108,16 +117,13 @@ class AdapterGuideTest {
     }
 
     /** Puts one artifact where a local repository keeps it, as {@code install} would, but here. */
-    private static void stage(Path repo, String artifact, Path pom, Path jar, Path testJar) throws IOException {
+    private static void stage(Path repo, String artifact, Path pom, Path jar) throws IOException {
         Path dir = repo.resolve("io/revokefs/" + artifact + "/" + VERSION);
         Files.createDirectories(dir);
         String base = artifact + "-" + VERSION;
         Files.copy(pom, dir.resolve(base + ".pom"), StandardCopyOption.REPLACE_EXISTING);
         if (jar != null) {
             Files.copy(jar, dir.resolve(base + ".jar"), StandardCopyOption.REPLACE_EXISTING);
-        }
-        if (testJar != null) {
-            Files.copy(testJar, dir.resolve(base + "-tests.jar"), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

@@ -87,15 +87,23 @@ class CharDeviceTest {
     }
 
     /**
-     * The core refuses a driver vm_ops with {@code ->close} at mmap, as kernfs_fop_mmap does, until
-     * it calls such a close once per VMA (issue 16): so the counting close is never reached yet.
+     * With {@code vmclose} the driver's counting {@code ->close} runs exactly once per VMA that
+     * reached it (SEMANTICS.md section 9): at munmap, or at unplug for the ones still mapped, and a
+     * munmap after unplug does not call it again.
      */
     @Test
-    void vmcloseIsRefusedAtMmapUntilTheCoreSupportsIt() {
-        CharDevice closing = CharDevice.create(kernel, "closing", 2, true);
+    void vmcloseRunsOncePerVmaAtMunmapOrAtUnplugNeverTwice() {
+        CharDevice closing = CharDevice.create(kernel, "closing", 4, true);
         OpenFile f = p.open(closing.path(), false).value();
-        assertThat(p.mmap(f, 1, 0, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
-        assertThat(closing.vmCloses()).isZero();
+        Vma a = p.mmap(f, 2, 0, true).value();
+        Vma b = p.mmap(f, 2, 2, true).value();
+        assertThat(p.load(b.start()).isOk()).isTrue();
+        assertThat(p.munmap(a.start(), 2).isOk()).isTrue();
+        assertThat(closing.vmCloses()).as("a, at munmap").isEqualTo(1);
+        closing.unplug();
+        assertThat(closing.vmCloses()).as("b, at unplug").isEqualTo(2);
+        assertThat(p.munmap(b.start(), 2).isOk()).isTrue();
+        assertThat(closing.vmCloses()).as("no second close for b").isEqualTo(2);
     }
 
     /** evdev's answers for a disconnected device (SEMANTICS.md section 11). */

@@ -65,7 +65,6 @@ final class MemDriver implements FileOperations {
         }
         vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
         vma.setVmOps(vmOps);
-        vmOps.populateInMmap(vma);
         return Result.ok();
     }
 

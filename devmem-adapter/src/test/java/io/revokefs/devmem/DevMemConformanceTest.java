@@ -3,7 +3,7 @@ package io.revokefs.devmem;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.testing.Async;
 import io.revokefs.core.Errno;
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 import io.revokefs.core.Result;
 import io.revokefs.core.Signal;
 import io.revokefs.core.event.RecordedEvent;

@@ -19,15 +19,42 @@ final class BenchDriver implements FileOperations {
     private static final byte[] DATA = {'d', 'a', 't', 'a'};
 
     private final long basePfn;
-    private final VmOperations vmOps = new VmOperations() {
-        @Override
-        public FaultResult fault(VmFault vmf) {
-            return vmf.insertPfn(basePfn + vmf.pgoff());
-        }
-    };
+    private final VmOperations vmOps;
+    /** {@code ->close} calls, for a driver made with one. */
+    private long vmCloses;
 
     BenchDriver(long basePfn) {
+        this(basePfn, false);
+    }
+
+    /** With {@code vmClose}, the vm_ops has a {@code ->close} that counts its calls (issue 16's benchmark). */
+    BenchDriver(long basePfn, boolean vmClose) {
         this.basePfn = basePfn;
+        this.vmOps = vmClose ? new VmOperations() {
+            @Override
+            public FaultResult fault(VmFault vmf) {
+                return vmf.insertPfn(basePfn + vmf.pgoff());
+            }
+
+            @Override
+            public boolean hasClose() {
+                return true;
+            }
+
+            @Override
+            public void close(Vma vma) {
+                vmCloses++;
+            }
+        } : new VmOperations() {
+            @Override
+            public FaultResult fault(VmFault vmf) {
+                return vmf.insertPfn(basePfn + vmf.pgoff());
+            }
+        };
+    }
+
+    long vmCloses() {
+        return vmCloses;
     }
 
     long basePfn() {

@@ -20,7 +20,7 @@ import java.util.Set;
  * Runs the whole suite of issue 8 with short settings and prints, for each target, the measured
  * ratio beside its bound. Every ratio is between two figures measured in this one run.
  *
- * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [latency] [events] [shared] [memory]</pre>
+ * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [vmclose] [latency] [events] [shared] [memory]</pre>
  * With no argument it runs everything. The figures each benchmark produced are printed first.
  */
 public final class BenchMain {
@@ -50,6 +50,9 @@ public final class BenchMain {
         }
         if (only.isEmpty() || only.contains("revoke")) {
             m.revoke();
+        }
+        if (only.isEmpty() || only.contains("vmclose")) {
+            m.vmClose();
         }
         if (only.isEmpty() || only.contains("latency")) {
             m.latency();
@@ -176,6 +179,13 @@ public final class BenchMain {
         ratio("3a zap of an object's 16 VMAs, mapping with 100,000 other VMAs vs none (paired batches)", p.ratio(), 2.0,
                 fmt(p.withOthersNanos()) + " / " + fmt(p.withoutNanos()) + " ns; JMH, run one after the other: "
                         + fmt(with) + " / " + fmt(without) + " ns = " + String.format(Locale.ROOT, "%.2f", with / without) + " x");
+    }
+
+    /** Issue 16: revoke of 10,000 VMAs across 100 processes, closing driver vs none, paired in one JVM. */
+    void vmClose() {
+        PairedVmClose.Result r = PairedVmClose.run();
+        ratio("3c revoke of 10,000 VMAs / 100 processes, driver with vm close vs without (paired)", r.ratio(), 2.0,
+                fmt(r.closingMicros()) + " / " + fmt(r.plainMicros()) + " us");
     }
 
     void revoke() throws RunnerException {

@@ -23,9 +23,15 @@ final class World {
     static final long BASE_PFN = 0x100000;
 
     final Kernel kernel = new Kernel(EventRecorder.discarding());
-    final BenchDriver driver = new BenchDriver(BASE_PFN);
+    final BenchDriver driver;
 
     World(long pages) {
+        this(pages, false);
+    }
+
+    /** With {@code vmClose}, the device's vm_ops has a {@code ->close} (see {@link BenchDriver}). */
+    World(long pages, boolean vmClose) {
+        this.driver = new BenchDriver(BASE_PFN, vmClose);
         kernel.physicalMemory().addMmio(BASE_PFN, pages, "bench0");
     }
 

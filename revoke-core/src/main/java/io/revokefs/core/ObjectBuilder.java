@@ -1,6 +1,7 @@
 package io.revokefs.core;
 
 import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.internal.KernelAccess;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Kernel;
@@ -24,6 +25,7 @@ public final class ObjectBuilder {
     private ErrnoTable errnos;
     private AddressSpace mapping;
     private Supplier<List<RevocableObject.ZapRange>> zapRanges;
+    private boolean refuseVmClose;
 
     ObjectBuilder(Kernel kernel, String id, String adapter) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -91,12 +93,22 @@ public final class ObjectBuilder {
         return this;
     }
 
+    /**
+     * kernfs's behaviour: refuse (EINVAL at mmap) a driver whose vm_ops has {@code ->close}, as
+     * {@code kernfs_fop_mmap} does. By default such drivers are accepted and their close runs exactly
+     * once per VMA piece, at unmap or at revoke (SEMANTICS.md section 9).
+     */
+    public ObjectBuilder refuseVmClose() {
+        this.refuseVmClose = true;
+        return this;
+    }
+
     public RevocableObject register() {
         if (driver == null || errnos == null) {
             throw new IllegalStateException("object " + id + ": operations and errnos are required");
         }
-        RevocableObject o = new RevocableObject(kernel, id, adapter, driver, errnos, mapping, zapRanges);
-        kernel.addObject(o);
+        RevocableObject o = new RevocableObject(kernel, id, adapter, driver, errnos, mapping, zapRanges, refuseVmClose);
+        KernelAccess.addObject(kernel, o);
         o.record(new RevokeEvent.ObjectRegistered(id, adapter));
         return o;
     }

@@ -1,5 +1,7 @@
 package io.revokefs.core;
 
+import io.revokefs.core.internal.Interleave;
+import io.revokefs.core.internal.KernelAccess;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.kernel.AddressSpace;
@@ -35,6 +37,9 @@ import java.util.function.Supplier;
  *       {@link WaitQueue}s;</li>
  *   <li>zap: one {@code unmap_mapping_range} over each range of the object (usually one), so no PTE to its
  *       pages survives and later accesses raise SIGBUS;</li>
+ *   <li>close: the driver's {@code vm_ops->close} once for every piece of its VMAs still mapped,
+ *       taking each mm's {@code mmap_lock} in the kernel's order ({@link VmCloseStep}; SEMANTICS.md
+ *       section 9), for drivers that have one;</li>
  *   <li>release every open file exactly once (a close racing the revoke releases once, the loser
  *       waits; a close after it does not release again);</li>
  *   <li>complete.</li>
@@ -99,6 +104,10 @@ public final class RevocableObject {
     private final WaitQueue revokeDone;
     private volatile RevokeOutcome outcome;
     final Map<OpenFile, FileState> files = new ConcurrentHashMap<>();
+    /** kernfs's refusal of drivers whose vm_ops has close ({@link ObjectBuilder#refuseVmClose()}). */
+    final boolean refusesVmClose;
+    /** Pieces of VMAs owed a driver close ({@link WrappedVmOperations#reached}); 0 skips the close step. */
+    final AtomicInteger openPieces = new AtomicInteger();
     /** Every release done in this life, by file id; kept after the file is gone. */
     private final Map<String, ReleaseCause> releases = new ConcurrentHashMap<>();
     private final List<WaitQueue> queues = new CopyOnWriteArrayList<>();
@@ -120,7 +129,8 @@ public final class RevocableObject {
 
     /** See {@link ObjectBuilder#register()}; a null mapping or zap ranges take their defaults. */
     RevocableObject(Kernel kernel, String id, String adapter, Function<RevocableObject, FileOperations> driverOf,
-                    ErrnoTable errnos, AddressSpace mapping, Supplier<List<ZapRange>> zapRanges) {
+                    ErrnoTable errnos, AddressSpace mapping, Supplier<List<ZapRange>> zapRanges, boolean refusesVmClose) {
+        this.refusesVmClose = refusesVmClose;
         this.kernel = kernel;
         this.id = id;
         this.adapter = adapter;
@@ -194,7 +204,7 @@ public final class RevocableObject {
     // ---------------------------------------------------------------- revoke
 
     /**
-     * Revokes the object: the five steps of SEMANTICS.md section 3. Blocks until every operation in
+     * Revokes the object: the steps of SEMANTICS.md section 3, with section 9's close step. Blocks until every operation in
      * flight has exited and every open file is released. A second call, concurrent or later, waits
      * for the first and returns its outcome with {@code first == false} (R22).
      *
@@ -231,7 +241,9 @@ public final class RevocableObject {
         record(new RevokeEvent.RevokeDrained(id, (int) Math.min(Integer.MAX_VALUE, waited)));
         // 3. Zap every mapping of the object's range(s).
         AddressSpace.ZapCount zapped = zapAndRecord(true);
-        // 4. Release every open file once.
+        // 4. Close every piece still mapped, once (after the zap: nothing faults back in).
+        VmCloseStep.run(this, zapRanges.get());
+        // 5. Release every open file once.
         int released = 0;
         for (Map.Entry<OpenFile, FileState> e : files.entrySet()) {
             e.getKey().setFasync(false);
@@ -239,7 +251,7 @@ public final class RevocableObject {
                 released++;
             }
         }
-        // 5. Complete.
+        // 6. Complete.
         record(new RevokeEvent.RevokeCompleted(id));
         RevokeOutcome o = new RevokeOutcome(waited, zapped.vmas(), zapped.ptes(), released, true);
         outcome = o;
@@ -310,7 +322,7 @@ public final class RevocableObject {
      * vfio-style re-enable for eagerly populated mappings (R23): every VMA of the object's range that
      * has no PTE is populated again through its driver's {@link VmOperations#mapped}, inside the
      * guard, with locks taken {@code mmap_lock} before {@code i_mmap_rwsem}
-     * ({@link AddressSpace#forEachVmaWithMmapLock}). Nothing happens once the object is revoked.
+     * ({@link AddressSpace#forEachVmaPerMm}, the walk the close step uses). Nothing happens once the object is revoked.
      * Returns the VMAs repopulated.
      */
     public int repopulateMappings() {
@@ -320,7 +332,7 @@ public final class RevocableObject {
         }
         int[] n = {0};
         for (ZapRange z : ranges) {
-            z.mapping().forEachVmaWithMmapLock(z.first(), z.count(),
+            z.mapping().forEachVmaPerMm(z.first(), z.count(),
                     v -> v.vmOps() instanceof WrappedVmOperations w && w.owner() == this && v.mm().populatedPages(v) == 0,
                     v -> {
                         if (v.vmOps().mapped(v) > 0) {
@@ -332,7 +344,7 @@ public final class RevocableObject {
     }
 
     void record(RevokeEvent event) {
-        kernel.recorder().record(event);
+        KernelAccess.recorder(kernel).record(event);
     }
 
     /** Release-once: true if this call ran the release, false if another did (this one waited for it). */

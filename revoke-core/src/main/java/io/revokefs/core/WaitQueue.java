@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.core.internal.Interleave;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -17,8 +18,12 @@ public final class WaitQueue {
     private boolean killed;
     private int sleepers;
 
-    /** Queues are made by {@link RevocableObject#newWaitQueue(String)}, which kills them on revoke. */
-    WaitQueue(String name) {
+    /**
+     * A queue of no object, never killed (a bus waiting for a removal to finish). The queues of an
+     * object's blocking operations are made by {@link RevocableObject#newWaitQueue(String)}, which
+     * kills them on revoke.
+     */
+    public WaitQueue(String name) {
         this.name = name;
     }
 

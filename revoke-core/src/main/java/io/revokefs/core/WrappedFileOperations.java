@@ -150,7 +150,9 @@ final class WrappedFileOperations implements FileOperations {
     /**
      * {@code kernfs_fop_mmap}: the driver's mmap inside the guard, then its vm_ops replaced by the
      * wrapped ones of the file (one set per open file; a second mmap bringing different vm_ops is
-     * refused). A mapping whose {@code ->mmap} replaced {@code vm_file} is left unwrapped.
+     * refused). A mapping whose {@code ->mmap} replaced {@code vm_file} is left unwrapped. A driver
+     * whose vm_ops has {@code ->close} is accepted (its close runs once per piece, SEMANTICS 9)
+     * unless the adapter asked for kernfs's refusal ({@code ObjectBuilder.refuseVmClose()}: EINVAL).
      */
     @Override
     public Result<Void> mmap(OpenFile file, Vma vma) {
@@ -168,8 +170,8 @@ final class WrappedFileOperations implements FileOperations {
             }
             if (vma.file() == file) {
                 VmOperations driverVm = vma.vmOps();
-                if (driverVm != null && driverVm.hasClose()) {
-                    log.warn("{}: refusing mmap: the driver's vm_ops has ->close, which cannot be wrapped", o.id());
+                if (driverVm != null && driverVm.hasClose() && o.refusesVmClose) {
+                    log.warn("{}: refusing mmap: the driver's vm_ops has ->close, which this adapter does not wrap (as kernfs)", o.id());
                     return refuseMmap(file, vma, Errno.EINVAL, "vm_ops has close, which cannot be wrapped");
                 }
                 RevocableObject.FileState fs = o.files.get(file);
@@ -181,6 +183,7 @@ final class WrappedFileOperations implements FileOperations {
                     return refuseMmap(file, vma, Errno.EINVAL, "a second mmap of the file has different vm_ops");
                 }
                 vma.setVmOps(w);
+                w.reached(vma);
             }
             o.record(new RevokeEvent.Mmapped(o.id(), file.id(), vma.id(), vma.mm().owner().pid(),
                     vma.pgoff(), vma.pages(), vma.file().mapping().id(), vma.mm().populatedPages(vma)));

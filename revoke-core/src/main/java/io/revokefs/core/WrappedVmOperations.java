@@ -40,6 +40,12 @@ final class WrappedVmOperations implements VmOperations {
     private final RevocableObject o;
     /** The driver's vm_ops (null: the driver's mmap set none). */
     final VmOperations driverVm;
+    /**
+     * The pieces that reached the driver (the first mmap, each split piece and fork copy whose
+     * {@code ->open} ran) and have not had their {@code ->close} yet; only for a driver with close.
+     * Removing a piece from it is the right to close it: exactly one caller wins (SEMANTICS 9).
+     */
+    private final java.util.Set<Vma> open = java.util.Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
 
     WrappedVmOperations(RevocableObject owner, VmOperations driverVm) {
         this.o = owner;
@@ -48,6 +54,37 @@ final class WrappedVmOperations implements VmOperations {
 
     RevocableObject owner() {
         return o;
+    }
+
+    /** {@code vma} reached the driver (its mmap or its {@code ->open} ran): it is owed one close. */
+    void reached(Vma vma) {
+        if (driverVm != null && driverVm.hasClose() && open.add(vma)) {
+            o.openPieces.incrementAndGet();
+        }
+    }
+
+    /** Whether {@code vma} reached the driver and has not been closed. */
+    boolean isOpen(Vma vma) {
+        return open.contains(vma);
+    }
+
+    /**
+     * Runs the driver's {@code ->close} of {@code vma} if it is still owed one, and records
+     * {@code VmaClosed}; false if it was closed already (or never reached the driver).
+     */
+    boolean closeOnce(Vma vma, RevokeEvent.VmaClosed.Cause cause) {
+        if (!open.remove(vma)) {
+            return false;
+        }
+        closeUnchecked(vma, cause);
+        return true;
+    }
+
+    /** The driver's close and its event, without the once check (the planted bug of the close step uses it alone). */
+    void closeUnchecked(Vma vma, RevokeEvent.VmaClosed.Cause cause) {
+        o.openPieces.decrementAndGet();
+        driverVm.close(vma);
+        o.record(new RevokeEvent.VmaClosed(o.id(), vma.id(), vma.pgoff(), vma.pages(), cause));
     }
 
     /** A piece of a split or a copy made by fork ({@code kernfs_vma_open}). */
@@ -66,14 +103,23 @@ final class WrappedVmOperations implements VmOperations {
         }
         try {
             driverVm.open(vma);
+            reached(vma);
         } finally {
             o.ops.exit(t);
         }
     }
 
-    /** Bookkeeping only: the driver's own ->close is refused at mmap. */
+    /**
+     * munmap, exit or the unmapped part of an mremap removes {@code vma} (with its {@code mmap_lock}
+     * held for writing): the driver's close runs if the piece is still owed one, that is unless the
+     * object's revoke closed it first. Unguarded, as release is: it must run after revoke too, and
+     * then finds nothing owed.
+     */
     @Override
     public void close(Vma vma) {
+        if (driverVm != null && driverVm.hasClose()) {
+            closeOnce(vma, RevokeEvent.VmaClosed.Cause.UNMAP);
+        }
         o.record(new RevokeEvent.VmaUnmapped(o.id(), vma.id(), vma.pgoff(), vma.pages()));
     }
 
@@ -91,6 +137,9 @@ final class WrappedVmOperations implements VmOperations {
             FaultResult r = driverVm.fault(vmf);
             if (r == FaultResult.NOPAGE) {
                 o.record(new RevokeEvent.Faulted(o.id(), vmf.vma().id(), vmf.pgoff()));
+            } else if (r == FaultResult.SIGBUS) { // the driver's own check refused the page
+                o.record(new RevokeEvent.AccessRefused(o.id(), "fault", Signal.SIGBUS.name(), null, vmf.vma().id(),
+                        RevokeEvent.AccessRefused.DRIVER, null));
             }
             return r;
         } finally {
@@ -211,7 +260,7 @@ final class WrappedVmOperations implements VmOperations {
             if (n > 0) {
                 for (long i = 0; i < vma.pages(); i++) {
                     if (vma.mm().isPopulated(vma, i)) {
-                        o.record(new RevokeEvent.Faulted(o.id(), vma.id(), vma.pgoff() + i));
+                        o.record(new RevokeEvent.Faulted(o.id(), vma.id(), vma.pgoff() + i, RevokeEvent.Faulted.POPULATE));
                     }
                 }
             }

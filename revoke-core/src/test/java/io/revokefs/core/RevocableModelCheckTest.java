@@ -31,8 +31,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (as one RCU domain is).
  */
 class RevocableModelCheckTest {
-    private static final int INVOCATIONS = 500;
+    private static final int INVOCATIONS = 300;
     private static final String RES = "res";
+    /** How Lincheck reports a run that cannot finish (ManagedDeadlockFailure, ManagedLivelockFailure, a timeout). */
+    private static final java.util.regex.Pattern HANG = java.util.regex.Pattern.compile(
+            "(?is).*(deadlock|livelock|hung).*");
 
     /** A consumer's way of entering and leaving, so the planted handle runs the same scenario. */
     private interface SharedConsumer {
@@ -371,15 +374,14 @@ class RevocableModelCheckTest {
     void plantedTokenInASharedHandleIsCaughtOnJdk17() {
         assumeTrue(Runtime.version().feature() == 17, "the control is required on JDK 17, informative elsewhere");
         assertThat(sharedTokenCaught).as("Lincheck caught the revoke that never finishes, in @BeforeAll").isTrue();
-        assertThat(sharedTokenReport).as("reported as a hang, not as some other failure")
-                .containsIgnoringCase("lock");
+        assertThat(sharedTokenReport).as("reported as a hang, not as some other failure").matches(HANG);
     }
 
     @Test
     void plantedOneGracePeriodForEveryResourceIsCaughtOnJdk17() {
         assumeTrue(Runtime.version().feature() == 17, "the control is required on JDK 17, informative elsewhere");
         assertThat(oneGracePeriodCaught).as("Lincheck caught the nested revoke waiting for itself, in @BeforeAll").isTrue();
-        assertThat(oneGracePeriodReport).containsIgnoringCase("lock");
+        assertThat(oneGracePeriodReport).as("reported as a hang, not as some other failure").matches(HANG);
     }
 
     @Test

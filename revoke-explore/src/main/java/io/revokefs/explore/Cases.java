@@ -95,7 +95,7 @@ public final class Cases {
             Result<byte[]> r = p.read(f, 4);
             expect(r.isOk() || r.errnoOrNull() == Errno.ENODEV, "read returned " + r);
         });
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         w.check("read after revoke", () -> p.read(f, 4).errnoOrNull() == Errno.ENODEV ? null : "not ENODEV");
         return w;
     }
@@ -107,7 +107,7 @@ public final class Cases {
         OpenFile f = w.track(sim.open(p));
         Vma v = sim.mmap(p, f, 1, 0);
         w.thread("faulter", () -> expectLoad(p.load(Sim.page(v, 0)), "load"));
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         w.check("access after revoke", () -> p.load(Sim.page(v, 0)).signal() == Signal.SIGBUS ? null : "not SIGBUS");
         return w;
     }
@@ -125,14 +125,25 @@ public final class Cases {
                 expect(m.errnoOrNull() == Errno.ENODEV, "mmap refused with " + m.errnoOrNull());
             }
         });
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         return w;
     }
 
-    /** R04 with the driver populating its mappings as {@code populate} says (INSIDE_MMAP is the naive way). */
+    /** R04 with the driver populating its mappings as {@code populate} says. */
     public static RaceWorld populateRacingZap(PfnMapping.Populate populate) {
         Sim sim = new Sim();
-        sim.driver.setPopulate(populate);
+        sim.driver().setPopulate(populate);
+        return populateRacingZap(sim);
+    }
+
+    /** R04's control: the driver populates inside {@code ->mmap}, the naive (Linux) way (planted). */
+    public static RaceWorld populateInsideMmapRacingZap() {
+        Sim sim = new Sim();
+        sim.driver().plantPopulateInsideMmap();
+        return populateRacingZap(sim);
+    }
+
+    private static RaceWorld populateRacingZap(Sim sim) {
         RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
@@ -140,7 +151,7 @@ public final class Cases {
             Result<Vma> m = p.mmap(f, 2, 0, true);
             expect(m.isOk() || m.errnoOrNull() == Errno.ENODEV, "mmap refused with " + m.errnoOrNull());
         });
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         return w;
     }
 
@@ -150,7 +161,7 @@ public final class Cases {
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         w.thread("closer", () -> expect(p.close(f).isOk(), "close failed"));
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         return w;
     }
 
@@ -169,22 +180,22 @@ public final class Cases {
                 RevocableObject self = attr.get();
                 if (breakProtection) {
                     self.withProtectionBroken(() -> {
-                        w.revoke(sim.object, "hot-unplug");
+                        w.revoke(sim.object(), "hot-unplug");
                         return w.revoke(self, "hot-unplug");
                     });
                 } else {
-                    w.revoke(sim.object, "hot-unplug");
+                    w.revoke(sim.object(), "hot-unplug");
                     w.revoke(self, "hot-unplug");
                 }
                 return Result.ok(data.length);
             }
         };
-        attr.set(RevocableObject.builder(sim.kernel, "test:/remove", "test").operations(removeOps)
+        attr.set(RevocableObject.builder(sim.kernel(), "test:/remove", "test").operations(removeOps)
                 .errnos(ErrnoTable.KERNFS).register());
         w.watch(attr.get());
-        Inode node = sim.kernel.newInode("/remove", 0200, 0, attr.get().fileOperations(), attr.get().mapping(), null);
+        Inode node = sim.kernel().newInode("/remove", 0200, 0, attr.get().fileOperations(), attr.get().mapping(), null);
         Process p = sim.root();
-        OpenFile dev = w.track(sim.open(p), sim.object);
+        OpenFile dev = w.track(sim.open(p), sim.object());
         OpenFile remove = p.open(node, false).value();
         w.thread("remover", () -> {
             Result<Integer> r = p.write(remove, new byte[] {'1'});
@@ -194,7 +205,7 @@ public final class Cases {
             Result<byte[]> r = p.read(dev, 4);
             expect(r.isOk() || r.errnoOrNull() == Errno.ENODEV, "read returned " + r);
         });
-        w.check("both revoked", () -> sim.object.isRevoked() && attr.get().isRevoked() ? null : "an object is not revoked");
+        w.check("both revoked", () -> sim.object().isRevoked() && attr.get().isRevoked() ? null : "an object is not revoked");
         return w;
     }
 
@@ -210,7 +221,7 @@ public final class Cases {
             Vma c = child.mm().vmas().get(0);
             expectLoad(child.load(Sim.page(c, 1)), "child load");
         });
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         return w;
     }
 
@@ -221,7 +232,7 @@ public final class Cases {
     static RaceWorld r13() {
         Sim sim = new Sim();
         RaceWorld w = RaceWorld.of(sim);
-        Inode alias = sim.kernel.newInode("/dev/test0-alias", 0600, 0, sim.object.fileOperations(), sim.object.mapping(), null);
+        Inode alias = sim.kernel().newInode("/dev/test0-alias", 0600, 0, sim.object().fileOperations(), sim.object().mapping(), null);
         return aliasWorld(sim, w, alias);
     }
 
@@ -237,13 +248,13 @@ public final class Cases {
             expectLoad(q.load(Sim.page(u, 0)), "load through the alias");
             expectLoad(p.load(Sim.page(v, 0)), "load");
         });
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         return w;
     }
 
     static RaceWorld r17() {
         Sim sim = new Sim();
-        sim.driver.blockingReads = true;
+        sim.driver().setBlockingReads(true);
         RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
@@ -251,7 +262,7 @@ public final class Cases {
             Result<byte[]> r = p.read(f, 1);
             expect(r.errnoOrNull() == Errno.EIO || r.errnoOrNull() == Errno.ENODEV, "blocked read returned " + r);
         });
-        w.thread("unregister", () -> w.revoke(sim.object, "unregister"));
+        w.thread("unregister", () -> w.revoke(sim.object(), "unregister"));
         return w;
     }
 
@@ -264,7 +275,7 @@ public final class Cases {
             Result<Set<PollBit>> r = p.pollWait(f, Set.of(PollBit.POLLIN));
             expect(r.isOk() && r.value().contains(PollBit.POLLERR), "poll returned " + r);
         });
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         return w;
     }
 
@@ -296,7 +307,7 @@ public final class Cases {
             }
         });
         w.thread("revoker", () -> {
-            w.revoke(sim.object, "test");
+            w.revoke(sim.object(), "test");
             revoked.set(true);
         });
         return w;
@@ -312,15 +323,15 @@ public final class Cases {
             Result<byte[]> r = p.read(f, 4);
             expect(r.isOk() || r.errnoOrNull() == Errno.ENODEV, "read returned " + r);
         });
-        w.thread("revoker-a", () -> firsts.add(w.revoke(sim.object, "a").first()));
-        w.thread("revoker-b", () -> firsts.add(w.revoke(sim.object, "b").first()));
+        w.thread("revoker-a", () -> firsts.add(w.revoke(sim.object(), "a").first()));
+        w.thread("revoker-b", () -> firsts.add(w.revoke(sim.object(), "b").first()));
         w.check("one first revoke", () -> firsts.stream().filter(b -> b).count() == 1 && firsts.size() == 2
                 ? null : "outcomes' first flags " + firsts);
         return w;
     }
 
     static RaceWorld r23() {
-        return disableReenable(sim -> sim.object.repopulateMappings());
+        return disableReenable(sim -> sim.object().repopulateMappings());
     }
 
     /**
@@ -330,15 +341,15 @@ public final class Cases {
      */
     public static RaceWorld disableReenable(java.util.function.Consumer<Sim> reenable) {
         Sim sim = new Sim();
-        sim.driver.setPopulate(PfnMapping.Populate.AFTER_LINK);
+        sim.driver().setPopulate(PfnMapping.Populate.AFTER_LINK);
         RaceWorld w = RaceWorld.of(sim);
         Process p = sim.root();
         OpenFile f = w.track(sim.open(p));
         Vma v = sim.mmap(p, f, 2, 0);
         w.thread("disabler", () -> {
-            sim.driver.memoryEnabled = false;
-            sim.object.zapMappings();
-            sim.driver.memoryEnabled = true;
+            sim.driver().setMemoryEnabled(false);
+            sim.object().zapMappings();
+            sim.driver().setMemoryEnabled(true);
             reenable.accept(sim);
         });
         w.thread("faulter", () -> expectLoad(p.load(Sim.page(v, 1)), "load"));
@@ -372,7 +383,7 @@ public final class Cases {
         expect(p.load(Sim.page(v, 0)).isOk(), "setup load");
         Process child = p.fork();
         w.thread("exiter", p::exit);
-        w.thread("revoker", () -> w.revoke(sim.object, "test"));
+        w.thread("revoker", () -> w.revoke(sim.object(), "test"));
         w.thread("child-exiter", child::exit);
         return w;
     }

@@ -1,6 +1,6 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.LockOrder;
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.OpenFile;
 import io.revokefs.core.kernel.Process;

@@ -44,9 +44,9 @@ public final class RaceWorld {
 
     /** A world around a {@link Sim}: its object is watched and its driver counts releases. */
     public static RaceWorld of(Sim sim) {
-        RaceWorld w = new RaceWorld(sim.kernel, sim.log);
-        w.watch(sim.object);
-        w.countReleasesWith(sim.driver::releasesOf);
+        RaceWorld w = new RaceWorld(sim.kernel(), sim.log());
+        w.watch(sim.object());
+        w.countReleasesWith(sim.driver()::releasesOf);
         return w;
     }
 

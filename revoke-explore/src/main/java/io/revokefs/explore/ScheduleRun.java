@@ -1,6 +1,6 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +62,10 @@ final class ScheduleRun implements Interleave.Scheduler {
         Phase phase = Phase.NEW;
         String label = "start";
         long checkedEpoch = -1;
+
+        ScheduleRun owner() {
+            return ScheduleRun.this;
+        }
 
         Worker(int index, String threadName, Runnable body) {
             this.index = index;
@@ -125,9 +129,49 @@ final class ScheduleRun implements Interleave.Scheduler {
     record Outcome(List<Integer> choices, List<String> trace, String violation, Throwable cause) {
     }
 
+    /**
+     * The one scheduler installed in {@link Interleave} while any schedule runs: it hands each point
+     * to the run its thread belongs to, so several runs (the explorer's workers) go on at once.
+     */
+    private static final Interleave.Scheduler DISPATCH = new Interleave.Scheduler() {
+        @Override
+        public void point(String label) {
+            ((Worker) Thread.currentThread()).owner().point(label);
+        }
+
+        @Override
+        public void await(String label, BooleanSupplier condition) {
+            ((Worker) Thread.currentThread()).owner().await(label, condition);
+        }
+
+        @Override
+        public boolean controls(Thread thread) {
+            return thread instanceof Worker w && w.owner().controls(w);
+        }
+    };
+    private static final Object INSTALL = new Object();
+    private static int running;
+
+    /** Installs {@link #DISPATCH} for the first run going on (before its threads start: Thread.start publishes it). */
+    private static void enter() {
+        synchronized (INSTALL) {
+            if (running++ == 0) {
+                Interleave.install(DISPATCH);
+            }
+        }
+    }
+
+    private static void exit() {
+        synchronized (INSTALL) {
+            if (--running == 0) {
+                Interleave.uninstall();
+            }
+        }
+    }
+
     /** Runs every thread to completion or to the first violation, then tears them down. */
     Outcome run() {
-        Interleave.install(this);
+        enter();
         try {
             for (Worker w : workers) {
                 w.start();
@@ -157,7 +201,7 @@ final class ScheduleRun implements Interleave.Scheduler {
                 return new Outcome(List.copyOf(choices), List.copyOf(trace), violation, cause);
             }
         } finally {
-            Interleave.uninstall();
+            exit();
         }
     }
 

@@ -79,10 +79,16 @@ public final class ScriptCase implements ExploreCase {
         ScenarioWorld machine = new ScenarioWorld(log, providers);
         ScenarioRunner runner = new ScenarioRunner(machine);
         RaceWorld w = new RaceWorld(machine.kernel(), log);
-        for (int i = 0; i < phase; i++) {
-            for (Step s : phases.get(i)) {
-                runner.runLine(scenario, s); // a failure here is the script's, whatever the schedule
+        try {
+            for (int i = 0; i < phase; i++) {
+                for (Step s : phases.get(i)) {
+                    runner.runLine(scenario, s);
+                }
             }
+        } catch (ScenarioException e) {
+            // The script fails before its block, whatever the schedule: every schedule reports it.
+            w.check(world -> List.of("before the block: " + e.getMessage()));
+            return w;
         }
         for (Step s : threads()) {
             w.thread("L" + s.line(), () -> runner.runLineOnOwnThread(scenario, s));

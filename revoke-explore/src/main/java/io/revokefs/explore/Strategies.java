@@ -34,7 +34,7 @@ final class Strategies {
      * candidates (checked).
      */
     static final class Dfs implements ScheduleRun.Strategy {
-        private static final class Node {
+        static final class Node {
             final int[] candidates;
             final int self;
             final boolean selfEnabled;
@@ -58,10 +58,42 @@ final class Strategies {
 
         private final int bound;
         private final List<Node> stack = new ArrayList<>();
+        /** Decisions below this index are the subtree's fixed prefix: never backtracked. */
+        private final int floor;
         private int depth;
 
         Dfs(int preemptionBound) {
+            this(preemptionBound, new Subtree(List.of()));
+        }
+
+        /** The search of one subtree: its first run follows {@code root}'s prefix, then goes on by default. */
+        Dfs(int preemptionBound, Subtree root) {
             this.bound = preemptionBound;
+            this.stack.addAll(root.prefix());
+            this.floor = root.prefix().size();
+        }
+
+        /**
+         * Hands one untried alternative, the shallowest, to another worker: returns the subtree below
+         * it (never explored here afterwards), or null when there is none. Call between runs.
+         */
+        Subtree donate() {
+            for (int i = floor; i < Math.min(depth, stack.size()); i++) {
+                Node n = stack.get(i);
+                for (int c : n.candidates) {
+                    if (!n.tried.get(c) && n.preemptionsBefore + n.cost(c) <= bound) {
+                        n.tried.set(c);
+                        // Copies: this search goes on changing its own nodes' choices.
+                        List<Node> prefix = new ArrayList<>();
+                        for (Node p : stack.subList(0, i)) {
+                            prefix.add(new Node(p.candidates, p.self, p.selfEnabled, p.preemptionsBefore, p.chosen));
+                        }
+                        prefix.add(new Node(n.candidates, n.self, n.selfEnabled, n.preemptionsBefore, c));
+                        return new Subtree(List.copyOf(prefix));
+                    }
+                }
+            }
+            return null;
         }
 
         /** Call before each run. */
@@ -97,7 +129,7 @@ final class Strategies {
             while (stack.size() > depth) {
                 stack.remove(stack.size() - 1);
             }
-            while (!stack.isEmpty()) {
+            while (stack.size() > floor) {
                 Node top = stack.get(stack.size() - 1);
                 for (int c : top.candidates) {
                     if (!top.tried.get(c) && top.preemptionsBefore + top.cost(c) <= bound) {
@@ -110,6 +142,14 @@ final class Strategies {
             }
             return false;
         }
+    }
+
+    /**
+     * A part of the bounded search: every schedule that starts with {@code prefix}'s choices (each
+     * node also keeps the candidates and the preemptions that led to it). Subtrees handed out by
+     * {@link Dfs#donate} are disjoint, and with the one their donor keeps, cover its tree.
+     */
+    record Subtree(List<Dfs.Node> prefix) {
     }
 
     /** A uniformly random candidate at each decision, from a seed. */

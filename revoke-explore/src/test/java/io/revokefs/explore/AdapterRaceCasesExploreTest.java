@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * writes the race as a {@code together} block on the real sysfs, /proc/bus/pci, procfs, uio or
  * /dev/mem code, with the outcomes its row of RACES.md allows as {@code expect} alternatives and the
  * state it promises after the race as the lines after the block. Each is explored exhaustively at
- * the default preemption bound; the auditor, the no-live-PTE check and every expect hold in every
+ * the default preemption bound (on two workers); the auditor, the no-live-PTE check and every expect hold in every
  * schedule. (That the explorer catches a broken expectation is shown by ScriptExploreTest.)
  */
 class AdapterRaceCasesExploreTest {
@@ -37,7 +37,7 @@ class AdapterRaceCasesExploreTest {
     void raceCaseHoldsInEveryScheduleOnTheAdapter(String name) throws IOException {
         List<ScriptCase> cs = ScriptCase.of(name, ADAPTERS, new ScenarioParser(ADAPTERS).parse(name, ScriptFiles.read(DIR.resolve(name))));
         assertThat(cs).hasSize(1);
-        Report r = ExploreReportFile.add(Explorer.explore(cs.get(0), Explorer.Options.defaults()), "");
+        Report r = ExploreReportFile.add(Explorer.explore(cs.get(0), Explorer.Options.defaults().withWorkers(2)), "(2 workers)");
         assertThat(r.failure()).as(r.failure().map(f -> f.describe(30)).orElse("")).isEmpty();
         assertThat(r.exhaustive()).as("exhausted within the default bounds").isTrue();
     }

@@ -1,8 +1,8 @@
 package io.revokefs.explore;
 
 import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.LockOrder;
-import io.revokefs.core.TrackedLock;
+import io.revokefs.core.internal.LockOrder;
+import io.revokefs.core.internal.TrackedLock;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.testing.TestDriver;
@@ -71,7 +71,7 @@ class ExplorerTest {
     @Test
     void randomFailuresReplayFromTheirSeed() {
         ExploreCase c = ExploreCase.of("R04-naive-inside-mmap", "populate inside ->mmap racing revoke",
-                () -> Cases.populateRacingZap(PfnMapping.Populate.INSIDE_MMAP));
+                () -> Cases.populateInsideMmapRacingZap());
         Report r = Explorer.explore(c, Explorer.Options.defaults().withSchedules(0, 2000).withSeed(42));
         assertThat(r.failure()).isPresent();
         Report.Failure f = r.failure().get();

@@ -1,7 +1,7 @@
 package io.revokefs.explore;
 
 import io.revokefs.core.Errno;
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 import io.revokefs.core.Result;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.OpenFile;

@@ -34,13 +34,19 @@ class NaiveVariantsExploreTest {
         Report again = Explorer.replay(c, r.failure().get().schedule(), options);
         assertThat(again.failure()).isPresent();
         assertThat(again.failure().get().problems()).isEqualTo(r.failure().get().problems());
+        // Two workers over disjoint parts of the search find it too, and their schedule reproduces it.
+        Report two = ExploreReportFile.add(Explorer.explore(c, options.withWorkers(2)), note + " (2 workers)");
+        assertThat(two.failure()).as("two workers missed the planted bug of " + c.id()).isPresent();
+        assertThat(two.failure().get().problems()).anyMatch(p -> p.contains(invariant));
+        assertThat(Explorer.replay(c, two.failure().get().schedule(), options).failure().get().problems())
+                .isEqualTo(two.failure().get().problems());
         return r;
     }
 
     @Test
     void R04_naivePopulateInsideMmapKeepsALivePteAfterRevoke() {
         ExploreCase naive = ExploreCase.of("R04-naive-inside-mmap", "populate inside ->mmap racing revoke",
-                () -> Cases.populateRacingZap(PfnMapping.Populate.INSIDE_MMAP));
+                () -> Cases.populateInsideMmapRacingZap());
         mustFind(naive, Explorer.Options.defaults(), "NO_LIVE_PTE_AFTER_REVOKE");
         // The same race with on-fault population passes (the library's population after link is R04).
         ExploreCase onFault = ExploreCase.of("R04-on-fault", "on-fault population racing revoke",
@@ -52,9 +58,9 @@ class NaiveVariantsExploreTest {
     void R05_naiveReleaseWithoutAReleasedFlagReleasesTwice() {
         ExploreCase naive = ExploreCase.of("R05-naive-no-released-flag", "close racing a revoke that keeps no released flag", () -> {
             Sim sim = new Sim();
-            NaiveRevocable obj = new NaiveRevocable(sim.driver);
-            Inode inode = sim.kernel.newInode("/dev/naive", 0600, 0, obj, sim.kernel.newAddressSpace("naive"), null);
-            RaceWorld w = new RaceWorld(sim.kernel, sim.log).countReleasesWith(sim.driver::releasesOf);
+            NaiveRevocable obj = new NaiveRevocable(sim.driver());
+            Inode inode = sim.kernel().newInode("/dev/naive", 0600, 0, obj, sim.kernel().newAddressSpace("naive"), null);
+            RaceWorld w = new RaceWorld(sim.kernel(), sim.log()).countReleasesWith(sim.driver()::releasesOf);
             Process p = sim.root();
             OpenFile f = w.track(p.open(inode, false).value(), null);
             w.thread("closer", () -> Cases.expect(p.close(f).isOk(), "close"));
@@ -76,8 +82,8 @@ class NaiveVariantsExploreTest {
         ExploreCase naive = ExploreCase.of("R13-naive-per-inode-mapping", "a second inode of the device with a mapping of its own", () -> {
             Sim sim = new Sim();
             RaceWorld w = RaceWorld.of(sim);
-            AddressSpace own = sim.kernel.newAddressSpace("/dev/test0-alias");
-            Inode alias = sim.kernel.newInode("/dev/test0-alias", 0600, 0, sim.object.fileOperations(), own, null);
+            AddressSpace own = sim.kernel().newAddressSpace("/dev/test0-alias");
+            Inode alias = sim.kernel().newInode("/dev/test0-alias", 0600, 0, sim.object().fileOperations(), own, null);
             return Cases.aliasWorld(sim, w, alias);
         });
         mustFind(naive, Explorer.Options.defaults(), "NO_LIVE_PTE_AFTER_REVOKE");
@@ -85,7 +91,7 @@ class NaiveVariantsExploreTest {
 
     /** The remap loop that walks i_mmap under i_mmap_rwsem and takes each VMA's mmap_lock inside it. */
     private static void naiveRepopulate(Sim sim) {
-        AddressSpace m = sim.object.mapping();
+        AddressSpace m = sim.object().mapping();
         List<Vma> vmas = m.allVmas();
         m.iMmapRwsem().readLock();
         try {
@@ -142,15 +148,15 @@ class NaiveVariantsExploreTest {
         String id = naive ? "R23-naive-disable-vs-fault" : "R23-disable-vs-fault";
         return ExploreCase.of(id, "disable (flag + zapMappings) racing a fault", () -> {
             Sim sim = new Sim();
-            sim.driver.checkEnableOutsidePtl = naive;
+            sim.driver().setCheckEnableOutsidePtl(naive);
             RaceWorld w = RaceWorld.of(sim);
             Process p = sim.root();
             OpenFile f = w.track(sim.open(p));
             Vma v = sim.mmap(p, f, 1, 0);
             w.thread("faulter", () -> p.load(Sim.page(v, 0)));
             w.thread("disabler", () -> {
-                sim.driver.memoryEnabled = false;
-                sim.object.zapMappings();
+                sim.driver().setMemoryEnabled(false);
+                sim.object().zapMappings();
             });
             w.check("no PTE while disabled", () -> p.mm().populatedPages(v) == 0 ? null
                     : "a PTE of " + v.id() + " is live after the disable's zap returned, memory still disabled");

@@ -1,6 +1,6 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.kernel.Kernel;
 import org.junit.jupiter.api.Test;

@@ -64,7 +64,16 @@ public final class Auditor {
         RELEASE_ONCE,
         REVOKE_ORDER,
         SEQ_CONTIGUOUS,
-        KNOWN_REFERENCES
+        KNOWN_REFERENCES,
+        /**
+         * SEMANTICS.md section 9: at most one {@code VmaClosed} per piece of a VMA (no two cover the
+         * same page), none after the object's {@code RevokeCompleted}, and, for an object whose
+         * driver closes (its life has a {@code VmaClosed}), every VMA mapped by {@code Mmapped} and
+         * still mapped at {@code RevokeCompleted} closed by then. A log without any {@code VmaClosed}
+         * passes. Fork copies and split pieces are checked for double closes only: the log does not
+         * say which of them reached the driver's {@code ->open}.
+         */
+        CLOSE_ONCE
     }
 
     /**
@@ -98,6 +107,8 @@ public final class Auditor {
         final List<MappingsZapped> zaps = new ArrayList<>(1);
         final Set<String> files = new LinkedHashSet<>();
         final Set<String> vmas = new LinkedHashSet<>();
+        /** VmaClosed events in this life: non-zero means the driver has a vm close. */
+        int closes;
     }
 
     private static final class FileSt {
@@ -116,6 +127,10 @@ public final class Auditor {
         final String mapping;
         final RangeSet mapped;
         final int life;
+        /** Pages of the VMA whose piece got VmaClosed. */
+        final RangeSet closed = new RangeSet();
+        /** Introduced by Mmapped (it reached the driver's mmap), not by a fork copy. */
+        boolean mmapped;
 
         VmaSt(String object, int life, int pid, String mapping, RangeSet mapped) {
             this.object = object;
@@ -227,7 +242,9 @@ public final class Auditor {
             checkFresh(m.vma(), "vma", seq, object);
             RangeSet mapped = new RangeSet();
             mapped.add(m.pgoff(), m.pages());
-            addVma(m.vma(), new VmaSt(object, o.life, m.pid(), m.mapping(), mapped), o);
+            VmaSt v = new VmaSt(object, o.life, m.pid(), m.mapping(), mapped);
+            v.mmapped = true;
+            addVma(m.vma(), v, o);
         } else if (event instanceof MmapRefused r) {
             knownFile(r.file(), seq, object);
             checkFresh(r.vma(), "vma", seq, object);
@@ -249,6 +266,8 @@ public final class Auditor {
                     retired.put(u.vma(), "was wholly unmapped at seq " + seq);
                 }
             }
+        } else if (event instanceof VmaClosed c) {
+            vmaClosed(o, seq, object, c);
         } else if (event instanceof Faulted f) {
             checkNoEntry(o, seq, object, "Faulted on " + f.vma());
             knownVma(f.vma(), seq, object);
@@ -313,6 +332,27 @@ public final class Auditor {
         }
     }
 
+    private void vmaClosed(Obj o, long seq, String object, VmaClosed c) {
+        if (o.phase == Phase.COMPLETED) {
+            report(Invariant.CLOSE_ONCE, seq, object, c.vma() + " [" + c.pgoff() + ", +" + c.pages()
+                    + ") closed (" + c.cause() + ") after the revoke completed at seq " + o.completedSeq);
+        }
+        VmaSt v = knownVma(c.vma(), seq, object);
+        if (v == null) {
+            return;
+        }
+        o.closes++;
+        RangeSet outside = new RangeSet(v.closed);
+        outside.remove(c.pgoff(), c.pages());
+        RangeSet twice = new RangeSet(v.closed);
+        twice.removeAll(outside);
+        if (!twice.isEmpty()) {
+            report(Invariant.CLOSE_ONCE, seq, object, c.vma() + " (pid " + v.pid + ") closed a second time over "
+                    + twice + " (" + c.cause() + ")");
+        }
+        v.closed.add(c.pgoff(), c.pages());
+    }
+
     private void completeRevoke(Obj o, long seq, String object) {
         if (o.phase != Phase.ZAPPED) {
             report(Invariant.REVOKE_ORDER, seq, object, "RevokeCompleted " + misplaced(o));
@@ -331,6 +371,15 @@ public final class Auditor {
                         + " and no MappingsZapped of this revoke covered it"
                         : id + " (pid " + v.pid + ") still maps " + uncovered + " of " + v.mapping
                         + ", outside every MappingsZapped of this revoke");
+            }
+        }
+        if (o.closes > 0) {
+            for (String id : o.vmas) {
+                VmaSt v = vmas.get(id);
+                if (v.mmapped && !v.mapped.isEmpty() && v.closed.isEmpty()) {
+                    report(Invariant.CLOSE_ONCE, seq, object, id + " (pid " + v.pid + ") still maps " + v.mapped
+                            + " and was not closed by RevokeCompleted, though the driver closes VMAs");
+                }
             }
         }
         for (String id : o.files) {

@@ -3,9 +3,7 @@ package io.revokefs.history;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.revokefs.core.Errno;
 import io.revokefs.core.event.RecordedEvent;
-import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
 
 import java.io.IOException;
@@ -24,8 +22,9 @@ import java.util.Set;
  * IllegalArgumentException}s whose message names the field; callers add the line number.
  */
 final class EventCodec {
-    /** Components that may be absent (null); every other component is a required field. */
-    private static final Set<String> OPTIONAL = Set.of("AccessRefused.file", "AccessRefused.vma");
+    /** Components that may be absent (read as null, the records' default); every other component is a required field. */
+    private static final Set<String> OPTIONAL = Set.of("AccessRefused.file", "AccessRefused.vma", "AccessRefused.by",
+            "AccessRefused.expect", "OpenRefused.expect", "MmapRefused.expect", "Faulted.by");
 
     record EventType(String name, Class<? extends RevokeEvent> type, RecordComponent[] components,
                      Constructor<? extends RevokeEvent> constructor) {
@@ -148,10 +147,8 @@ final class EventCodec {
                     throw new IllegalArgumentException("field '" + name + "' must be an integer, got " + f);
                 }
                 args[i] = f.longValue();
-            } else if (ct == Errno.class) {
-                args[i] = enumValue(Errno.class, name, f);
-            } else if (ct == ReleaseCause.class) {
-                args[i] = enumValue(ReleaseCause.class, name, f);
+            } else if (ct.isEnum()) {
+                args[i] = enumValue(ct, name, f); // Errno, ReleaseCause, VmaClosed.Cause
             } else {
                 throw new IllegalStateException("no JSON mapping for " + ct + " in " + type);
             }
@@ -165,10 +162,10 @@ final class EventCodec {
         }
     }
 
-    private static <E extends Enum<E>> E enumValue(Class<E> type, String name, JsonNode f) {
+    private static Object enumValue(Class<?> type, String name, JsonNode f) {
         if (f.isTextual()) {
-            for (E e : type.getEnumConstants()) {
-                if (e.name().equals(f.textValue())) {
+            for (Object e : type.getEnumConstants()) {
+                if (((Enum<?>) e).name().equals(f.textValue())) {
                     return e;
                 }
             }

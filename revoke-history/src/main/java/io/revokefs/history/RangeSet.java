@@ -8,19 +8,20 @@ import java.util.TreeMap;
 
 /**
  * A mutable set of pages kept as disjoint, non-adjacent half-open ranges {@code [start, end)}: a
- * VMA of a million pages costs one entry. Not thread-safe.
+ * VMA of a million pages costs one entry. Not thread-safe. Public for the report, which replays page
+ * state event by event.
  */
-final class RangeSet {
+public final class RangeSet {
     private final TreeMap<Long, Long> ranges = new TreeMap<>(); // start -> end
 
-    RangeSet() {
+    public RangeSet() {
     }
 
-    RangeSet(RangeSet other) {
+    public RangeSet(RangeSet other) {
         ranges.putAll(other.ranges);
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return ranges.isEmpty();
     }
 
@@ -28,7 +29,7 @@ final class RangeSet {
         return ranges.size();
     }
 
-    void add(long first, long count) {
+    public void add(long first, long count) {
         if (count <= 0) {
             return;
         }
@@ -55,7 +56,7 @@ final class RangeSet {
         other.ranges.forEach((s, e) -> add(s, e - s));
     }
 
-    void remove(long first, long count) {
+    public void remove(long first, long count) {
         if (count <= 0) {
             return;
         }
@@ -92,7 +93,7 @@ final class RangeSet {
         other.ranges.forEach((s, e) -> remove(s, e - s));
     }
 
-    List<ReplayState.PageRange> toList() {
+    public List<ReplayState.PageRange> toList() {
         List<ReplayState.PageRange> out = new ArrayList<>(ranges.size());
         ranges.forEach((s, e) -> out.add(new ReplayState.PageRange(s, e - s)));
         return List.copyOf(out);

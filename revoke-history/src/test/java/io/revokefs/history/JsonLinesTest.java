@@ -42,7 +42,7 @@ class JsonLinesTest {
 
     @Test
     void everyEventTypeSurvivesExportAndImport() throws IOException {
-        List<RecordedEvent> events = Logs.numbered(Logs.cleanRun());
+        List<RecordedEvent> events = Logs.numbered(Logs.everyType());
         assertThat(events).extracting(RecordedEvent::type).containsAll(EventCodec.TYPES.keySet());
         Path file = dir.resolve("log.jsonl");
         JsonLines.export(events.stream(), file);

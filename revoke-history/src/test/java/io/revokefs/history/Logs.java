@@ -66,6 +66,29 @@ final class Logs {
                 new FileClosed(RES0, "file-5"));
     }
 
+    /**
+     * {@link #cleanRun()} and then a life of an object whose driver has a vm close (SEMANTICS.md
+     * section 9): one VMA closed at its munmap, one at the revoke. Every event type appears.
+     */
+    static List<RevokeEvent> everyType() {
+        List<RevokeEvent> all = new java.util.ArrayList<>(cleanRun());
+        String obj = "test:/dev/closing0";
+        all.addAll(List.of(
+                new ObjectRegistered(obj, "test"),
+                new FileOpened(obj, "file-9", 100),
+                new Mmapped(obj, "file-9", "vma-9", 100, 0, 2, "test:/dev/closing0", 0),
+                new Mmapped(obj, "file-9", "vma-10", 100, 2, 1, "test:/dev/closing0", 0),
+                new VmaClosed(obj, "vma-9", 0, 2, VmaClosed.Cause.UNMAP),
+                new VmaUnmapped(obj, "vma-9", 0, 2),
+                new RevokeStarted(obj, "test"),
+                new RevokeDrained(obj, 0),
+                new MappingsZapped(obj, 1, 0, "test:/dev/closing0", 0, Long.MAX_VALUE),
+                new VmaClosed(obj, "vma-10", 2, 1, VmaClosed.Cause.REVOKE),
+                new FileReleased(obj, "file-9", ReleaseCause.REVOKE),
+                new RevokeCompleted(obj)));
+        return all;
+    }
+
     /** A uio device: open, eager-populated mmap, a blocked read woken by unregister. */
     static List<RevokeEvent> uioRun() {
         return List.of(

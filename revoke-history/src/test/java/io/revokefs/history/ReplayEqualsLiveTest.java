@@ -180,10 +180,10 @@ class ReplayEqualsLiveTest {
                     if (d.object.isRevoked()) {
                         d.register(kernel, rnd.nextBoolean()); // the device comes back: a new life
                     } else if (rnd.nextBoolean()) {
-                        d.driver.memoryEnabled = false;
+                        d.driver.setMemoryEnabled(false);
                         d.object.zapMappings();
                     } else {
-                        d.driver.memoryEnabled = true;
+                        d.driver.setMemoryEnabled(true);
                         d.object.repopulateMappings();
                     }
                 }

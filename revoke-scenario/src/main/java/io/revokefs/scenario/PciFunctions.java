@@ -29,6 +29,9 @@ public interface PciFunctions {
     /** Adds a listener: told of the functions already present, then of every change. */
     void addListener(Listener listener);
 
-    /** Physical pages are below this: x86-64's {@code MAX_PHYSMEM_BITS} of 52 with 4 KiB pages. */
+    /**
+     * Physical pages are below this: 2^52 bytes, x86-64's {@code MAX_PHYSMEM_BITS} with 5-level
+     * paging (46 with 4-level), in 4 KiB pages. A script's BAR past it is malformed.
+     */
     long PFN_LIMIT = 1L << (52 - 12);
 }

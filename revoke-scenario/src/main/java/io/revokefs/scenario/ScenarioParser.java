@@ -44,6 +44,8 @@ public final class ScenarioParser {
             Map.entry("mremap", VerbShape.args(1, 1)),
             Map.entry("access", VerbShape.args(2, 2).options("page")),
             Map.entry("close", VerbShape.args(1, 1)),
+            Map.entry("fasync", VerbShape.args(2, 2)),
+            Map.entry("signals", VerbShape.args(0, 0)),
             Map.entry("exit", VerbShape.args(0, 0)));
 
     private final ScenarioProviders providers;

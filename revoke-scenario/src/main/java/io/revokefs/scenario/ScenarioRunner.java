@@ -7,6 +7,7 @@ import io.revokefs.core.Signal;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.MemoryAccess;
 import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.PendingSignal;
 import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Vma;
@@ -57,6 +58,7 @@ public final class ScenarioRunner {
     private final Object names = new Object();
     private int steps;
     private Scenario scenario;
+    private volatile java.util.function.Consumer<String> onLine = expect -> { };
 
     /** What a VMA name names: the range it was mapped at (it follows an mremap). */
     private static final class VmaName {
@@ -75,6 +77,16 @@ public final class ScenarioRunner {
 
     public ScenarioWorld world() {
         return world;
+    }
+
+    /**
+     * Calls {@code onLine} with each line's {@code expect} as written ({@code ok} when it has none),
+     * on the thread that runs the line, just before it runs: the run's recorder writes it into the
+     * refusals the line causes.
+     */
+    public ScenarioRunner onLine(java.util.function.Consumer<String> onLine) {
+        this.onLine = onLine;
+        return this;
     }
 
     /** Steps run so far. */
@@ -159,6 +171,7 @@ public final class ScenarioRunner {
      * schedule explorer runs the lines of a block, each on its own controlled thread.
      */
     public void runLine(Scenario script, Step s) {
+        onLine.accept(s.expect() == null ? "ok" : s.expect());
         String outcome = execute(s, script.action(s));
         count();
         check(s, outcome);
@@ -198,6 +211,7 @@ public final class ScenarioRunner {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
+                onLine.accept(s.expect() == null ? "ok" : s.expect());
                 return execute(s, script.action(s));
             }, f);
             t.start();
@@ -339,7 +353,11 @@ public final class ScenarioRunner {
                 page(s);
             }
             case "close" -> scope.require(Scope.FILE, s.args().get(0), s, null);
-            case "exit" -> {
+            case "fasync" -> {
+                scope.require(Scope.FILE, s.args().get(0), s, null);
+                onOff(s);
+            }
+            case "signals", "exit" -> {
             }
             default -> throw malformed(s, "unknown verb '" + s.verb() + "'");
         }
@@ -430,6 +448,8 @@ public final class ScenarioRunner {
             case "mremap" -> mremap(s, p);
             case "access" -> remoteAccess(s, p);
             case "close" -> outcome(p.close(file(s, s.args().get(0))));
+            case "fasync" -> outcome(p.fasync(file(s, s.args().get(0)), onOff(s)));
+            case "signals" -> signals(p);
             case "exit" -> {
                 p.exit();
                 yield "ok";
@@ -698,9 +718,29 @@ public final class ScenarioRunner {
         return new ScenarioException(ScenarioException.Kind.MALFORMED, s, problem);
     }
 
+    /** {@code fasync F on|off}: {@code fcntl(F_SETOWN)} and O_ASYNC set or cleared. */
+    private static boolean onOff(Step s) {
+        String v = s.args().get(1);
+        if (!v.equals("on") && !v.equals("off")) {
+            throw malformed(s, "fasync is on or off, got '" + v + "'");
+        }
+        return v.equals("on");
+    }
+
+    /** {@code signals}: the process's pending signals by name ({@code SIGIO}), or {@code none}. */
+    private static String signals(Process p) {
+        List<String> names = new ArrayList<>();
+        for (PendingSignal ps : p.pendingSignals()) {
+            if (!names.contains(ps.signal().name())) {
+                names.add(ps.signal().name());
+            }
+        }
+        return names.isEmpty() ? "none" : String.join("+", names);
+    }
+
     /** The errno names and signals scripts may expect, for checking {@code expect=} values. */
     public static boolean isKnownOutcome(String v) {
-        if (v.equals("ok")) {
+        if (v.equals("ok") || v.equals("none")) {
             return true;
         }
         try {

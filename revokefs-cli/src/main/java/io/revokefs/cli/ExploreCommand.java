@@ -57,6 +57,9 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random schedules (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--workers", paramLabel = "N", description = "schedules run at once (default: the number of processors)")
+    Integer workers;
+
     @Option(names = "--replay", paramLabel = "SCHEDULE", description = "re-run one case on this schedule (as printed, e.g. 0x8.1x5.0x4)")
     String replay;
 
@@ -77,12 +80,13 @@ final class ExploreCommand implements Callable<Integer> {
                     + String.join(", ", p.verbs().stream().map(v -> v.name()).toList()) + "; paths " + String.join(", ", p.paths())));
             return Main.OK;
         }
-        if (preemptions < 0 || schedules < 1 || random < 0) {
-            throw new InputException("--preemptions and --random must be 0 or more, --schedules at least 1");
+        if (preemptions < 0 || schedules < 1 || random < 0 || workers != null && (workers < 1 || workers > 256)) {
+            throw new InputException("--preemptions and --random must be 0 or more, --schedules at least 1, --workers 1 to 256");
         }
         List<ExploreCase> chosen = choose();
         Explorer.Options options = Explorer.Options.defaults().withPreemptionBound(preemptions)
-                .withSchedules(schedules, random).withSeed(seed);
+                .withSchedules(schedules, random).withSeed(seed)
+                .withWorkers(workers != null ? workers : Runtime.getRuntime().availableProcessors());
         if (replay != null) {
             if (chosen.size() != 1) {
                 throw new InputException("--replay needs exactly one case (or one together block: --block LINE), got " + chosen.size());

@@ -15,9 +15,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code revokefs report}: one self-contained HTML page with a timeline per object. */
+/**
+ * {@code revokefs report}: one self-contained HTML page: the run's timeline with its causes, the
+ * state at any seq, a timeline per object (docs/report.md).
+ */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Draws one self-contained HTML page (inline SVG, no network needed) with a timeline per object.")
+        description = {"Draws one self-contained HTML page (inline SVG and script, no network needed): the run on one",
+                "timeline with what caused each revoke, the state at any seq, and a timeline per object."})
 final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

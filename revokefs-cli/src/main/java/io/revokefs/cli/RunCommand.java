@@ -109,8 +109,8 @@ final class RunCommand implements Callable<Integer> {
         RevokeEventStore target = openStore();
         try (target) {
             where = describe() + " (run " + target.run() + ")";
-            EventRecorder tee = teeInto(memory, target);
-            ScenarioRunner runner = new ScenarioRunner(new ScenarioWorld(tee, providers));
+            ExpectationRecorder recorder = new ExpectationRecorder(teeInto(memory, target));
+            ScenarioRunner runner = new ScenarioRunner(new ScenarioWorld(recorder, providers)).onLine(recorder::expect);
             try {
                 runner.run(Scenario.concat(parsed));
             } catch (ScenarioException e) {
@@ -169,7 +169,8 @@ final class RunCommand implements Callable<Integer> {
         }
         try (RevokeEventStore target = EventStores.jdbc(jdbc, LogSource.jdbcUser(), LogSource.jdbcPassword(), spec)) {
             try {
-                new ScenarioRunner(new ScenarioWorld(target.bufferedRecorder(500), providers)).run(scenario);
+                ExpectationRecorder recorder = new ExpectationRecorder(target.bufferedRecorder(500));
+                new ScenarioRunner(new ScenarioWorld(recorder, providers)).onLine(recorder::expect).run(scenario);
             } catch (ScenarioException e) {
                 if (e.kind() == ScenarioException.Kind.MALFORMED) {
                     throw new InputException(e.getMessage(), Main.BAD_INPUT, e);

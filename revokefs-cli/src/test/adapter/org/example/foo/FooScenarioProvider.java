@@ -24,8 +24,9 @@ import java.util.OptionalLong;
 /**
  * An adapter written outside revokefs, against its public interfaces only (revoke-core and
  * revoke-scenario): character devices /dev/fooN whose read says "foo", made with {@code foo fooN}
- * and hot-unplugged with {@code unplug fooN}. The test compiles this file, jars it with its
- * META-INF/services entry, and drives it through {@code --adapter-path}.
+ * and hot-unplugged with {@code unbind fooN} (not {@code unplug}, the in-tree cdev adapter's verb:
+ * verbs are unique across adapters). The test compiles this file, jars it with its META-INF/services
+ * entry, and drives it through {@code --adapter-path}.
  */
 public final class FooScenarioProvider implements ScenarioProvider {
 
@@ -101,7 +102,7 @@ public final class FooScenarioProvider implements ScenarioProvider {
                     scope.define("foo device", name, s);
                     return w -> w.service(Foos.class).orElseThrow().add(name);
                 }),
-                GlobalVerb.of("unplug", VerbShape.args(1, 1), (s, scope) -> {
+                GlobalVerb.of("unbind", VerbShape.args(1, 1), (s, scope) -> {
                     String name = s.args().get(0);
                     scope.require("foo device", name, s, "make it with 'foo " + name + "'");
                     return w -> w.service(Foos.class).orElseThrow().unplug(name);
@@ -120,7 +121,7 @@ public final class FooScenarioProvider implements ScenarioProvider {
                     ctx.run("foo " + n);
                     names.add(n);
                 } else if (!names.isEmpty()) {
-                    ctx.run("unplug " + names.get(ctx.random().nextInt(names.size())));
+                    ctx.run("unbind " + names.get(ctx.random().nextInt(names.size())));
                 }
                 return true;
             }

@@ -58,7 +58,7 @@ class CommandsTest {
 
         Cli audit = Cli.run("audit", store + ".mv.db");
         assertThat(audit.code()).isZero();
-        assertThat(audit.out()).contains("clean: 50 events");
+        assertThat(audit.out()).contains("clean: 51 events");
 
         Cli replay = Cli.run("replay", store.toString(), "--object", "sysfs:/devices/pci0000:00/0000:00:02.0/resource0");
         assertThat(replay.code()).isZero();

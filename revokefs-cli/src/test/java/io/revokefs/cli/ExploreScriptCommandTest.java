@@ -65,6 +65,17 @@ class ExploreScriptCommandTest {
     }
 
     @Test
+    void aLineBeforeTheBlockThatFailsItsExpectIsReportedNotThrown() throws IOException {
+        String[] broken = RACE.clone();
+        broken[3] = "p1 open /proc/driver/demo as f expect=ENOENT";
+        Path s = script(broken);
+        Cli c = Cli.run("explore", s.toString());
+        assertThat(c.code()).as(c.out() + c.err()).isEqualTo(Main.FINDINGS);
+        assertThat(c.out()).contains("before the block: " + s + ":4: expected ENOENT, got ok");
+        noStackTrace(c);
+    }
+
+    @Test
     void runRunsTheBlockOnceOnRealThreads() throws IOException {
         Cli c = Cli.run("run", script(RACE).toString(), "--store", dir.resolve("st").toString());
         assertThat(c.code()).as(c.err()).isZero();

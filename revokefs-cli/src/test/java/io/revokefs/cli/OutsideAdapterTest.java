@@ -75,7 +75,7 @@ class OutsideAdapterTest {
             "together",
             "  p1 read f expect=ok,ENODEV",
             "  p2 open /dev/foo0 as g expect=ok,ENOENT,ENODEV", // looked up before the unplug, entered after its deactivate: ENODEV
-            "  unplug foo0",
+            "  unbind foo0",
             "end",
             "p1 read f expect=ENODEV");
 
@@ -106,17 +106,17 @@ class OutsideAdapterTest {
         assertThat(c.out()).contains("exhaustive=true").contains("violations=0");
         assertThat(c.out()).containsPattern("schedules=[0-9]{2,}"); // the adapter's operations are interleaving points
         assertThat(Cli.run("explore", "--list", "--adapter-path", adapters.toString()).out())
-                .contains("adapter foo: verbs foo, unplug; paths /dev/fooN");
+                .contains("adapter foo: verbs foo, unbind; paths /dev/fooN");
     }
 
     @Test
     void fuzzGeneratesScenariosOnTheOutsideAdapter() {
-        Cli c = Cli.run("fuzz", "--count", "30", "--adapter-path", adapters.toString(), "--save", tmp.resolve("f").toString());
+        Cli c = Cli.run("fuzz", "--count", "20", "--adapter-path", adapters.toString(), "--save", tmp.resolve("f").toString());
         assertThat(c.code()).as(c.out() + c.err()).isZero();
-        assertThat(c.out()).contains("30 scenarios").contains("no findings");
+        assertThat(c.out()).contains("20 scenarios").contains("no findings");
         ScenarioFuzzer fuzzer = new ScenarioFuzzer(40, ScenarioProviders.load(adapters));
-        long withFoo = Stream.iterate(1L, s -> s + 1).limit(30).map(fuzzer::run)
+        long withFoo = Stream.iterate(1L, s -> s + 1).limit(20).map(fuzzer::run)
                 .filter(o -> o.ok() && o.script().stream().anyMatch(l -> l.contains("/dev/foo"))).count();
-        assertThat(withFoo).as("scenarios that open a foo device").isGreaterThan(5);
+        assertThat(withFoo).as("scenarios that open a foo device").isGreaterThan(3);
     }
 }

@@ -3,12 +3,14 @@ package io.revokefs.sysfs;
 import io.revokefs.core.Errno;
 import io.revokefs.core.Result;
 import io.revokefs.core.RevocableObject;
+import io.revokefs.core.WaitQueue;
 import io.revokefs.core.kernel.AddressSpace;
 import io.revokefs.core.kernel.Iomem;
 import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.PhysicalMemory;
+import io.revokefs.core.kernel.Vma;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A PCI bus in sysfs: devices with memory BARs, each BAR backed by MMIO in physical memory,
@@ -59,6 +62,10 @@ public final class PciBus {
     private final Map<String, PciDevice> devices = new ConcurrentHashMap<>();
     /** Devices whose removal is under way: their address and pages are not free yet. */
     private final Map<String, PciDevice> removing = new ConcurrentHashMap<>();
+    /** For this package's tests only: a planted bug run at the end of each resourceN ->mmap (R04). */
+    private volatile Consumer<Vma> plantedMmap = v -> { };
+    /** Where a second remover waits for the first to finish (R22). */
+    private final WaitQueue removed = new WaitQueue("pci remove");
 
     /** A bus on {@code sysfs}; creates its directories. */
     public PciBus(Sysfs sysfs) {
@@ -81,6 +88,11 @@ public final class PciBus {
     }
 
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Tests of this package: plants {@code bug} in the ->mmap of the resourceN files of devices added from now on. */
+    void plantInResourceMmap(Consumer<Vma> bug) {
+        this.plantedMmap = Objects.requireNonNull(bug, "bug");
+    }
 
     /** Tells {@code listener} of every device added or removed from now on. */
     public void addListener(Listener listener) {
@@ -165,7 +177,7 @@ public final class PciBus {
         String dir = dev.sysfsDir();
         sysfs.mkdir(dir);
         for (Pci.Bar b : dev.bars()) {
-            sysfs.createBinFile(dir + "/resource" + b.index(), 0600, new PciResourceFile(kernel, dev.bdf(), b, dev.populate()),
+            sysfs.createBinFile(dir + "/resource" + b.index(), 0600, new PciResourceFile(kernel, dev.bdf(), b, dev.populate(), plantedMmap),
                     () -> {
                         // Before the iomem mapping is published nothing can map the BAR (R15).
                         AddressSpace m = kernel.iomemMapping();
@@ -227,13 +239,13 @@ public final class PciBus {
         if (dev == null) {
             // R22: a removal already under way is waited for, as pci_lock_rescan_remove makes the
             // kernel's second remover wait; then the device is gone.
-            io.revokefs.core.Interleave.awaitUntil("pci remove " + bdf, () -> !removing.containsKey(bdf));
+            removed.waitEvent(() -> !removing.containsKey(bdf));
             return Result.err(Errno.ENODEV);
         }
         if (removeDevice(dev)) {
             return Result.ok();
         }
-        io.revokefs.core.Interleave.awaitUntil("pci remove " + bdf, () -> !removing.containsKey(bdf));
+        removed.waitEvent(() -> !removing.containsKey(bdf));
         return Result.err(Errno.ENODEV);
     }
 
@@ -261,6 +273,7 @@ public final class PciBus {
             dev.resources().forEach(kernel::revokeIomem);
         } finally {
             removing.remove(dev.bdf());
+            removed.wakeUp();
         }
         log.info("removed PCI device {}", dev.bdf());
         return true;

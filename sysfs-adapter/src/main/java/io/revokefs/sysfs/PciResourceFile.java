@@ -12,6 +12,8 @@ import io.revokefs.core.kernel.VmaFlag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Consumer;
+
 /**
  * The {@code resourceN} binary attribute of one memory BAR ({@code pci_create_attr} with
  * {@code pci_mmap_resource_uc}, and {@code f_mapping = iomem_get_mapping}). The mmap offset is
@@ -28,12 +30,18 @@ final class PciResourceFile implements BinAttribute {
     /**
      * {@code pci_phys_vm_ops} ({@code generic_access_phys}) plus the library's population: SIGBUS
      * outside the BAR or while a driver holds the region, checked under the page table lock so a
-     * claim racing the population cannot leave a PTE behind. A mapping populated inside
-     * {@code ->mmap} has no fault handler, as in Linux: once zapped it stays SIGBUS.
+     * claim racing the population cannot leave a PTE behind.
      */
     private final PfnMapping vmOps;
 
-    PciResourceFile(Kernel kernel, String bdf, Pci.Bar bar, PfnMapping.Populate populate) {
+    /**
+     * Nothing, except in tests of this package that plant Linux's population inside {@code ->mmap}
+     * (revoke-testing's {@code Planted.populateInsideMmap}) to show RACES.md R04.
+     */
+    private final Consumer<Vma> plantedMmap;
+
+    PciResourceFile(Kernel kernel, String bdf, Pci.Bar bar, PfnMapping.Populate populate, Consumer<Vma> plantedMmap) {
+        this.plantedMmap = plantedMmap;
         this.kernel = kernel;
         this.bdf = bdf;
         this.bar = bar;
@@ -72,9 +80,7 @@ final class PciResourceFile implements BinAttribute {
         vma.setPgoff(vma.pgoff() + bar.firstPfn());
         vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
         vma.setVmOps(vmOps);
-        // Only for INSIDE_MMAP, what Linux does (io_remap_pfn_range in ->mmap), kept to show
-        // RACES.md R04: the VMA is not yet in i_mmap, so a zap running now cannot see these PTEs.
-        vmOps.populateInMmap(vma);
+        plantedMmap.accept(vma);
         return Result.ok();
     }
 

@@ -58,6 +58,7 @@ public final class SysfsFile {
         this.sysfs = sysfs;
         this.path = Objects.requireNonNull(path, "path");
         ObjectBuilder b = RevocableObject.builder(sysfs.kernel(), Sysfs.OBJECT_PREFIX + path, Sysfs.ADAPTER)
+                .refuseVmClose() // as kernfs_fop_mmap: a vm_ops with ->close is EINVAL
                 .operations(driver.apply(this))
                 .errnos(ErrnoTable.KERNFS);
         if (zapRange != null) {

@@ -4,7 +4,7 @@ import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.testing.Async;
 import io.revokefs.core.Errno;
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 import io.revokefs.core.Result;
 import io.revokefs.core.Signal;
 import io.revokefs.core.event.RevokeEvent;
@@ -173,7 +173,7 @@ class PciRacesTest {
      */
     @Test
     void R04_populatingInsideMmapRacingAClaimLeavesALivePteToTheClaimedBar() {
-        PciWorld w = new PciWorld(PfnMapping.Populate.INSIDE_MMAP);
+        PciWorld w = PciWorld.populatingInsideMmap();
         Process p = w.root();
         OpenFile f = open(p, RESOURCE0);
         Vma v = RunBeforeLink.around(() -> w.bus.claim(BDF, 0).value(), () -> p.mmap(f, 4, 0, true)).value();
@@ -202,7 +202,7 @@ class PciRacesTest {
     /** The same hole with hot-unplug: the core drains ->mmap, but the zap still runs before the link. */
     @Test
     void R04_populatingInsideMmapRacingHotUnplugLeavesLivePtesEvenThroughTheGuard() {
-        PciWorld w = new PciWorld(PfnMapping.Populate.INSIDE_MMAP);
+        PciWorld w = PciWorld.populatingInsideMmap();
         Process p = w.root();
         OpenFile f = open(p, RESOURCE0);
         Vma v = RunBeforeLink.around(() -> w.bus.remove(BDF).value(), () -> p.mmap(f, 4, 0, true)).value();

@@ -1,6 +1,7 @@
 package io.revokefs.sysfs;
 
 import io.revokefs.core.kernel.Pci;
+import io.revokefs.core.testing.Planted;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
@@ -38,7 +39,19 @@ final class PciWorld {
         this(PfnMapping.Populate.ON_FAULT);
     }
 
+    /** A world whose device's resourceN files populate inside {@code ->mmap}, as Linux's do (planted, R04). */
+    static PciWorld populatingInsideMmap() {
+        return new PciWorld(PfnMapping.Populate.AFTER_LINK, true);
+    }
+
     PciWorld(PfnMapping.Populate populate) {
+        this(populate, false);
+    }
+
+    private PciWorld(PfnMapping.Populate populate, boolean populateInsideMmap) {
+        if (populateInsideMmap) {
+            bus.plantInResourceMmap(Planted::populateInsideMmap);
+        }
         kernel.physicalMemory().addRam(0, 256);
         kernel.iomem().insert("System RAM", 0, 256);
         device = bus.addDevice(BDF, populate, Pci.Bar.at(0, BAR0_PAGES, BAR0_PFN), Pci.Bar.at(2, BAR2_PAGES, BAR2_PFN));

@@ -1,7 +1,7 @@
 package io.revokefs.sysfs;
 
 import io.revokefs.core.testing.Async;
-import io.revokefs.core.Interleave;
+import io.revokefs.core.internal.Interleave;
 import io.revokefs.core.Result;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.kernel.OpenFile;

@@ -51,6 +51,8 @@ public sealed interface RevokeEvent {
 
         R visit(VmaUnmapped e);
 
+        R visit(VmaClosed e);
+
         R visit(Faulted e);
 
         R visit(AccessRefused e);
@@ -92,8 +94,13 @@ public sealed interface RevokeEvent {
         }
     }
 
-    /** An open was refused; {@code file} is the id the open would have had. */
-    record OpenRefused(String object, String file, int pid, Errno errno) implements RevokeEvent {
+    /**
+     * An open was refused; {@code file} is the id the open would have had.
+     *
+     * @param expect optional field: the {@code expect} of the scenario line that was running when the refusal
+     *     was recorded ({@code ok}, an errno or signal name, a poll mask); {@code null} outside a scenario run
+     */
+    record OpenRefused(String object, String file, int pid, Errno errno, String expect) implements RevokeEvent {
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.visit(this);
@@ -101,6 +108,11 @@ public sealed interface RevokeEvent {
 
         public OpenRefused {
             requireAll(object, file, errno);
+        }
+
+        /** Without an expectation (outside a scenario run). */
+        public OpenRefused(String object, String file, int pid, Errno errno) {
+            this(object, file, pid, errno, null);
         }
     }
 
@@ -126,9 +138,14 @@ public sealed interface RevokeEvent {
         }
     }
 
-    /** An mmap of the object was refused; {@code vma} is the id the VMA would have had. */
+    /**
+     * An mmap of the object was refused; {@code vma} is the id the VMA would have had.
+     *
+     * @param expect optional field: the {@code expect} of the scenario line that was running when the refusal
+     *     was recorded ({@code ok}, an errno or signal name, a poll mask); {@code null} outside a scenario run
+     */
     record MmapRefused(String object, String file, String vma, int pid, long pgoff, long pages, Errno errno,
-                       String reason) implements RevokeEvent {
+                       String reason, String expect) implements RevokeEvent {
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.visit(this);
@@ -136,6 +153,12 @@ public sealed interface RevokeEvent {
 
         public MmapRefused {
             requireAll(object, file, vma, errno, reason);
+        }
+
+        /** Without an expectation (outside a scenario run). */
+        public MmapRefused(String object, String file, String vma, int pid, long pgoff, long pages, Errno errno,
+                           String reason) {
+            this(object, file, vma, pid, pgoff, pages, errno, reason, null);
         }
     }
 
@@ -173,8 +196,37 @@ public sealed interface RevokeEvent {
         }
     }
 
-    /** A fault on a VMA of the object installed a PFN at file page {@code pgoff}. */
-    record Faulted(String object, String vma, long pgoff) implements RevokeEvent {
+    /**
+     * The driver's {@code vm_ops->close} ran for one piece of a VMA (SEMANTICS.md section 9): the
+     * piece {@code [pgoff, pgoff + pages)} of {@code vma}, closed by its munmap / exit / mremap
+     * ({@link Cause#UNMAP}) or by the object's revoke ({@link Cause#REVOKE}), whichever came first.
+     * Only drivers whose vm_ops has {@code close} produce it; invariant {@code CLOSE_ONCE}.
+     */
+    record VmaClosed(String object, String vma, long pgoff, long pages, Cause cause) implements RevokeEvent {
+        /** Who ran the close. */
+        public enum Cause { UNMAP, REVOKE }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
+        public VmaClosed {
+            requireAll(object, vma, cause);
+        }
+    }
+
+    /**
+     * A PFN was installed at file page {@code pgoff} of a VMA of the object.
+     *
+     * @param by optional field: {@code null} when a fault installed it (the vm operation {@code fault});
+     *     {@value #POPULATE} when the mmap populated the VMA eagerly ({@code remap_pfn_range} style,
+     *     before the mmap returned)
+     */
+    record Faulted(String object, String vma, long pgoff, String by) implements RevokeEvent {
+        /** {@code by} of a PFN installed by eager population. */
+        public static final String POPULATE = "populate";
+
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.visit(this);
@@ -183,17 +235,32 @@ public sealed interface RevokeEvent {
         public Faulted {
             requireAll(object, vma);
         }
+
+        /** A PFN installed by a fault. */
+        public Faulted(String object, String vma, long pgoff) {
+            this(object, vma, pgoff, null);
+        }
     }
 
     /**
-     * An operation on the object was refused because the object is revoked (or being revoked).
+     * An operation on the object was refused because the object is revoked (or being revoked), or,
+     * with {@code by} {@value #DRIVER}, by a check of the driver's own while the object is live.
      *
      * @param op read, write, poll, ioctl, llseek, mmap, fault, page_mkwrite, access
      * @param result an errno name, {@code SIGBUS}, or poll bits
      * @param file the file the operation was on, or {@code null} for a vm operation
      * @param vma the VMA the operation was on, or {@code null} for a file operation
+     * @param by optional field: {@code null} when the revoke refused it (the guard);
+     *     {@value #DRIVER} when the driver's operation refused it (for example a fault on a range the
+     *     driver no longer allows)
+     * @param expect optional field: the {@code expect} of the scenario line that was running when the refusal
+     *     was recorded ({@code ok}, an errno or signal name, a poll mask); {@code null} outside a scenario run
      */
-    record AccessRefused(String object, String op, String result, String file, String vma) implements RevokeEvent {
+    record AccessRefused(String object, String op, String result, String file, String vma, String by, String expect)
+            implements RevokeEvent {
+        /** {@code by} of a refusal the driver's own check gave. */
+        public static final String DRIVER = "driver";
+
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.visit(this);
@@ -204,6 +271,11 @@ public sealed interface RevokeEvent {
             if ((file == null) == (vma == null)) {
                 throw new IllegalArgumentException("AccessRefused names exactly one of file and vma");
             }
+        }
+
+        /** A refusal by the revoke, without an expectation. */
+        public AccessRefused(String object, String op, String result, String file, String vma) {
+            this(object, op, result, file, vma, null, null);
         }
     }
 

@@ -1,8 +1,8 @@
 package io.revokefs.core.kernel;
 
-import io.revokefs.core.Interleave;
-import io.revokefs.core.LockOrder;
-import io.revokefs.core.TrackedLock;
+import io.revokefs.core.internal.Interleave;
+import io.revokefs.core.internal.LockOrder;
+import io.revokefs.core.internal.TrackedLock;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -109,63 +109,94 @@ public final class AddressSpace {
     }
 
     /**
-     * Visits, with the VMA's {@code mmap_lock} held for reading, each VMA overlapping
-     * {@code [first, first + count)} for which {@code wanted} holds, and calls {@code action} on it
-     * with {@code i_mmap_rwsem} held for reading too. The locks are taken in the kernel's order even
-     * though the walk starts from {@code i_mmap}: find a VMA under {@code i_mmap_rwsem}, drop it, take
-     * the mm's {@code mmap_lock}, retake {@code i_mmap_rwsem}, and re-check that the VMA is still
-     * linked here and its mm still alive (the loop of the 2024 vfio-pci remap discussion; the Java
-     * heap plays {@code mmgrab}'s part of keeping the mm_struct itself). Each VMA is visited at most
-     * once. Returns how many {@code action} was called on.
+     * Visits, mm by mm, each VMA overlapping {@code [first, first + count)} for which {@code wanted}
+     * holds, and calls {@code action} on it with its mm's {@code mmap_lock} held for reading and
+     * {@code i_mmap_rwsem} not held (as {@code remove_vma} calls {@code ->close}). The locks are taken
+     * in the kernel's order: under {@code i_mmap_rwsem} collect the mms with wanted VMAs (the Java
+     * heap keeps each {@code mm_struct}, as {@code mmgrab} would), drop it; then per mm take its
+     * {@code mmap_lock}, retake {@code i_mmap_rwsem}, find again, among the mm's own VMAs, those
+     * linked here, in the range and wanted (never the pointers of the first pass: those may have been
+     * split, moved or unmapped meanwhile), drop {@code i_mmap_rwsem}, and act on them: holding
+     * {@code mmap_lock} keeps them from being split, moved or unmapped while {@code action} runs. An
+     * mm that exited is skipped. Passes repeat until one finds nothing new (a fork may have linked
+     * copies in an mm not yet collected); each VMA is visited at most once. Returns how many
+     * {@code action} was called on. Costs two passes over the range's VMAs in {@code i_mmap} and
+     * one over each collected mm's VMAs: linear in the VMAs, whatever the number of mms.
      */
-    public int forEachVmaWithMmapLock(long first, long count, java.util.function.Predicate<Vma> wanted,
-                                      java.util.function.Consumer<Vma> action) {
+    public int forEachVmaPerMm(long first, long count, java.util.function.Predicate<Vma> wanted,
+                               java.util.function.Consumer<Vma> action) {
+        return forEachVmaPerMm(first, count, wanted, action, () -> false);
+    }
+
+    /**
+     * {@link #forEachVmaPerMm(long, long, java.util.function.Predicate, java.util.function.Consumer)}
+     * that stops before a further pass once {@code done} holds (the caller knows nothing is left
+     * wanted: the close step, once no piece is owed a close).
+     */
+    public int forEachVmaPerMm(long first, long count, java.util.function.Predicate<Vma> wanted,
+                               java.util.function.Consumer<Vma> action, java.util.function.BooleanSupplier done) {
         long last = first + count - 1 < first ? Long.MAX_VALUE : first + count - 1;
         java.util.Set<Vma> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         int visited = 0;
-        while (true) {
-            Vma target = null;
+        for (boolean firstPass = true; firstPass || !done.getAsBoolean(); firstPass = false) {
+            java.util.Set<Mm> mms = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            List<Mm> order = new ArrayList<>();
             iMmapRwsem.readLock();
             try {
-                List<Vma> candidates = new ArrayList<>();
-                iMmap.forEachOverlapping(first, last, candidates::add);
-                for (Vma v : candidates) {
-                    if (!seen.contains(v) && wanted.test(v)) {
-                        target = v;
-                        break;
+                iMmap.forEachOverlapping(first, last, v -> {
+                    if (wanted.test(v) && !seen.contains(v) && mms.add(v.mm())) {
+                        order.add(v.mm());
                     }
-                }
+                });
             } finally {
                 iMmapRwsem.readUnlock();
             }
-            if (target == null) {
+            if (order.isEmpty()) {
                 return visited;
             }
-            seen.add(target);
-            Mm mm = target.mm();
-            mm.mmapLock().readLock();
-            try {
-                iMmapRwsem.readLock();
+            for (Mm mm : order) {
+                Interleave.point("per-mm walk", "pid " + mm.owner().pid());
+                mm.mmapLock().readLock();
                 try {
-                    if (target.linkedInto == this && !mm.isDead() && target.pgoff() <= last && target.lastPgoff() >= first) {
-                        action.accept(target);
+                    // Re-find this mm's pieces under both locks, through the mm's own VMAs (stable
+                    // under its mmap_lock): the pointers of the first pass may have been split,
+                    // moved or unmapped while no lock was held (in Linux they may be freed).
+                    List<Vma> still = new ArrayList<>();
+                    iMmapRwsem.readLock();
+                    try {
+                        if (!mm.isDead()) {
+                            for (Vma v : mm.vmasLocked()) {
+                                if (v.linkedInto == this && v.pgoff() <= last && v.lastPgoff() >= first
+                                        && wanted.test(v) && !seen.contains(v)) {
+                                    still.add(v);
+                                }
+                            }
+                        }
+                    } finally {
+                        iMmapRwsem.readUnlock();
+                    }
+                    for (Vma v : still) {
+                        action.accept(v);
                         visited++;
+                        if (wanted.test(v)) {
+                            seen.add(v); // still wanted: never act on it again (an action that settles it needs no memory)
+                        }
                     }
                 } finally {
-                    iMmapRwsem.readUnlock();
+                    mm.mmapLock().readUnlock();
                 }
-            } finally {
-                mm.mmapLock().readUnlock();
             }
         }
+        return visited;
     }
 
     /** The VMAs overlapping a file page range, in tree order (a snapshot, under {@code i_mmap_rwsem}). */
     public List<Vma> vmasOverlapping(long first, long count) {
         List<Vma> out = new ArrayList<>();
+        long last = first + count - 1 < first ? Long.MAX_VALUE : first + count - 1;
         iMmapRwsem.readLock();
         try {
-            iMmap.forEachOverlapping(first, first + count - 1, out::add);
+            iMmap.forEachOverlapping(first, last, out::add);
         } finally {
             iMmapRwsem.readUnlock();
         }

@@ -1,5 +1,6 @@
 package io.revokefs.core.kernel;
 
+import io.revokefs.core.internal.KernelAccess;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.RevokeEvent;
 
@@ -25,7 +26,9 @@ public final class Kernel {
     public static final long PAGE_SIZE = 4096;
     /**
      * The size of a process's address space: x86-64's {@code TASK_SIZE_MAX} with 4-level paging,
-     * {@code (1 << 47) - PAGE_SIZE}. mmap past it is ENOMEM (arch_get_unmapped_area: {@code len > TASK_SIZE}).
+     * {@code (1 << 47) - PAGE_SIZE}. mmap past it is ENOMEM (x86's arch_get_unmapped_area:
+     * {@code if (len > end) return -ENOMEM}, {@code end} from find_start_end being the task size);
+     * munmap past it is EINVAL (do_vmi_munmap: {@code start > TASK_SIZE || len > TASK_SIZE - start}).
      */
     public static final long TASK_SIZE = (1L << 47) - PAGE_SIZE;
     /** The object id under which {@code revoke_iomem} records its zaps. */
@@ -65,8 +68,18 @@ public final class Kernel {
         this.recorder = recorder;
     }
 
-    public EventRecorder recorder() {
-        return recorder;
+    static {
+        KernelAccess.set(new KernelAccess.Access() {
+            @Override
+            public EventRecorder recorder(Kernel kernel) {
+                return kernel.recorder;
+            }
+
+            @Override
+            public void addObject(Kernel kernel, io.revokefs.core.RevocableObject object) {
+                kernel.addObject(object);
+            }
+        });
     }
 
     public PhysicalMemory physicalMemory() {
@@ -109,13 +122,13 @@ public final class Kernel {
     }
 
     /**
-     * Called by {@code ObjectBuilder#register()}: the object starts a life in this kernel. An id names
-     * one live object at a time, as a kernfs or procfs name names one node: registering under the id
-     * of an object not yet revoked throws {@link IllegalArgumentException} naming the id (a new life
-     * under an id starts only once the previous one's revoke has begun). Atomic with respect to
-     * concurrent registrations.
+     * Called by {@code ObjectBuilder#register()} (through {@link KernelAccess}): the object starts a
+     * life in this kernel. An id names one live object at a time, as a kernfs or procfs name names
+     * one node: registering under the id of an object not yet revoked throws
+     * {@link IllegalArgumentException} naming the id (a new life under an id starts only once the
+     * previous one's revoke has begun). Atomic with respect to concurrent registrations.
      */
-    public void addObject(io.revokefs.core.RevocableObject object) {
+    private void addObject(io.revokefs.core.RevocableObject object) {
         if (object.kernel() != this) {
             throw new IllegalArgumentException("object " + object.id() + " belongs to another kernel");
         }

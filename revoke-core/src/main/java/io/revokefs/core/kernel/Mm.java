@@ -2,11 +2,11 @@ package io.revokefs.core.kernel;
 
 import io.revokefs.core.Errno;
 import io.revokefs.core.FaultResult;
-import io.revokefs.core.Interleave;
-import io.revokefs.core.LockOrder;
+import io.revokefs.core.internal.Interleave;
+import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.Result;
 import io.revokefs.core.Signal;
-import io.revokefs.core.TrackedLock;
+import io.revokefs.core.internal.TrackedLock;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -64,6 +64,11 @@ public final class Mm {
         } finally {
             mmapLock.readUnlock();
         }
+    }
+
+    /** The VMAs, by address; the caller holds {@code mmap_lock} ({@code for_each_vma}). */
+    java.util.Collection<Vma> vmasLocked() {
+        return vmas.values();
     }
 
     /** The VMA containing {@code addr}, or null; the caller holds {@code mmap_lock}. */

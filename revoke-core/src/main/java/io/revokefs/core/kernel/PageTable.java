@@ -1,7 +1,7 @@
 package io.revokefs.core.kernel;
 
-import io.revokefs.core.LockOrder;
-import io.revokefs.core.TrackedLock;
+import io.revokefs.core.internal.LockOrder;
+import io.revokefs.core.internal.TrackedLock;
 
 import java.util.HashMap;
 import java.util.Iterator;

@@ -32,8 +32,10 @@ import java.util.Objects;
  *
  * <p>Use: set it as the VMA's vm_ops in the driver's {@code ->mmap}
  * ({@code vma.setVmOps(mapping)}), or call {@link #fault}, {@link #mapped} and {@link #access} from
- * a driver's own {@link VmOperations}; from {@code ->mmap}, call {@link #populateInMmap} (it does
- * something only for {@link Populate#INSIDE_MMAP}). A driver whose mapping has no fault handler in
+ * a driver's own {@link VmOperations}. Nothing is populated inside {@code ->mmap}, where Linux
+ * drivers call {@code io_remap_pfn_range}: there the VMA is not yet in {@code i_mmap}, and a zap
+ * running then misses its PTEs (RACES.md R04; revoke-testing's {@code Planted} keeps that way to
+ * show the race). A driver whose mapping has no fault handler in
  * Linux ({@code pci_phys_vm_ops}, {@code uio_physical_vm_ops}) asks for {@link Builder#noFaultHandler()}:
  * its pages, once zapped, stay SIGBUS.
  *
@@ -52,14 +54,7 @@ public final class PfnMapping implements VmOperations {
          * ({@link VmOperations#mapped}), checked under the page table lock; faults refill pages a zap
          * removed (vfio style). A concurrent zap finds the VMA, so it cannot miss these PTEs (R04).
          */
-        AFTER_LINK,
-        /**
-         * Inside {@code ->mmap} ({@link #populateInMmap}), unchecked, before the VMA is linked: what
-         * Linux drivers do with {@code io_remap_pfn_range} ({@code pci_mmap_resource_range},
-         * {@code mmap_mem}). Kept to demonstrate RACES.md R04: a zap running between {@code ->mmap} and
-         * the link misses the VMA and leaves live PTEs. No fault handler, as in Linux. Not for use.
-         */
-        INSIDE_MMAP
+        AFTER_LINK
     }
 
     /** The physical page behind file page {@code pgoff} of {@code vma}, or {@link #NO_PFN}. */
@@ -86,7 +81,7 @@ public final class PfnMapping implements VmOperations {
         this.pfnOf = b.pfnOf;
         this.allowed = b.allowed;
         this.populate = b.populate;
-        this.faultHandler = b.faultHandler && b.populate != Populate.INSIDE_MMAP;
+        this.faultHandler = b.faultHandler;
     }
 
     /** Starts describing a mapping whose pages are {@code pfnOf}; on fault, every page allowed, by default. */
@@ -167,18 +162,6 @@ public final class PfnMapping implements VmOperations {
             return 0;
         }
         return vma.mm().remapPfnRangeIf(vma, 0, first, vma.pages(), () -> allowed.test(first, vma.pages()));
-    }
-
-    /**
-     * To call from the driver's {@code ->mmap}: for {@link Populate#INSIDE_MMAP} only, maps the whole
-     * VMA now, unchecked, as {@code io_remap_pfn_range} does (the R04 window). Returns the PTEs installed.
-     */
-    public long populateInMmap(Vma vma) {
-        if (populate != Populate.INSIDE_MMAP) {
-            return 0;
-        }
-        long first = pfnOf.pfnOf(vma, vma.pgoff());
-        return first == NO_PFN ? 0 : vma.mm().remapPfnRange(vma, 0, first, vma.pages());
     }
 
     /** {@code generic_access_phys}: ptrace through the present PTE. */

@@ -12,10 +12,13 @@ import static io.revokefs.cli.report.Text.escape;
 
 /**
  * A self-contained HTML page for an event log: readable without a network (no scripts or styles
- * from elsewhere, no script at all: tooltips are SVG {@code <title>} elements).
+ * from elsewhere; tooltips are SVG {@code <title>} elements; one inline script draws the
+ * state-at-seq view, and nothing else needs it).
  *
- * <p>The page: a summary (counts by event type), a legend, an index of the objects, then a section
- * per object with its timeline drawn as inline SVG (see {@link Timeline}) and a table of its events.
+ * <p>The page: a summary, the run-wide timeline ({@link RunTimeline}, the first SVG), the
+ * state-at-seq view ({@link StateView}), counts by event type, a legend, an index of the objects,
+ * then a section per object with its timeline drawn as inline SVG (see {@link Timeline}) and a
+ * table of its events. {@link RunAnalysis} reads the log once for the first two.
  * The markup is well-formed XML (XHTML syntax), so tests and tools can read it with an XML parser.
  *
  * <p>The page's size is bounded whatever the log's length ({@link Limits}): past the caps, marks
@@ -33,22 +36,29 @@ public final class HtmlReport {
      * @param tableRows rows of an object's event table; past it, the first and last halves are kept
      * @param revokeDetails revokes per object spread out step by step under the rows
      * @param indexRows rows of the object index
+     * @param stateStops seqs the state-at-seq view can stop at: every event of a log up to this
+     *     length; past it, every k-th event and each cascade's first and closing events
      */
-    public record Limits(int objects, int marksPerRow, int tableRows, int revokeDetails, int indexRows) {
-        /** Caps that keep a 100 000-event log to a few megabytes. */
-        public static final Limits DEFAULT = new Limits(60, 150, 200, 5, 2000);
+    public record Limits(int objects, int marksPerRow, int tableRows, int revokeDetails, int indexRows, int stateStops) {
+        private static final int DEFAULT_STATE_STOPS = 5_000;
+
+        /** Caps that keep a 1 000 000-event log to a few megabytes. */
+        public static final Limits DEFAULT = new Limits(60, 150, 200, 5, 2000, DEFAULT_STATE_STOPS);
 
         public Limits {
-            if (objects < 1 || marksPerRow < 1 || tableRows < 2 || revokeDetails < 0 || indexRows < 1) {
+            if (objects < 1 || marksPerRow < 1 || tableRows < 2 || revokeDetails < 0 || indexRows < 1 || stateStops < 1) {
                 throw new IllegalArgumentException("limits out of range: " + this);
             }
+        }
+
+        /** The caps, with the default {@code stateStops}. */
+        public Limits(int objects, int marksPerRow, int tableRows, int revokeDetails, int indexRows) {
+            this(objects, marksPerRow, tableRows, revokeDetails, indexRows, DEFAULT_STATE_STOPS);
         }
     }
 
     /** Event types in schema order (SEMANTICS.md section 7), for the summary. */
-    private static final List<String> TYPES = List.of("ObjectRegistered", "FileOpened", "OpenRefused", "Mmapped",
-            "MmapRefused", "VmaDuplicated", "VmaUnmapped", "Faulted", "AccessRefused", "RevokeStarted", "RevokeDrained",
-            "MappingsZapped", "FileReleased", "RevokeCompleted", "FileClosed");
+    private static final List<String> TYPES = Marks.EVENT_TYPES;
 
     /** Event tables up to this many rows are shown open; longer ones are folded. */
     private static final int OPEN_TABLE_ROWS = 40;
@@ -62,6 +72,34 @@ public final class HtmlReport {
             .stat{background:#fff;border:1px solid #dde3e8;border-radius:6px;padding:6px 14px;min-width:90px}
             .stat .n{display:block;font-size:22px;font-weight:600}
             .stat.bad .n{color:#c62828}
+            .stat.bad{border-color:#c62828}
+            svg.run-timeline{display:block;max-width:100%;height:auto}
+            .lane-bg{fill:#f5f7f9}
+            .lane-bg.odd{fill:#fff}
+            svg text.lane-label{font:11px ui-monospace,SFMono-Regular,Menlo,monospace;fill:#37474f}
+            svg text.device-label{font-weight:600;fill:#1565c0}
+            .life{stroke:#b0bec5;stroke-width:2}
+            .vma-span{stroke:#6a1b9a;stroke-width:2;opacity:.6}
+            .zap{fill:#d84315;stroke:#fff;stroke-width:1}
+            .refusal{fill:none;stroke:#c62828;stroke-width:2}
+            .refusal.expected{stroke:#a1887f}
+            .refusal.by-driver{stroke:#6a1b9a}
+            .cause-root{fill:#1565c0;stroke:#fff;stroke-width:1.5}
+            svg text.cause-label{fill:#1565c0;font-weight:600}
+            .cause-link{fill:none;stroke:#1565c0;stroke-width:1.4;opacity:.8}
+            .zap-link{fill:none;stroke:#d84315;stroke-width:1.4;stroke-dasharray:4 3}
+            .arrow-head{fill:#546e7a}
+            .cursor{stroke:#2e7d32;stroke-width:1.5;stroke-dasharray:2 2}
+            .lane-band.incomplete{stroke-dasharray:4 2}
+            .state-view .controls{margin:0 0 8px}
+            #state-stop{width:600px;max-width:100%;vertical-align:middle}
+            #state-seq{width:90px}
+            .proc{display:inline-block;vertical-align:top;margin:0 16px 8px 0}
+            .proc h3{font-size:13px;margin:4px 0}
+            tr.head td{color:#555;font-weight:600}
+            tr.sigbus-ready td{color:#c62828}
+            tr.no-ptes td:nth-child(4){font-style:italic}
+            tr.file.closed td{color:#78909c}
             .top{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
             .col{display:flex;flex-direction:column;min-width:0}
             .box{background:#fff;border:1px solid #dde3e8;border-radius:6px;padding:10px 14px;margin:0 0 16px}
@@ -81,7 +119,7 @@ public final class HtmlReport {
             .row-label{font-weight:600;fill:#546e7a}
             .grid{stroke:#dfe5ea;stroke-width:1}
             svg text.tick{fill:#78909c;font-size:10px}
-            .revoke-band,.legend-band{fill:#ffccbc;stroke:#d84315;stroke-width:1.5}
+            .revoke-band,.legend-band,.lane-band{fill:#ffccbc;stroke:#d84315;stroke-width:1.5}
             .revoke-band.incomplete{stroke-dasharray:4 2}
             .revoke-tick{stroke:#bf360c;stroke-width:1}
             svg text.band-label{fill:#bf360c;font-weight:600}
@@ -97,6 +135,7 @@ public final class HtmlReport {
             svg text.revoke-total{fill:#555}
             svg text.revoke-missing,svg text.note{fill:#78909c;font-style:italic}
             tr.refused td{color:#c62828}
+            tr.refused.expected td{color:#8d6e63}
             tr.revoke td{color:#bf360c}
             tr.omitted td{text-align:center;color:#78909c;font-style:italic}
             details summary{cursor:pointer;color:#1565c0;margin:6px 0}
@@ -115,6 +154,7 @@ public final class HtmlReport {
     /** The page for {@code events}, titled {@code title}, drawing no more than {@code limits} allow. */
     public static String render(String title, List<RecordedEvent> events, Limits limits) {
         List<ObjectHistory> objects = ObjectHistory.of(events);
+        RunAnalysis run = RunAnalysis.of(events, objects.stream().map(h -> h.object).toList(), limits.stateStops());
         boolean logHasTime = !events.isEmpty() && events.stream().anyMatch(e -> e.timeNanos() != events.get(0).timeNanos());
         StringBuilder sb = new StringBuilder(64 * 1024);
         sb.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
@@ -128,6 +168,14 @@ public final class HtmlReport {
         if (events.isEmpty()) {
             sb.append("<p class=\"empty\">The log is empty.</p>\n");
         } else {
+            long firstSeq = events.get(0).seq();
+            long lastSeq = events.get(events.size() - 1).seq();
+            sb.append("<section class=\"box run\"><h2>The run</h2>\n<p class=\"meta\">One lane per object, grouped by device, on one axis in seq. ")
+                    .append("Circles are the causes of cascades, solid arrows go to the revokes and zaps they caused (found by adjacency in the log), ")
+                    .append("dashed arrows from a zap to the VMAs of other objects whose PTEs it removed. Click a mark to see the state there.</p>\n");
+            RunTimeline.render(objects, run, limits, firstSeq, lastSeq, sb);
+            sb.append("</section>\n");
+            StateView.render(run, firstSeq, lastSeq, sb);
             sb.append("<div class=\"top\">\n");
             counts(sb, counts);
             sb.append("<div class=\"col\">\n");
@@ -136,7 +184,7 @@ public final class HtmlReport {
             sb.append("</div>\n</div>\n");
             int drawn = Math.min(objects.size(), limits.objects());
             for (int i = 0; i < drawn; i++) {
-                object(sb, objects.get(i), i, limits, logHasTime);
+                object(sb, objects.get(i), run, i, limits, logHasTime);
             }
             if (drawn < objects.size()) {
                 sb.append("<p class=\"note\">Timelines are drawn for the first ").append(drawn).append(" of ")
@@ -161,13 +209,20 @@ public final class HtmlReport {
     private static void summary(StringBuilder sb, List<RecordedEvent> events, List<ObjectHistory> objects,
                                 Map<String, Integer> counts) {
         int refused = counts.get("OpenRefused") + counts.get("MmapRefused") + counts.get("AccessRefused");
+        int expected = objects.stream().mapToInt(h -> h.expectedRefusals).sum();
+        boolean fromRun = objects.stream().anyMatch(h -> h.judgedRefusals > 0);
         long span = events.isEmpty() ? 0 : events.get(events.size() - 1).timeNanos() - events.get(0).timeNanos();
         sb.append("<section class=\"summary\">\n<div class=\"stats\">\n");
         stat(sb, "events", events.size(), false);
         stat(sb, "objects", objects.size(), false);
         stat(sb, "revokes", counts.get("RevokeStarted"), false);
         stat(sb, "revokes completed", counts.get("RevokeCompleted"), false);
-        stat(sb, "refused", refused, refused > 0);
+        if (fromRun) { // the refusals carry their scenario line's expectation
+            stat(sb, "refused as expected", expected, false);
+            stat(sb, "refused unexpectedly", refused - expected, refused > expected);
+        } else {
+            stat(sb, "refused", refused, refused > 0);
+        }
         sb.append("<div class=\"stat\" data-stat=\"span\"><span class=\"n\">").append(escape(Text.duration(span)))
                 .append("</span>time span</div>\n</div>\n</section>\n");
     }
@@ -203,6 +258,10 @@ public final class HtmlReport {
             if (type.equals("FileReleased")) {
                 items.add(new String[] {type, " cause-CLOSE", "released by close"});
                 items.add(new String[] {type, " cause-REVOKE", "released by revoke"});
+            } else if (type.equals("AccessRefused")) {
+                items.add(new String[] {type, " unexpected", "access refused, not expected"});
+                items.add(new String[] {type, " expected", "access refused, expected by the scenario"});
+                items.add(new String[] {type, " by-driver", "refused by the driver's own check"});
             } else {
                 items.add(new String[] {type, "", e.getValue().legend() + (type.equals("RevokeStarted") ? " (outside a band)" : "")});
             }
@@ -211,11 +270,11 @@ public final class HtmlReport {
         int rows = (items.size() + 1 + cols - 1) / cols;
         int height = rows * 20 + 8;
         sb.append("<section class=\"box legend-box\"><h2>Legend</h2>\n")
-                .append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"legend\" width=\"400\" height=\"").append(height)
-                .append("\" viewBox=\"0 0 400 ").append(height).append("\">\n");
+                .append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"legend\" width=\"540\" height=\"").append(height)
+                .append("\" viewBox=\"0 0 540 ").append(height).append("\">\n");
         for (int i = 0; i < items.size(); i++) {
             String[] it = items.get(i);
-            int x = 12 + (i / rows) * 190;
+            int x = 12 + (i / rows) * 260;
             int y = 12 + (i % rows) * 20;
             Marks.Style s = Marks.styleOf(it[0]);
             sb.append("<g class=\"legend-item\" data-type=\"").append(it[0]).append("\">");
@@ -224,7 +283,7 @@ public final class HtmlReport {
                     .append(escape(it[2])).append("</text></g>\n");
         }
         int i = items.size();
-        int x = 12 + (i / rows) * 190;
+        int x = 12 + (i / rows) * 260;
         int y = 12 + (i % rows) * 20;
         sb.append("<g class=\"legend-item\" data-type=\"revoke-band\"><rect class=\"legend-band\" x=\"").append(x - 6).append("\" y=\"")
                 .append(y - 7).append("\" width=\"12\" height=\"14\" rx=\"2\"/><text x=\"").append(x + 14).append("\" y=\"")
@@ -261,7 +320,7 @@ public final class HtmlReport {
         return h.isIomem() ? "shared iomem mapping" : "";
     }
 
-    private static void object(StringBuilder sb, ObjectHistory h, int index, Limits limits, boolean logHasTime) {
+    private static void object(StringBuilder sb, ObjectHistory h, RunAnalysis run, int index, Limits limits, boolean logHasTime) {
         boolean timeAxis = Timeline.timeAxis(h);
         RecordedEvent first = h.events.get(0);
         RecordedEvent last = h.events.get(h.events.size() - 1);
@@ -277,7 +336,7 @@ public final class HtmlReport {
                 .append(timeAxis ? "time, " + escape(Text.duration(last.timeNanos() - first.timeNanos())) + " from first to last event"
                         : "seq (the object's events carry one time)")
                 .append("</p>\n");
-        Timeline.render(h, limits, logHasTime, sb);
+        Timeline.render(h, run, limits, logHasTime, sb);
         table(sb, h, limits);
         sb.append("</section>\n");
     }
@@ -308,7 +367,8 @@ public final class HtmlReport {
     private static void row(StringBuilder sb, RecordedEvent e) {
         String type = e.type();
         String cls = switch (type) {
-            case "OpenRefused", "MmapRefused", "AccessRefused" -> " class=\"refused\"";
+            case "OpenRefused", "MmapRefused", "AccessRefused" -> " class=\"refused"
+                    + (Marks.kindOf(e).classes().contains(" expected") ? " expected" : "") + "\"";
             case "RevokeStarted", "RevokeDrained", "MappingsZapped", "RevokeCompleted" -> " class=\"revoke\"";
             default -> "";
         };

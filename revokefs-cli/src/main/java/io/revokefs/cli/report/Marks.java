@@ -1,6 +1,12 @@
 package io.revokefs.cli.report;
 
+import io.revokefs.core.event.RecordedEvent;
+import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.event.RevokeEvent.*;
+
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -37,9 +43,22 @@ final class Marks {
     }
 
     static final String REFUSED = "#c62828";
+    /** A refusal the scenario line expected: drawn, but not as an alarm. */
+    static final String REFUSED_EXPECTED = "#a1887f";
+    /** A refusal the driver's own check gave (the object is live). */
+    static final String REFUSED_BY_DRIVER = "#6a1b9a";
+    /** The style key of a {@code Faulted} by eager population ({@code by=populate}). */
+    static final String POPULATED = "Populated";
     static final String RELEASE_CLOSE = "#1565c0";
     static final String RELEASE_REVOKE = "#ef6c00";
     private static final Style OTHER = new Style(Row.LIFE, Shape.CIRCLE, 0, "#757575", false, "other");
+
+    /**
+     * Every event type, in schema order: the records {@link RevokeEvent} permits, in the order they
+     * are declared (SEMANTICS.md section 7), so a new type is counted without a list to update.
+     */
+    static final List<String> EVENT_TYPES = Arrays.stream(RevokeEvent.class.getPermittedSubclasses())
+            .map(Class::getSimpleName).toList();
 
     /** By event type, in the order of the legend. */
     static final Map<String, Style> STYLES = new LinkedHashMap<>();
@@ -54,7 +73,9 @@ final class Marks {
         STYLES.put("MmapRefused", new Style(Row.MMAPS, Shape.TRI_UP, -5, REFUSED, true, "mmap refused"));
         STYLES.put("VmaDuplicated", new Style(Row.MMAPS, Shape.DIAMOND, 0, "#ab47bc", false, "VMA duplicated (fork)"));
         STYLES.put("VmaUnmapped", new Style(Row.MMAPS, Shape.TRI_DOWN, 6, "#6a1b9a", true, "VMA unmapped"));
+        STYLES.put("VmaClosed", new Style(Row.MMAPS, Shape.SQUARE, 6, "#8e24aa", false, "driver's vm close ran"));
         STYLES.put("Faulted", new Style(Row.FAULTS, Shape.TICK, 0, "#00838f", false, "fault (PFN installed)"));
+        STYLES.put(POPULATED, new Style(Row.FAULTS, Shape.SQUARE, 0, "#80cbc4", false, "PFN installed by the mmap (eager)"));
         STYLES.put("AccessRefused", new Style(Row.REFUSED, Shape.CROSS, 0, REFUSED, false, "access refused"));
         STYLES.put("MappingsZapped", new Style(Row.LIFE, Shape.DIAMOND, 0, "#d84315", false, "mappings zapped"));
         STYLES.put("RevokeStarted", new Style(Row.LIFE, Shape.TICK, 0, "#bf360c", false, "revoke step"));
@@ -64,6 +85,130 @@ final class Marks {
 
     private Marks() {
     }
+
+    /**
+     * How one event is drawn.
+     *
+     * @param key its style key in {@link #STYLES}: the event type, or {@link #POPULATED}
+     * @param classes the mark's classes: {@code ev ev-<key>} and the qualifiers {@code cause-CLOSE},
+     *     {@code cause-REVOKE} (FileReleased), {@code expected} / {@code unexpected} (a refusal in a log
+     *     from a scenario run), {@code by-driver} (a refusal of the driver's own check)
+     * @param note what the mark means beyond the event's fields, for its tooltip ("" if nothing)
+     */
+    record Kind(String key, String classes, String note) {
+        /** One plain kind per key, made once: a large log asks for millions. */
+        private static final Map<String, Kind> PLAIN = new java.util.concurrent.ConcurrentHashMap<>();
+
+        static Kind of(String key) {
+            return PLAIN.computeIfAbsent(key, k -> new Kind(k, "ev ev-" + k, ""));
+        }
+    }
+
+    static Kind kindOf(RecordedEvent e) {
+        return e.event().accept(KINDS);
+    }
+
+    /** Whether a refusal's {@code expect} says the scenario line expected a failure. */
+    static boolean expected(String expect) {
+        return expect != null && !expect.equals("ok");
+    }
+
+    private static Kind refusal(String type, String expect, String by) {
+        boolean driver = AccessRefused.DRIVER.equals(by);
+        String cls = "ev ev-" + type + (expect == null ? "" : expected(expect) ? " expected" : " unexpected")
+                + (driver ? " by-driver" : "");
+        String note = (driver ? " · refused by the driver's own check, not by a revoke" : "")
+                + (expect == null ? "" : expected(expect) ? " · expected by the scenario (expect=" + expect + ")"
+                : " · not expected by the scenario (its line expected " + expect + ")");
+        return new Kind(type, cls, note);
+    }
+
+    private static final Kind POPULATION = new Kind(POPULATED, "ev ev-" + POPULATED,
+            " · eager population: the mmap installed this PFN, no fault ran");
+
+    private static final RevokeEvent.Visitor<Kind> KINDS = new RevokeEvent.Visitor<>() {
+        @Override
+        public Kind visit(ObjectRegistered e) {
+            return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(FileOpened e) {
+            return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(OpenRefused e) {
+            return refusal(e.type(), e.expect(), null);
+        }
+
+        @Override
+        public Kind visit(Mmapped e) {
+            return e.populated() > 0 ? new Kind(e.type(), "ev ev-" + e.type(), " · " + e.populated() + " page(s) populated by the mmap")
+                    : Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(MmapRefused e) {
+            return refusal(e.type(), e.expect(), null);
+        }
+
+        @Override
+        public Kind visit(VmaDuplicated e) {
+            return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(VmaUnmapped e) {
+            return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(VmaClosed e) {
+            return new Kind(e.type(), "ev ev-" + e.type() + " cause-" + e.cause().name(), " · closed by " + (e.cause()
+                    == VmaClosed.Cause.REVOKE ? "the revoke" : "its unmap"));
+        }
+
+        @Override
+        public Kind visit(Faulted e) {
+            return Faulted.POPULATE.equals(e.by()) ? POPULATION : Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(AccessRefused e) {
+            return refusal(e.type(), e.expect(), e.by());
+        }
+
+        @Override
+        public Kind visit(RevokeStarted e) {
+            return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(RevokeDrained e) {
+            return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(MappingsZapped e) {
+            return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(FileReleased e) {
+            return new Kind(e.type(), "ev ev-" + e.type() + " cause-" + e.cause().name(), "");
+        }
+
+        @Override
+        public Kind visit(RevokeCompleted e) {
+            return Kind.of(e.type());
+        }
+
+        @Override
+        public Kind visit(FileClosed e) {
+            return Kind.of(e.type());
+        }
+    };
 
     static Style styleOf(String type) {
         return STYLES.getOrDefault(type, OTHER);
@@ -87,6 +232,9 @@ final class Marks {
             sb.append(".hist-").append(t).append("{fill:").append(s.color()).append("}\n");
         }
         sb.append(".ev-FileReleased.cause-REVOKE{fill:").append(RELEASE_REVOKE).append("}\n");
+        sb.append(".ev-OpenRefused.expected,.ev-MmapRefused.expected,.ev-AccessRefused.expected{stroke:").append(REFUSED_EXPECTED)
+                .append("}\n");
+        sb.append(".ev-AccessRefused.by-driver{stroke:").append(REFUSED_BY_DRIVER).append("}\n");
         return sb.toString();
     }
 

@@ -3,6 +3,7 @@ package io.revokefs.cli.report;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.event.RevokeEvent.*;
 import io.revokefs.core.kernel.Kernel;
 
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.Set;
  * {@code REVOKE_ORDER}). A step that comes outside an open span (a log that breaks the order, or a
  * zap of the shared iomem mapping) stays a plain event and is drawn as a mark.
  */
-final class ObjectHistory {
+final class ObjectHistory implements RevokeEvent.Visitor<Void> {
     final String object;
     final List<RecordedEvent> events = new ArrayList<>();
     final List<RevokeSpan> revokes = new ArrayList<>();
@@ -28,7 +29,14 @@ final class ObjectHistory {
     /** The adapter of the object's latest {@code ObjectRegistered}, or {@code null}. */
     String adapter;
     int refused;
+    /** Refusals that carry an expectation of failure from the scenario line that caused them. */
+    int expectedRefusals;
+    /** Refusals that carry an expectation at all (the log comes from a scenario run). */
+    int judgedRefusals;
+    /** {@code Faulted} events of eager population ({@code by=populate}). */
+    int populated;
     private RevokeSpan open;
+    private RecordedEvent current;
 
     private ObjectHistory(String object) {
         this.object = object;
@@ -50,37 +58,126 @@ final class ObjectHistory {
 
     private void add(RecordedEvent e) {
         events.add(e);
-        RevokeEvent ev = e.event();
-        if (ev instanceof RevokeEvent.ObjectRegistered r) {
-            adapter = r.adapter();
-        } else if (ev instanceof RevokeEvent.RevokeStarted) {
-            open = new RevokeSpan(e);
-            revokes.add(open);
-            inSpans.add(e.seq());
-        } else if (ev instanceof RevokeEvent.RevokeDrained) {
-            if (open != null && open.drained == null && open.zapped == null) {
-                open.drained = e;
-                inSpans.add(e.seq());
-            }
-        } else if (ev instanceof RevokeEvent.MappingsZapped) {
-            if (open != null && open.zapped == null) {
-                open.zapped = e;
-                inSpans.add(e.seq());
-            }
-        } else if (ev instanceof RevokeEvent.RevokeCompleted) {
-            if (open != null) {
-                open.completed = e;
-                inSpans.add(e.seq());
-                open = null;
-            }
-        } else if (ev instanceof RevokeEvent.FileReleased r) {
-            if (open != null && r.cause() == ReleaseCause.REVOKE) {
-                open.released++;
-            }
-        } else if (ev instanceof RevokeEvent.OpenRefused || ev instanceof RevokeEvent.MmapRefused
-                || ev instanceof RevokeEvent.AccessRefused) {
-            refused++;
+        current = e;
+        e.event().accept(this);
+    }
+
+    @Override
+    public Void visit(ObjectRegistered e) {
+        adapter = e.adapter();
+        return null;
+    }
+
+    @Override
+    public Void visit(RevokeStarted e) {
+        open = new RevokeSpan(current);
+        revokes.add(open);
+        inSpans.add(current.seq());
+        return null;
+    }
+
+    @Override
+    public Void visit(RevokeDrained e) {
+        if (open != null && open.drained == null && open.zapped == null) {
+            open.drained = current;
+            inSpans.add(current.seq());
         }
+        return null;
+    }
+
+    @Override
+    public Void visit(MappingsZapped e) {
+        if (open != null && open.zapped == null) {
+            open.zapped = current;
+            inSpans.add(current.seq());
+        }
+        return null;
+    }
+
+    @Override
+    public Void visit(RevokeCompleted e) {
+        if (open != null) {
+            open.completed = current;
+            inSpans.add(current.seq());
+            open = null;
+        }
+        return null;
+    }
+
+    @Override
+    public Void visit(FileReleased e) {
+        if (open != null && e.cause() == ReleaseCause.REVOKE) {
+            open.released++;
+        }
+        return null;
+    }
+
+    @Override
+    public Void visit(OpenRefused e) {
+        refused(e.expect());
+        return null;
+    }
+
+    @Override
+    public Void visit(MmapRefused e) {
+        refused(e.expect());
+        return null;
+    }
+
+    @Override
+    public Void visit(AccessRefused e) {
+        refused(e.expect());
+        return null;
+    }
+
+    private void refused(String expect) {
+        refused++;
+        if (expect != null) {
+            judgedRefusals++;
+        }
+        if (Marks.expected(expect)) {
+            expectedRefusals++;
+        }
+    }
+
+    @Override
+    public Void visit(Faulted e) {
+        if (RevokeEvent.Faulted.POPULATE.equals(e.by())) {
+            populated++;
+        }
+        return null;
+    }
+
+    // Events that change nothing here but the list of events.
+
+    @Override
+    public Void visit(FileOpened e) {
+        return null;
+    }
+
+    @Override
+    public Void visit(Mmapped e) {
+        return null;
+    }
+
+    @Override
+    public Void visit(VmaDuplicated e) {
+        return null;
+    }
+
+    @Override
+    public Void visit(VmaUnmapped e) {
+        return null;
+    }
+
+    @Override
+    public Void visit(VmaClosed e) {
+        return null;
+    }
+
+    @Override
+    public Void visit(FileClosed e) {
+        return null;
     }
 
     /**

@@ -39,6 +39,7 @@ final class Timeline {
     private static final String[] PHASES = {"drain", "zap", "release"};
 
     private final ObjectHistory history;
+    private final RunAnalysis run;
     private final HtmlReport.Limits limits;
     private final boolean logHasTime;
     private final boolean timeAxis;
@@ -46,8 +47,9 @@ final class Timeline {
     private final long hi;
     private final StringBuilder sb;
 
-    private Timeline(ObjectHistory history, HtmlReport.Limits limits, boolean logHasTime, StringBuilder sb) {
+    private Timeline(ObjectHistory history, RunAnalysis run, HtmlReport.Limits limits, boolean logHasTime, StringBuilder sb) {
         this.history = history;
+        this.run = run;
         this.limits = limits;
         this.logHasTime = logHasTime;
         this.sb = sb;
@@ -69,8 +71,8 @@ final class Timeline {
     }
 
     /** Appends the timeline of {@code history} (which has at least one event) to {@code sb}. */
-    static void render(ObjectHistory history, HtmlReport.Limits limits, boolean logHasTime, StringBuilder sb) {
-        new Timeline(history, limits, logHasTime, sb).render();
+    static void render(ObjectHistory history, RunAnalysis run, HtmlReport.Limits limits, boolean logHasTime, StringBuilder sb) {
+        new Timeline(history, run, limits, logHasTime, sb).render();
     }
 
     private double x(RecordedEvent e) {
@@ -91,7 +93,7 @@ final class Timeline {
         }
         for (RecordedEvent e : history.events) {
             if (!history.inSpans.contains(e.seq())) {
-                byRow.get(Marks.styleOf(e.type()).row()).add(e);
+                byRow.get(Marks.styleOf(Marks.kindOf(e).key()).row()).add(e);
             }
         }
         List<Row> rows = new ArrayList<>();
@@ -207,8 +209,11 @@ final class Timeline {
      */
     private void marks(List<RecordedEvent> events, int top) {
         Map<String, Integer> counts = new LinkedHashMap<>();
+        List<Marks.Kind> kinds = new ArrayList<>(events.size());
         for (RecordedEvent e : events) {
-            counts.merge(e.type(), 1, Integer::sum);
+            Marks.Kind k = Marks.kindOf(e);
+            kinds.add(k);
+            counts.merge(k.key(), 1, Integer::sum);
         }
         List<String> aggregated = new ArrayList<>();
         int remaining = events.size();
@@ -223,29 +228,29 @@ final class Timeline {
             remaining -= counts.get(biggest);
         }
         if (!aggregated.isEmpty()) {
-            histogram(events, aggregated, top);
+            histogram(events, kinds, aggregated, top);
         }
         double centre = top + ROW_H / 2.0;
-        for (RecordedEvent e : events) {
-            if (aggregated.contains(e.type())) {
+        for (int i = 0; i < events.size(); i++) {
+            RecordedEvent e = events.get(i);
+            Marks.Kind k = kinds.get(i);
+            if (aggregated.contains(k.key())) {
                 continue;
             }
-            Style s = Marks.styleOf(e.type());
-            String cls = "ev ev-" + e.type();
-            if (e.event() instanceof RevokeEvent.FileReleased r) {
-                cls += " cause-" + r.cause().name();
-            }
-            Marks.openShape(sb, s.shape(), x(e), centre + s.dy(), cls, e.seq());
-            sb.append("<title>").append(escape(Text.describe(e))).append("</title>").append(Marks.closeShape(s.shape())).append('\n');
+            Style s = Marks.styleOf(k.key());
+            Marks.openShape(sb, s.shape(), x(e), centre + s.dy(), k.classes(), e.seq());
+            sb.append("<title>").append(escape(Text.describe(e) + k.note())).append("</title>").append(Marks.closeShape(s.shape()))
+                    .append('\n');
         }
     }
 
-    private void histogram(List<RecordedEvent> events, List<String> types, int top) {
+    private void histogram(List<RecordedEvent> events, List<Marks.Kind> kinds, List<String> types, int top) {
         int[][] bins = new int[types.size()][BINS];
         long[] firstSeq = new long[BINS];
         long[] lastSeq = new long[BINS];
-        for (RecordedEvent e : events) {
-            int t = types.indexOf(e.type());
+        for (int i = 0; i < events.size(); i++) {
+            RecordedEvent e = events.get(i);
+            int t = types.indexOf(kinds.get(i).key());
             if (t < 0) {
                 continue;
             }
@@ -314,7 +319,7 @@ final class Timeline {
         for (int i = 0; i < segments; i++) {
             RecordedEvent from = steps.get(i);
             RecordedEvent to = steps.get(i + 1);
-            String phase = i < PHASES.length && to.event().getClass() == nextStep(from) ? PHASES[i] : "to " + to.type();
+            String phase = i < PHASES.length && to.type().equals(nextStep(from)) ? PHASES[i] : "to " + to.type();
             String label = phase + " " + (logHasTime ? Text.duration(d[i]) : "(no times)");
             sb.append("<rect class=\"revoke-segment seg-").append(from.type()).append("\" data-from=\"").append(from.type())
                     .append("\" data-to=\"").append(to.type()).append('"');
@@ -354,7 +359,12 @@ final class Timeline {
         }
         if (s.zapped != null) {
             RevokeEvent.MappingsZapped z = (RevokeEvent.MappingsZapped) s.zapped.event();
-            facts.append(z.vmas()).append(" VMAs, ").append(z.ptes()).append(" PTEs zapped · ");
+            facts.append(z.vmas()).append(" VMAs, ").append(z.ptes()).append(" PTEs zapped");
+            Long earlier = run.alreadyZapped.get(s.zapped.seq());
+            if (earlier != null) {
+                facts.append(" (the zap at #").append(earlier).append(" had removed them)");
+            }
+            facts.append(" · ");
         }
         facts.append(s.released).append(" file(s) released");
         if (s.completed == null) {
@@ -366,14 +376,12 @@ final class Timeline {
         sb.append("</g>\n");
     }
 
-    private static Class<?> nextStep(RecordedEvent from) {
-        RevokeEvent e = from.event();
-        if (e instanceof RevokeEvent.RevokeStarted) {
-            return RevokeEvent.RevokeDrained.class;
-        }
-        if (e instanceof RevokeEvent.RevokeDrained) {
-            return RevokeEvent.MappingsZapped.class;
-        }
-        return RevokeEvent.RevokeCompleted.class;
+    /** The step that follows {@code from} in a revoke (SEMANTICS.md section 7, {@code REVOKE_ORDER}). */
+    private static String nextStep(RecordedEvent from) {
+        return switch (from.type()) {
+            case "RevokeStarted" -> "RevokeDrained";
+            case "RevokeDrained" -> "MappingsZapped";
+            default -> "RevokeCompleted";
+        };
     }
 }

@@ -1,6 +1,8 @@
 package io.revokefs.cli.report;
 
 import io.revokefs.core.event.RecordedEvent;
+import io.revokefs.core.event.ReleaseCause;
+import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.testing.Sim;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,10 +35,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the test skips with it); elsewhere it skips.
  */
 class HtmlReportBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final long TIMEOUT_SECONDS = 120;
     private static final Path TARGET = Path.of("target");
+    private static final Set<String> REVOKE_STEPS = Set.of("RevokeStarted", "RevokeDrained", "MappingsZapped", "RevokeCompleted");
     private static Path report;
+    private static Path pciReport;
+    private static List<RecordedEvent> pciEvents;
 
     @BeforeAll
     static void writeReport() throws IOException {
@@ -44,6 +47,95 @@ class HtmlReportBrowserTest {
         Files.createDirectories(TARGET);
         report = TARGET.resolve("report.html").toAbsolutePath();
         Files.writeString(report, HtmlReport.render("revokefs report: simulated run", events), StandardCharsets.UTF_8);
+        pciEvents = Runs.scenario(Runs.PCI_THREE_VIEWS);
+        pciReport = TARGET.resolve("report-pci-three-views.html").toAbsolutePath();
+        Files.writeString(pciReport, HtmlReport.render("revokefs run: examples/pci-three-views.scenario", pciEvents),
+                StandardCharsets.UTF_8);
+    }
+
+    /** The first event after the cascade of the remove: the state just after the remove. */
+    private static RecordedEvent afterTheRemove() {
+        int remove = -1;
+        for (int i = 0; i < pciEvents.size(); i++) {
+            if (pciEvents.get(i).event() instanceof RevokeEvent.RevokeStarted s && s.cause().equals("remove")) {
+                remove = i;
+                break;
+            }
+        }
+        assertThat(remove).as("the remove's RevokeStarted").isNotNegative();
+        for (RecordedEvent e : pciEvents.subList(remove, pciEvents.size())) {
+            boolean step = REVOKE_STEPS.contains(e.type())
+                    || e.event() instanceof RevokeEvent.FileReleased r && r.cause() == ReleaseCause.REVOKE;
+            if (!step) {
+                return e;
+            }
+        }
+        throw new AssertionError("the log ends inside the remove's cascade");
+    }
+
+    @Test
+    void chromiumShowsTheRunTimelineWithItsCauseLinksAndTheSigbusReadyVmasAfterTheRemove() throws Exception {
+        RecordedEvent after = afterTheRemove();
+        String dom = chromium("--dump-dom", pciReport.toUri() + "#seq=" + after.seq());
+
+        // The page's first drawing is the run timeline, one lane per object.
+        Matcher firstSvg = Pattern.compile("<svg[^>]*>").matcher(dom);
+        assertThat(firstSvg.find()).isTrue();
+        assertThat(firstSvg.group()).contains("id=\"run-timeline\"");
+        Set<String> objects = new java.util.TreeSet<>();
+        pciEvents.forEach(e -> objects.add(e.object()));
+        assertThat(new java.util.TreeSet<>(groups(dom, "<g class=\"lane\" data-object=\"([^\"]+)\">"))).isEqualTo(objects);
+        assertThat(count(dom, "<g class=\"lane\" ")).isEqualTo(objects.size());
+        // The remove is linked to the four revokes and the two iomem zaps it caused; procfs's zap to two other objects' VMAs.
+        assertThat(count(dom, "class=\"cause-link\" data-from-seq=\"[0-9]+\"")).isGreaterThanOrEqualTo(6);
+        assertThat(count(dom, "class=\"zap-link\"")).isEqualTo(2);
+
+        // The state view, moved to the event after the remove, lists the VMAs left without PTEs.
+        assertThat(dom).contains("state after #" + after.seq() + " " + after.type());
+        Set<String> vmas = new java.util.TreeSet<>();
+        pciEvents.stream().filter(e -> e.event() instanceof RevokeEvent.Mmapped).forEach(e -> vmas.add(((RevokeEvent.Mmapped) e.event()).vma()));
+        assertThat(vmas).hasSize(3);
+        List<String> ready = groups(dom, "<tr class=\"vma sigbus-ready no-ptes\" data-vma=\"([^\"]+)\"[^>]*data-ptes=\"0\"");
+        assertThat(new java.util.TreeSet<>(ready)).isEqualTo(vmas);
+        assertThat(dom).contains("data-state-ready-ms=");
+
+        // Before the remove the same VMAs still had PTEs: the view moved.
+        String before = chromium("--dump-dom", pciReport.toUri() + "#seq=" + (after.seq() - 30));
+        assertThat(count(before, "<tr class=\"vma sigbus-ready")).isZero();
+    }
+
+    @Test
+    void theScreenshotOfThePciThreeViewsReportShowsTheRunTimeline() throws Exception {
+        Path png = TARGET.resolve("report-pci-three-views.png").toAbsolutePath();
+        Files.deleteIfExists(png);
+        chromium("--screenshot=" + png, "--window-size=1400,1150", "--hide-scrollbars",
+                pciReport.toUri() + "#seq=" + afterTheRemove().seq());
+
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image.getWidth()).isEqualTo(1400);
+        int bands = 0;
+        int links = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                if (rgb == 0xFFCCBC) { // .lane-band: a revoke in its lane
+                    bands++;
+                } else if (rgb == 0x1565C0) { // .cause-root, .cause-link, device labels
+                    links++;
+                }
+            }
+        }
+        assertThat(bands).as("pixels of revoke bands").isGreaterThan(1000);
+        assertThat(links).as("pixels of cause marks").isGreaterThan(200);
+    }
+
+    private static List<String> groups(String s, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(s);
+        List<String> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
 
     @Test
@@ -65,7 +157,7 @@ class HtmlReportBrowserTest {
     void theScreenshotShowsADrawing() throws Exception {
         Path png = TARGET.resolve("report.png").toAbsolutePath();
         Files.deleteIfExists(png);
-        chromium("--screenshot=" + png, "--window-size=1400,1000", "--hide-scrollbars", report.toUri().toString());
+        chromium("--screenshot=" + png, "--window-size=1400,2600", "--hide-scrollbars", report.toUri().toString());
 
         assertThat(png).exists();
         assertThat(Files.size(png)).isGreaterThan(10 * 1024);
@@ -104,59 +196,8 @@ class HtmlReportBrowserTest {
         return n;
     }
 
-    /** Runs headless Chromium with {@code args} in a fresh profile; returns its stdout. */
     private static String chromium(String... args) throws Exception {
-        requireChromium();
-        Path profile = Files.createTempDirectory("revokefs-chromium-");
-        Path out = Files.createTempFile("revokefs-chromium-", ".out");
-        Path err = Files.createTempFile("revokefs-chromium-", ".err");
-        List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--no-default-browser-check",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-                "--user-data-dir=" + profile));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                fail("chromium did not finish in " + TIMEOUT_SECONDS + " s; stderr:\n" + tail(err));
-            }
-            assertThat(p.exitValue()).as("chromium's exit status; stderr:\n%s", tail(err)).isZero();
-            return Files.readString(out, StandardCharsets.UTF_8);
-        } finally {
-            // Chromium forks helpers (zygote, crashpad): end them with it.
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            deleteTree(profile);
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
-
-    private static void requireChromium() {
-        if (Files.isExecutable(CHROMIUM)) {
-            return;
-        }
-        String message = CHROMIUM + " is missing: install Debian's chromium package (scripts/test.sh does so when run as root)";
-        // scripts/test.sh tried to install it and could not (no package registry, not root): it says why.
-        String installFailed = System.getenv("REVOKEFS_CHROMIUM_UNAVAILABLE");
-        if (installFailed != null && !installFailed.isBlank()) {
-            assumeTrue(false, message + "; scripts/test.sh could not install it: " + installFailed);
-        }
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail(message);
-        }
-        assumeTrue(false, message + "; skipping the browser test outside CI");
-    }
-
-    private static String tail(Path file) throws IOException {
-        String s = Files.readString(file, StandardCharsets.UTF_8);
-        return s.length() <= 4000 ? s : s.substring(s.length() - 4000);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
+        Chromium.require();
+        return Chromium.run(args);
     }
 }

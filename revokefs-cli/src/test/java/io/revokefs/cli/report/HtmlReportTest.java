@@ -142,10 +142,27 @@ class HtmlReportTest {
     }
 
     @Test
-    void thePageNeedsNoNetworkAndNoScript() {
+    void thePageNeedsNoNetworkAndRunsOnlyItsOwnInlineScript() {
         String withoutNamespaces = page.html.replace("http://www.w3.org/1999/xhtml", "").replace("http://www.w3.org/2000/svg", "");
-        assertThat(withoutNamespaces).doesNotContain("http:", "https:", "<script", "<link", "src=", "@import", "url(");
+        assertThat(withoutNamespaces).doesNotContain("http:", "https:", "<link", "src=", "@import");
+        assertThat(withoutNamespaces.replace("url(#arrow)", "")).doesNotContain("url(");
+        // Two scripts, both inline: the state view's data (JSON, not run) and the code that draws it.
+        List<Element> scripts = page.all("//script");
+        assertThat(scripts).hasSize(2);
+        assertThat(scripts.get(0).getAttribute("type")).isEqualTo("application/json");
+        assertThat(scripts.get(1).hasAttribute("type")).isFalse();
         assertThat(page.withClass("legend-item")).hasSizeGreaterThan(10);
+    }
+
+    @Test
+    void theCountsTableListsEventTypesInSchemaOrder() {
+        // SEMANTICS.md section 7's order, which the records of RevokeEvent are declared in.
+        List<String> schema = List.of("ObjectRegistered", "FileOpened", "OpenRefused", "Mmapped", "MmapRefused", "VmaDuplicated",
+                "VmaUnmapped", "VmaClosed", "Faulted", "AccessRefused", "RevokeStarted", "RevokeDrained", "MappingsZapped", "FileReleased",
+                "RevokeCompleted", "FileClosed");
+        assertThat(Marks.EVENT_TYPES).isEqualTo(schema);
+        List<String> rows = page.all("//table[@class='counts']/tbody/tr").stream().map(r -> r.getAttribute("data-type")).toList();
+        assertThat(rows).isEqualTo(schema.stream().filter(t -> events.stream().anyMatch(e -> e.type().equals(t))).toList());
     }
 
     @Test

@@ -12,8 +12,18 @@ import io.revokefs.core.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import io.revokefs.core.testing.TestDriver;
 
+import io.revokefs.cli.Main;
+import io.revokefs.history.JsonLines;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,21 +53,21 @@ final class Runs {
         Process child = p.fork();
 
         TestDriver oddDriver = new TestDriver(Sim.BASE_PFN + 0x100, 4);
-        sim.kernel.physicalMemory().addMmio(Sim.BASE_PFN + 0x100, 4, "odd");
-        RevocableObject odd = RevocableObject.builder(sim.kernel, ODD_OBJECT, "test").operations(oddDriver)
+        sim.kernel().physicalMemory().addMmio(Sim.BASE_PFN + 0x100, 4, "odd");
+        RevocableObject odd = RevocableObject.builder(sim.kernel(), ODD_OBJECT, "test").operations(oddDriver)
                 .errnos(ErrnoTable.KERNFS).register();
         oddDriver.attach(odd);
-        Inode oddInode = sim.kernel.newInode("/dev/odd", 0600, 0, odd.fileOperations(), odd.mapping(), null);
+        Inode oddInode = sim.kernel().newInode("/dev/odd", 0600, 0, odd.fileOperations(), odd.mapping(), null);
         OpenFile g = p.open(oddInode, false).value();
         Vma w = sim.mmap(p, g, 1, 0);
         assertThat(p.load(Sim.page(w, 0)).isOk()).isTrue();
 
-        sim.object.revoke("hot-unplug");
+        sim.object().revoke("hot-unplug");
 
         assertThat(p.read(f, 4).isOk()).isFalse();
         assertThat(p.load(Sim.page(v, 3)).isOk()).isFalse();
         assertThat(child.load(Sim.page(v, 0)).isOk()).isFalse();
-        assertThat(p.open(sim.inode, false).isOk()).isFalse();
+        assertThat(p.open(sim.inode(), false).isOk()).isFalse();
         p.close(f);
         p.munmap(v.start(), 4);
         child.exit();
@@ -65,8 +75,36 @@ final class Runs {
         odd.revoke("driver-claim");
         assertThat(p.read(g, 1).isOk()).isFalse();
         p.close(g);
-        sim.kernel.revokeIomem(sim.kernel.iomem().insert("test0", Sim.BASE_PFN, Sim.PAGES));
-        return sim.log.events();
+        sim.kernel().revokeIomem(sim.kernel().iomem().insert("test0", Sim.BASE_PFN, Sim.PAGES));
+        return sim.log().events();
+    }
+
+    /** The PCI device whose BAR0 three processes map through sysfs, /proc/bus/pci and /dev/mem, then removed. */
+    static final Path PCI_THREE_VIEWS = Path.of("..", "examples", "pci-three-views.scenario");
+
+    /**
+     * The log of {@code revokefs run SCRIPT}: the command run in-process as a user runs it, so the
+     * refusals carry their lines' expectations. Every {@code expect} of the script must hold.
+     */
+    static List<RecordedEvent> scenario(Path script) {
+        try {
+            Path dir = Files.createTempDirectory("revokefs-report-run-");
+            try {
+                Path log = dir.resolve("run.jsonl");
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int code = Main.run(new PrintWriter(out), new PrintWriter(err), "run", script.toString(), "--store",
+                        dir.resolve("store").toString(), "--log", log.toString());
+                assertThat(code).as("revokefs run %s: %s%s", script, out, err).isZero();
+                return JsonLines.readAll(log);
+            } finally {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + script, e);
+        }
     }
 
     /** The events of {@code object} in {@code events}. */

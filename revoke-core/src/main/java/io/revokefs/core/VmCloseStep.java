@@ -1,0 +1,101 @@
+package io.revokefs.core;
+
+import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.internal.Interleave;
+import io.revokefs.core.internal.PlantedBugs;
+import io.revokefs.core.kernel.AddressSpace;
+import io.revokefs.core.kernel.Vma;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Revoke's close step (SEMANTICS.md section 9): after the zap and before the releases, the driver's
+ * {@code vm_ops->close} runs once for every piece of the object's VMAs that reached the driver and
+ * is still mapped. A piece a munmap, exit or mremap removes first is closed there
+ * ({@link WrappedVmOperations#close}); whichever comes first wins the piece
+ * ({@link WrappedVmOperations#closeOnce}), so no piece is closed twice, and none after revoke
+ * completes (the guard refuses {@code ->open} from deactivation on, so no new piece is owed one).
+ *
+ * <p>The locking is what kernfs could not do (it refuses such drivers): closing a VMA needs its mm's
+ * {@code mmap_lock}, which ranks before {@code i_mmap_rwsem}, and the walk starts from
+ * {@code i_mmap}. So, per mm ({@link AddressSpace#forEachVmaPerMm}): collect the mms under
+ * {@code i_mmap_rwsem}, drop it, take the mm's {@code mmap_lock}, retake {@code i_mmap_rwsem},
+ * re-check which pieces are still linked and still owed a close, drop it, close them under
+ * {@code mmap_lock} (as {@code remove_vma} does), release. {@code LockOrder} checks every path.
+ */
+final class VmCloseStep {
+    private VmCloseStep() {
+    }
+
+    /** Runs the step over the object's ranges; returns the pieces closed. */
+    static int run(RevocableObject o, List<RevocableObject.ZapRange> ranges) {
+        if (ranges == null || o.openPieces.get() == 0) {
+            return 0; // no piece of a driver with close is owed one: nothing to walk
+        }
+        int closed = 0;
+        for (RevocableObject.ZapRange z : ranges) {
+            closed += switch (PlantedBugs.vmCloseStep()) {
+                case LOCK_DANCE -> lockDance(o, z);
+                case MMAP_LOCK_UNDER_I_MMAP_RWSEM -> plantedMmapLockUnderIMmapRwsem(o, z);
+                case CLOSE_FROM_ZAP_WITHOUT_RECHECK -> plantedCloseWithoutRecheck(o, z);
+            };
+        }
+        return closed;
+    }
+
+    private static WrappedVmOperations owedBy(RevocableObject o, Vma v) {
+        return v.vmOps() instanceof WrappedVmOperations w && w.owner() == o && w.isOpen(v) ? w : null;
+    }
+
+    private static int lockDance(RevocableObject o, RevocableObject.ZapRange z) {
+        int[] n = {0};
+        z.mapping().forEachVmaPerMm(z.first(), z.count(), v -> owedBy(o, v) != null, v -> {
+            Interleave.point("vm close", v.id());
+            if (((WrappedVmOperations) v.vmOps()).closeOnce(v, RevokeEvent.VmaClosed.Cause.REVOKE)) {
+                n[0]++;
+            }
+        }, () -> o.openPieces.get() == 0);
+        return n[0];
+    }
+
+    /** Planted: each mm's {@code mmap_lock} taken under {@code i_mmap_rwsem}. */
+    private static int plantedMmapLockUnderIMmapRwsem(RevocableObject o, RevocableObject.ZapRange z) {
+        int n = 0;
+        z.mapping().iMmapRwsem().readLock();
+        try {
+            for (Vma v : z.mapping().vmasOverlapping(z.first(), z.count())) {
+                WrappedVmOperations w = owedBy(o, v);
+                if (w == null) {
+                    continue;
+                }
+                v.mm().mmapLock().readLock();
+                try {
+                    if (w.closeOnce(v, RevokeEvent.VmaClosed.Cause.REVOKE)) {
+                        n++;
+                    }
+                } finally {
+                    v.mm().mmapLock().readUnlock();
+                }
+            }
+        } finally {
+            z.mapping().iMmapRwsem().readUnlock();
+        }
+        return n;
+    }
+
+    /** Planted: the pieces seen at the zap, closed later with no lock and no re-check. */
+    private static int plantedCloseWithoutRecheck(RevocableObject o, RevocableObject.ZapRange z) {
+        List<Vma> seenAtZap = new ArrayList<>();
+        for (Vma v : z.mapping().vmasOverlapping(z.first(), z.count())) {
+            if (owedBy(o, v) != null) {
+                seenAtZap.add(v);
+            }
+        }
+        for (Vma v : seenAtZap) {
+            Interleave.point("vm close", v.id());
+            ((WrappedVmOperations) v.vmOps()).closeUnchecked(v, RevokeEvent.VmaClosed.Cause.REVOKE);
+        }
+        return seenAtZap.size();
+    }
+}

@@ -1,0 +1,108 @@
+package io.revokefs.history;
+
+import io.revokefs.core.event.RecordedEvent;
+import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.event.RevokeEvent.RevokeCompleted;
+import io.revokefs.core.event.RevokeEvent.VmaClosed;
+import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.core.kernel.Process;
+import io.revokefs.core.kernel.Vma;
+import io.revokefs.core.testing.Sim;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code CLOSE_ONCE} (SEMANTICS.md section 9) on logs of real runs with a closing test driver, and
+ * on the same logs with one planted defect each: a double close, a close after
+ * {@code RevokeCompleted}, a VMA left unclosed by its revoke. A run whose driver has no close (no
+ * {@code VmaClosed} at all) passes.
+ */
+class CloseOnceAuditTest {
+
+    /** Two VMAs, one split by a partial munmap (its middle piece closed at unmap), a fork, a revoke. */
+    private static List<RevokeEvent> closingRun(boolean vmClose) {
+        Sim sim = new Sim();
+        sim.driver().setVmClose(vmClose);
+        Process p = sim.root();
+        OpenFile f = sim.open(p);
+        Vma a = sim.mmap(p, f, 4, 0);
+        sim.mmap(p, f, 2, 4);
+        p.munmap(a.start() + 4096, 1);
+        p.fork();
+        sim.object().revoke("test");
+        return sim.log().events().stream().map(RecordedEvent::event).toList();
+    }
+
+    private static List<Auditor.Finding> closeOnce(List<RevokeEvent> log) {
+        return Auditor.audit(Logs.numbered(log)).stream().filter(x -> x.invariant() == Auditor.Invariant.CLOSE_ONCE).toList();
+    }
+
+    @Test
+    void aRunWithAClosingDriverIsClean() {
+        List<RevokeEvent> log = closingRun(true);
+        assertThat(log).filteredOn(VmaClosed.class::isInstance).hasSizeGreaterThanOrEqualTo(7);
+        assertThat(Auditor.audit(Logs.numbered(log))).isEmpty();
+    }
+
+    @Test
+    void theHandWrittenLogWithEveryTypeIsClean() {
+        assertThat(Auditor.audit(Logs.numbered(Logs.everyType()))).isEmpty();
+    }
+
+    @Test
+    void aRunWhoseDriverHasNoCloseHasNoVmaClosedAndPasses() {
+        List<RevokeEvent> log = closingRun(false);
+        assertThat(log).noneMatch(VmaClosed.class::isInstance);
+        assertThat(Auditor.audit(Logs.numbered(log))).isEmpty();
+    }
+
+    @Test
+    void aDoubleCloseIsFound() {
+        List<RevokeEvent> log = new ArrayList<>(closingRun(true));
+        int i = indexOfFirst(log, VmaClosed.class);
+        log.add(i + 1, log.get(i));
+        assertThat(closeOnce(log)).singleElement().satisfies(x -> assertThat(x.message()).contains("a second time"));
+    }
+
+    @Test
+    void aCloseAfterRevokeCompletedIsFound() {
+        List<RevokeEvent> log = new ArrayList<>(closingRun(true));
+        VmaClosed last = (VmaClosed) log.get(lastIndexOf(log, VmaClosed.class));
+        // The same VMA, a page no other close covered, after the revoke completed.
+        log.add(lastIndexOf(log, RevokeCompleted.class) + 1,
+                new VmaClosed(last.object(), last.vma(), last.pgoff() + last.pages() + 100, 1, VmaClosed.Cause.UNMAP));
+        assertThat(closeOnce(log)).anySatisfy(x -> assertThat(x.message()).contains("after the revoke completed"));
+    }
+
+    @Test
+    void aVmaLeftUnclosedByItsRevokeIsFound() {
+        List<RevokeEvent> log = new ArrayList<>(closingRun(true));
+        // Drop every REVOKE close of the second VMA (mapped by Mmapped, still mapped at RevokeCompleted).
+        String second = log.stream().filter(RevokeEvent.Mmapped.class::isInstance).map(e -> ((RevokeEvent.Mmapped) e).vma())
+                .skip(1).findFirst().orElseThrow();
+        log.removeIf(e -> e instanceof VmaClosed c && c.vma().equals(second) && c.cause() == VmaClosed.Cause.REVOKE);
+        assertThat(closeOnce(log)).singleElement().satisfies(x -> assertThat(x.message()).contains(second).contains("not closed"));
+    }
+
+    private static int indexOfFirst(List<RevokeEvent> log, Class<?> type) {
+        for (int i = 0; i < log.size(); i++) {
+            if (type.isInstance(log.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName());
+    }
+
+    private static int lastIndexOf(List<RevokeEvent> log, Class<?> type) {
+        for (int i = log.size() - 1; i >= 0; i--) {
+            if (type.isInstance(log.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName());
+    }
+}
