@@ -20,7 +20,7 @@ import java.util.Set;
  * Runs the whole suite of issue 8 with short settings and prints, for each target, the measured
  * ratio beside its bound. Every ratio is between two figures measured in this one run.
  *
- * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [vmclose] [latency] [events] [shared] [memory]</pre>
+ * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [vmclose] [latency] [events] [shared] [memory] [vfio]</pre>
  * With no argument it runs everything. The figures each benchmark produced are printed first.
  */
 public final class BenchMain {
@@ -65,6 +65,9 @@ public final class BenchMain {
         }
         if (only.isEmpty() || only.contains("memory")) {
             m.memory();
+        }
+        if (only.isEmpty() || only.contains("vfio")) {
+            m.vfio();
         }
         m.print((System.nanoTime() - t0) / 1e9);
     }
@@ -300,6 +303,43 @@ public final class BenchMain {
                         ? String.format(Locale.ROOT, "%,d pages, %.1f MiB heap in use after GC", r.fitPages(), r.fitUsedBytes() / 1048576.0)
                         : r.fitError(),
                 "fits in 512 MiB", r.fits() ? "PASS" : "FAIL"));
+    }
+
+    /**
+     * The vfio targets (issue 14), each a paired measurement: memory off then on (eager) of 10,000 VMAs
+     * vs 1,000, across 100 processes; and the on-fault path's fault through {@code memory_lock} vs
+     * target 2's wrapped fault, the same reset subtracted from both.
+     */
+    void vfio() {
+        Map<String, Paired.Variant> toggles = new LinkedHashMap<>();
+        for (int vmas : new int[] {1_000, 10_000}) {
+            VfioBench.Toggle t = new VfioBench.Toggle(vmas);
+            toggles.put(Integer.toString(vmas), t::offThenOn);
+        }
+        Map<String, Paired.Figure> p = Paired.run(toggles, 10, 31);
+        paired("vfio off+on vmas=", p);
+        double big = p.get("10000").cpuNanos() / 1000;
+        double small = p.get("1000").cpuNanos() / 1000;
+        ratio("7a vfio memory off then on (eager) of 10,000 VMAs vs 1,000 VMAs, across 100 processes (paired, CPU time)",
+                big / small, 12.0, fmt(big) + " / " + fmt(small) + " us; wall clock "
+                        + String.format(Locale.ROOT, "%.2f", p.get("10000").wallNanos() / p.get("1000").wallNanos()) + " x");
+
+        FaultBench f = new FaultBench();
+        f.setup();
+        VfioBench.Fault v = new VfioBench.Fault();
+        Map<String, Paired.Variant> faults = new LinkedHashMap<>();
+        faults.put("vfio", () -> repeat(FAULT_BATCH, v::fault));
+        faults.put("wrapped", () -> repeat(FAULT_BATCH, f::faultWrapped));
+        faults.put("reset", () -> repeat(FAULT_BATCH, f::resetAndInstall));
+        Map<String, Paired.Figure> q = Paired.run(faults, 20, 101);
+        paired("vfio fault", q);
+        double vf = q.get("vfio").cpuNanos();
+        double w = q.get("wrapped").cpuNanos();
+        double r = q.get("reset").cpuNanos();
+        ratio("7b vfio on-fault fault through memory_lock vs target 2's wrapped fault (reset subtracted; paired, CPU time)",
+                (vf - r) / (w - r), 1.5, "(" + fmt(vf) + " - " + fmt(r) + ") / (" + fmt(w) + " - " + fmt(r) + ") ns; wall clock "
+                        + String.format(Locale.ROOT, "%.2f", (q.get("vfio").wallNanos() - q.get("reset").wallNanos())
+                                / (q.get("wrapped").wallNanos() - q.get("reset").wallNanos())) + " x");
     }
 
     private void print(double seconds) {

@@ -44,9 +44,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * invocation: the score is the total events per second of all writers (JMH sums the threads);
  * per writer is the total divided by the threads.
  *
- * <p>Each writer appends the {@value EventLogBench#EVENTS} events of {@link SimulatedRun} through
- * {@code bufferedRecorder(}{@value EventLogBench#BATCH}{@code )} + {@code flush()} per operation, into
- * a new run each iteration; the tables grow through the trial (as a shared store does). A {@link
+ * <p>Each operation of a writer is one run: the first {@value #EVENTS} events of {@link SimulatedRun}
+ * (a prefix of a correct run, so the follower finds nothing) through {@code
+ * bufferedRecorder(}{@value EventLogBench#BATCH}{@code )} + {@code flush()} into a new run (opened, with
+ * its pool, before the operation and closed after it, outside the measured time). Operations are
+ * short so that an iteration holds many (JMH does not count the one still running when an
+ * iteration ends); the tables grow through the trial, as a shared store does. A {@link
  * Follower} follows the database for the whole trial; a sampler reads every {@value #SAMPLE_MS}
  * ms how far it is behind the head (the highest committed global index minus the follower's
  * token position: events behind), and the trial writes the median and p99 of those samples
@@ -60,6 +63,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class SharedStoreBench {
     static final String LAG_FILE = "revokefs.bench.lagFile";
     static final int SAMPLE_MS = 20;
+    static final int EVENTS = 2_000;
+    /** The follower's batch: one transaction (token, findings, progress) per this many events. */
+    static final int FOLLOW_BATCH = 500;
 
     /** The server, the follower and its lag sampler, for the whole trial. */
     @State(Scope.Benchmark)
@@ -82,9 +88,7 @@ public class SharedStoreBench {
             url = postgres.getJdbcUrl("postgres", "postgres");
             // the tables exist before the follower starts
             EventStores.jdbc(url, "postgres", "postgres", new RunSpec("setup", "", RunSpec.Mode.NEW)).close();
-            // An operation appends the simulation's events again to the same run, so a run repeats
-            // object registrations the auditor reports: counted, not printed.
-            follower = Follower.start(url, "postgres", "postgres", 100, f -> findings.incrementAndGet());
+            follower = Follower.start(url, "postgres", "postgres", FOLLOW_BATCH, f -> findings.incrementAndGet());
             sampler = new Thread(this::sample, "lag-sampler");
             sampler.setDaemon(true);
             sampler.start();
@@ -136,29 +140,35 @@ public class SharedStoreBench {
         }
     }
 
-    /** One writer: its own store (pool) and a new run each iteration. */
+    /** One writer: its own store (pool) and a new run for each operation. */
     @State(Scope.Thread)
     public static class Writer {
         RevokeEventStore store;
         EventRecorder recorder;
+        List<RevokeEvent> events;
 
-        @Setup(Level.Iteration)
+        @Setup(Level.Trial)
+        public void slice(EventLogBench.Events all) {
+            events = all.events.subList(0, EVENTS);
+        }
+
+        @Setup(Level.Invocation)
         public void open(Server server) {
             store = EventStores.jdbc(server.url, "postgres", "postgres",
                     new RunSpec("writer-" + server.runs.incrementAndGet(), "bench", RunSpec.Mode.NEW));
             recorder = store.bufferedRecorder(EventLogBench.BATCH);
         }
 
-        @TearDown(Level.Iteration)
+        @TearDown(Level.Invocation)
         public void close() {
             store.close();
         }
     }
 
     @Benchmark
-    @OperationsPerInvocation(EventLogBench.EVENTS)
-    public long sharedAppend(EventLogBench.Events events, Writer w) {
-        for (RevokeEvent e : events.events) {
+    @OperationsPerInvocation(EVENTS)
+    public long sharedAppend(Writer w) {
+        for (RevokeEvent e : w.events) {
             w.recorder.record(e);
         }
         w.store.flush();

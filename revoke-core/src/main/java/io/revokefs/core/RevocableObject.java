@@ -11,6 +11,7 @@ import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.kernel.OpenFile;
 import io.revokefs.core.kernel.SigPoll;
 import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.Vma;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -291,7 +292,41 @@ public final class RevocableObject {
      * {@link #repopulateMappings()}. Records {@code MappingsZapped}. Returns what was zapped.
      */
     public AddressSpace.ZapCount zapMappings() {
-        return zapAndRecord(false);
+        // Inside the entry guard, so that the zap and its MappingsZapped never land between a
+        // revoke's RevokeStarted and its zap step (the revoke drains this guard before recording
+        // RevokeStarted). Once the object is being revoked there is nothing to do: the revoke's own zap
+        // step, after this operation's drain, covers every mapping (R30).
+        int t = entries.tryEnter();
+        if (t < 0) {
+            return new AddressSpace.ZapCount(0, 0);
+        }
+        try {
+            return zapAndRecord(false);
+        } finally {
+            entries.exit(t);
+        }
+    }
+
+    /**
+     * Records {@code event} of this object unless it is being revoked, with the same ordering as
+     * {@link #zapMappings()}: an event recorded here is before the revoke's {@code RevokeStarted}, never
+     * inside the revoke. For an adapter's own events about a live object (vfio's {@code MemoryToggled}).
+     * Returns whether it was recorded.
+     */
+    public boolean recordIfLive(RevokeEvent event) {
+        if (!id.equals(event.object())) {
+            throw new IllegalArgumentException("event of " + event.object() + " recorded by " + id);
+        }
+        int t = entries.tryEnter();
+        if (t < 0) {
+            return false;
+        }
+        try {
+            record(event);
+            return true;
+        } finally {
+            entries.exit(t);
+        }
     }
 
     /**
@@ -364,6 +399,28 @@ public final class RevocableObject {
         // close_pdeo: the other side is releasing; wait until it is done.
         fs.releaseDone.waitEvent(() -> fs.release.get() == FileState.RELEASED);
         return false;
+    }
+
+    /**
+     * Records a {@code Faulted} for each page of {@code [first, first + count)} of {@code vma} that has
+     * a PTE, holding the VMA's page table lock while it checks and records. A zap takes that lock too,
+     * so the log orders the two as they happened: a PTE a zap (a vfio-style disable racing the fault)
+     * removed before it was recorded is not recorded at all, and one recorded is before the
+     * {@code MappingsZapped} of any zap that removes it. Without the lock a fault's {@code Faulted}
+     * could follow the zap that undid it, and a replay would show a page the live state does not have.
+     */
+    void recordPopulated(Vma vma, long first, long count, String by) {
+        var ptl = vma.mm().pageTable().lock();
+        ptl.writeLock();
+        try {
+            for (long i = first; i < first + count; i++) {
+                if (vma.mm().isPopulated(vma, i)) { // re-takes the (reentrant) page table lock
+                    record(new RevokeEvent.Faulted(id, vma.id(), vma.pgoff() + i, by));
+                }
+            }
+        } finally {
+            ptl.writeUnlock();
+        }
     }
 
     @Override

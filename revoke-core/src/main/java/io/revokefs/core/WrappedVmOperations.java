@@ -4,6 +4,7 @@ import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.kernel.MemPolicy;
 import io.revokefs.core.kernel.VmFault;
 import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.core.kernel.Kernel;
 import io.revokefs.core.kernel.Vma;
 
 /**
@@ -136,7 +137,7 @@ final class WrappedVmOperations implements VmOperations {
         try {
             FaultResult r = driverVm.fault(vmf);
             if (r == FaultResult.NOPAGE) {
-                o.record(new RevokeEvent.Faulted(o.id(), vmf.vma().id(), vmf.pgoff()));
+                o.recordPopulated(vmf.vma(), (vmf.address() - vmf.vma().start()) / Kernel.PAGE_SIZE, 1, null);
             } else if (r == FaultResult.SIGBUS) { // the driver's own check refused the page
                 o.record(new RevokeEvent.AccessRefused(o.id(), "fault", Signal.SIGBUS.name(), null, vmf.vma().id(),
                         RevokeEvent.AccessRefused.DRIVER, null));
@@ -258,11 +259,7 @@ final class WrappedVmOperations implements VmOperations {
         try {
             long n = driverVm.mapped(vma);
             if (n > 0) {
-                for (long i = 0; i < vma.pages(); i++) {
-                    if (vma.mm().isPopulated(vma, i)) {
-                        o.record(new RevokeEvent.Faulted(o.id(), vma.id(), vma.pgoff() + i, RevokeEvent.Faulted.POPULATE));
-                    }
-                }
+                o.recordPopulated(vma, 0, vma.pages(), RevokeEvent.Faulted.POPULATE);
             }
             return n;
         } finally {

@@ -40,6 +40,8 @@ import java.util.stream.Stream;
  *       (a vfio-style disable) is not part of it; a revoke that never completes is reported at its
  *       {@code RevokeStarted};</li>
  *   <li>{@link Invariant#SEQ_CONTIGUOUS}: seq starts at 1 and rises by exactly 1;</li>
+ *   <li>{@link Invariant#NO_PTE_WHILE_MEMORY_OFF}: no PTE of an object is installed between its
+ *       {@code MemoryToggled(off)} and its next {@code MemoryToggled(on)} (vfio-pci);</li>
  *   <li>{@link Invariant#KNOWN_REFERENCES}: every file an event names was opened earlier and not
  *       closed, every VMA was mapped or duplicated earlier and not wholly unmapped, and belongs to
  *       the event's object; ids of refused opens and mmaps are never usable, and no id is
@@ -73,7 +75,14 @@ public final class Auditor {
          * passes. Fork copies and split pieces are checked for double closes only: the log does not
          * say which of them reached the driver's {@code ->open}.
          */
-        CLOSE_ONCE
+        CLOSE_ONCE,
+        /**
+         * vfio-style temporary revoke: between an object's {@code MemoryToggled(off)} and its next
+         * {@code MemoryToggled(on)} no PTE of it is installed: no {@code Faulted}, no {@code Mmapped}
+         * with populated pages, no {@code VmaDuplicated} that copied PTEs. A new life starts with
+         * memory on. A log without {@code MemoryToggled} never violates it.
+         */
+        NO_PTE_WHILE_MEMORY_OFF
     }
 
     /**
@@ -104,6 +113,8 @@ public final class Auditor {
         int life;
         long startedSeq;
         long completedSeq;
+        /** The seq of the {@code MemoryToggled(off)} in force, 0 while memory is on. */
+        long memoryOffSeq;
         final List<MappingsZapped> zaps = new ArrayList<>(1);
         final Set<String> files = new LinkedHashSet<>();
         final Set<String> vmas = new LinkedHashSet<>();
@@ -186,6 +197,26 @@ public final class Auditor {
         return events;
     }
 
+    /** {@link Invariant#NO_PTE_WHILE_MEMORY_OFF}: tracks {@code MemoryToggled} and checks every install against it. */
+    private void checkMemoryOff(Obj o, RevokeEvent event, long seq, String object) {
+        String install = null;
+        if (event instanceof ObjectRegistered) {
+            o.memoryOffSeq = 0;
+        } else if (event instanceof MemoryToggled m) {
+            o.memoryOffSeq = m.isOff() ? (o.memoryOffSeq == 0 ? seq : o.memoryOffSeq) : 0;
+        } else if (event instanceof Faulted f) {
+            install = "Faulted on " + f.vma() + " page " + f.pgoff();
+        } else if (event instanceof Mmapped m && m.populated() > 0) {
+            install = "Mmapped " + m.vma() + " with " + m.populated() + " page(s) populated";
+        } else if (event instanceof VmaDuplicated d && d.ptes() > 0) {
+            install = "VmaDuplicated " + d.vma() + " with " + d.ptes() + " PTE(s) copied";
+        }
+        if (install != null && o.memoryOffSeq != 0) {
+            report(Invariant.NO_PTE_WHILE_MEMORY_OFF, seq, object, install + " while memory is off (since the MemoryToggled(off) at seq "
+                    + o.memoryOffSeq + ")");
+        }
+    }
+
     /** Reports the end-of-log findings (revokes never completed). Call once, after the last event. */
     public void finish() {
         if (finished) {
@@ -216,6 +247,7 @@ public final class Auditor {
         }
         expectedSeq = seq + 1;
         Obj o = objects.computeIfAbsent(object, k -> new Obj());
+        checkMemoryOff(o, event, seq, object);
 
         if (event instanceof ObjectRegistered) {
             if (o.phase == Phase.STARTED || o.phase == Phase.DRAINED || o.phase == Phase.ZAPPED) {

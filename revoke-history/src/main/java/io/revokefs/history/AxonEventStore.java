@@ -245,7 +245,7 @@ final class AxonEventStore implements RevokeEventStore {
                     DomainEventMessage<?> first = batch.get(0);
                     DomainEventMessage<?> last = batch.get(batch.size() - 1);
                     try {
-                        StoreSchema.recordBatch(provider.getConnection(), run, batchLastSeq, objects, revokes,
+                        StoreSchema.recordBatch(provider.getConnection(), run, lastDurableSeq, batchLastSeq, objects, revokes,
                                 first.getAggregateIdentifier(), first.getSequenceNumber(),
                                 last.getAggregateIdentifier(), last.getSequenceNumber());
                     } catch (SQLException e) {
@@ -364,8 +364,20 @@ final class AxonEventStore implements RevokeEventStore {
         }
     }
 
+    /**
+     * Runs {@link #shutdown} unless another pool of this JVM has the database open too (H2 shares
+     * an open file database between the connections of one JVM: a shutdown would close it under
+     * the other store).
+     */
     private void runShutdown() {
         try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
+            int ours = dataSource.getHikariPoolMXBean().getTotalConnections();
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM information_schema.sessions")) {
+                if (rs.next() && rs.getInt(1) > ours) {
+                    LOG.info("not compacting {}: another store of this JVM has it open", dataSource.getJdbcUrl());
+                    return;
+                }
+            }
             s.execute(shutdown);
         } catch (SQLException e) {
             // H2 ends the session it shut down with "database is already closed" (90121).

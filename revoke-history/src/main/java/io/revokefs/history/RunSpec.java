@@ -27,7 +27,7 @@ public record RunSpec(String id, String label, Mode mode) {
     public enum Mode {
         /** Continue the run: its seq goes on from its last event. */
         CONTINUE,
-        /** Refuse: the id names a run that exists ({@link RunExistsException}). */
+        /** Refuse: the id names a run that exists ({@link StoreException}). */
         NEW,
         /** Take the first free id of {@code ID}, {@code ID-2}, {@code ID-3}, ... (generated ids). */
         NEW_UNIQUE

@@ -39,7 +39,7 @@ public interface StoreReader extends AutoCloseable {
             throw new StoreException(where() + " holds no run");
         }
         throw new StoreException(where() + " holds " + runs.size() + " runs: name one with --run ("
-                + String.join(", ", runs.stream().map(RunInfo::id).toList()) + ")");
+                + JdbcStoreReader.Runs.list(runs.stream().map(RunInfo::id).toList()) + ")");
     }
 
     @Override

@@ -235,36 +235,43 @@ final class StoreSchema {
     /**
      * In the transaction of a batch just appended: sets the run's counts and widens its global
      * index range to the batch's first and last events (found by their aggregate id and sequence
-     * number, through Axon's unique index on both).
+     * number, through Axon's unique index on both). The row must still say {@code before} events:
+     * if another writer appended to the run meanwhile (two writers opened one run), the update
+     * matches no row and the batch is refused, so a run's seqs never interleave or repeat.
      */
-    static void recordBatch(Connection c, String run, long events, long objects, long revokes,
+    static void recordBatch(Connection c, String run, long before, long events, long objects, long revokes,
                             String firstAggregate, long firstSequence, String lastAggregate, long lastSequence) throws SQLException {
-        long first = globalIndexOf(c, firstAggregate, firstSequence);
-        long last = globalIndexOf(c, lastAggregate, lastSequence);
+        long first;
+        long last;
+        try (PreparedStatement p = c.prepareStatement("SELECT MIN(globalIndex), MAX(globalIndex), COUNT(*) FROM domainevententry"
+                + " WHERE (aggregateIdentifier = ? AND sequenceNumber = ?) OR (aggregateIdentifier = ? AND sequenceNumber = ?)")) {
+            p.setString(1, firstAggregate);
+            p.setLong(2, firstSequence);
+            p.setString(3, lastAggregate);
+            p.setLong(4, lastSequence);
+            try (ResultSet rs = p.executeQuery()) {
+                rs.next();
+                long rows = rs.getLong(3);
+                if (rows == 0 || (rows == 1 && !(firstAggregate.equals(lastAggregate) && firstSequence == lastSequence))) {
+                    throw new SQLException("the events just appended to " + firstAggregate + " #" + firstSequence + " and "
+                            + lastAggregate + " #" + lastSequence + " are not in the table");
+                }
+                first = rs.getLong(1);
+                last = rs.getLong(2);
+            }
+        }
         try (PreparedStatement p = c.prepareStatement("UPDATE revokefs_runs SET events = ?, objects = ?, revokes = ?,"
-                + " first_index = COALESCE(first_index, ?), last_index = ? WHERE id = ?")) {
+                + " first_index = COALESCE(first_index, ?), last_index = ? WHERE id = ? AND events = ?")) {
             p.setLong(1, events);
             p.setLong(2, objects);
             p.setLong(3, revokes);
             p.setLong(4, first);
             p.setLong(5, last);
             p.setString(6, run);
+            p.setLong(7, before);
             if (p.executeUpdate() != 1) {
-                throw new SQLException("run " + run + " has no row in revokefs_runs");
-            }
-        }
-    }
-
-    private static long globalIndexOf(Connection c, String aggregate, long sequence) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(
-                "SELECT globalIndex FROM domainevententry WHERE aggregateIdentifier = ? AND sequenceNumber = ?")) {
-            p.setString(1, aggregate);
-            p.setLong(2, sequence);
-            try (ResultSet rs = p.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("the event just appended to " + aggregate + " #" + sequence + " is not in the table");
-                }
-                return rs.getLong(1);
+                throw new SQLException("run " + run + " no longer ends at seq " + before
+                        + ": another writer appended to it (one writer per run)");
             }
         }
     }

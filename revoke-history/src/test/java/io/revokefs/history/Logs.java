@@ -85,7 +85,10 @@ final class Logs {
                 new MappingsZapped(obj, 1, 0, "test:/dev/closing0", 0, Long.MAX_VALUE),
                 new VmaClosed(obj, "vma-10", 2, 1, VmaClosed.Cause.REVOKE),
                 new FileReleased(obj, "file-9", ReleaseCause.REVOKE),
-                new RevokeCompleted(obj)));
+                new RevokeCompleted(obj),
+                // vfio-style: memory off and back on, nothing installed in between.
+                new MemoryToggled(RES0, MemoryToggled.OFF, "config-write"),
+                new MemoryToggled(RES0, MemoryToggled.ON, "config-write")));
         return all;
     }
 

@@ -276,4 +276,27 @@ class RunsStoreTest {
                 storeBytes, logBytes, String.format("%.2f", (double) storeBytes / logBytes));
         assertThat(storeBytes).isLessThanOrEqualTo(5 * logBytes);
     }
+
+    @Test
+    void aSecondWriterOfOneRunIsRefusedAndTheRunStaysContiguous() {
+        Path db = dir.resolve("events");
+        RunSpec dup = new RunSpec("dup", "", RunSpec.Mode.CONTINUE);
+        try (RevokeEventStore a = EventStores.embedded(db, EventStores.Durability.COMMIT, dup);
+             RevokeEventStore b = EventStores.embedded(db, EventStores.Durability.COMMIT, dup)) {
+            EventRecorder ra = a.bufferedRecorder(10);
+            EventRecorder rb = b.bufferedRecorder(10);
+            ra.record(new ObjectRegistered(Logs.MEM, "devmem"));
+            ra.record(new FileOpened(Logs.MEM, "file-1", 1));
+            a.flush();
+            rb.record(new ObjectRegistered(Logs.UIO, "uio"));
+            assertThatThrownBy(b::flush).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("events seq 1..1 of run dup were not stored")
+                    .hasMessageContaining("another writer appended to it");
+            ra.record(new FileOpened(Logs.MEM, "file-2", 1));
+        }
+        try (StoreReader reader = EventStores.readEmbedded(db)) {
+            assertThat(read(reader, "dup")).extracting(RecordedEvent::seq).containsExactly(1L, 2L, 3L);
+            assertThat(read(reader, "dup")).extracting(e -> e.event().object()).containsOnly(Logs.MEM);
+        }
+    }
 }

@@ -31,13 +31,14 @@ public final class ScenarioParser {
 
     private static final Map<String, VerbShape> PROCESS = Map.ofEntries(
             Map.entry("open", VerbShape.args(1, 1).options("mode").withAs(true)),
-            Map.entry("mmap", VerbShape.args(1, 1).options("pages", "offset", "prot").withAs(true)),
+            Map.entry("mmap", VerbShape.args(1, 1).options("pages", "offset", "prot", "region").withAs(true)),
             Map.entry("load", VerbShape.args(1, 1).options("page")),
             Map.entry("store", VerbShape.args(1, 1).options("page", "value")),
             Map.entry("read", VerbShape.args(1, 1).options("count", "async").withAs(false)),
             Map.entry("write", VerbShape.args(1, 2)),
             Map.entry("poll", VerbShape.args(1, 1).options("wait", "async").withAs(false)),
             Map.entry("ioctl", VerbShape.args(1, 1).options("cmd", "arg")),
+            Map.entry("memory", VerbShape.args(2, 2)),
             Map.entry("llseek", VerbShape.args(1, 1).options("offset", "whence")),
             Map.entry("fork", VerbShape.args(0, 0).withAs(true)),
             Map.entry("munmap", VerbShape.args(1, 1).options("pages", "offset")),

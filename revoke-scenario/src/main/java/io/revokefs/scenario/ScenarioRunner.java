@@ -297,6 +297,7 @@ public final class ScenarioRunner {
                 scope.require(Scope.FILE, s.args().get(0), s, null);
                 mmapPages(s);
                 mmapOffset(s);
+                mmapRegion(s);
                 readOnly(s, "prot");
                 defineIfMade(s, scope, Scope.MAPPING);
             }
@@ -329,6 +330,10 @@ public final class ScenarioRunner {
                 if (!s.args().get(0).startsWith("/")) {
                     scope.require(Scope.FILE, s.args().get(0), s, null);
                 }
+            }
+            case "memory" -> {
+                scope.require(Scope.FILE, s.args().get(0), s, null);
+                memoryOn(s);
             }
             case "ioctl" -> {
                 scope.require(Scope.FILE, s.args().get(0), s, null);
@@ -398,6 +403,51 @@ public final class ScenarioRunner {
         return Numbers.option(s, "pages", 1, 0, (1L << (64 - 12)) - 1);
     }
 
+    /**
+     * vfio-pci's file offset layout (SEMANTICS.md section 10): the region index is above the low 40
+     * bits of the byte offset ({@code VFIO_PCI_OFFSET_SHIFT}), so above the low 28 bits of
+     * {@code vm_pgoff}; config space is region 7 ({@code VFIO_PCI_CONFIG_REGION_INDEX}) and the command
+     * register is at offset 4 ({@code PCI_COMMAND}), its memory-space enable bit 0x2.
+     */
+    private static final int VFIO_PGOFF_SHIFT = 40 - 12;
+    private static final long VFIO_PCI_COMMAND_OFFSET = (7L << 40) + 4;
+    private static final int PCI_COMMAND_MEMORY = 0x2;
+
+    /** mmap's {@code region=}: a vfio region index ({@code VFIO_PCI_NUM_REGIONS} is 9); 0 without it. */
+    private static long mmapRegion(Step s) {
+        long region = Numbers.option(s, "region", 0, 0, 8);
+        if (s.options().containsKey("region") && mmapOffset(s) >= 1L << VFIO_PGOFF_SHIFT) {
+            throw malformed(s, "offset " + mmapOffset(s) + " is past the end of a vfio region (2^28 pages)");
+        }
+        return region;
+    }
+
+    /** {@code memory F off|on}: whether the line sets PCI_COMMAND's memory bit. */
+    private static boolean memoryOn(Step s) {
+        String v = s.args().get(1);
+        if (!v.equals("on") && !v.equals("off")) {
+            throw malformed(s, "memory takes off or on, not '" + v + "'");
+        }
+        return v.equals("on");
+    }
+
+    /**
+     * {@code memory F off|on}: a config-space write of PCI_COMMAND through a vfio device file
+     * ({@code pwrite} of two bytes at {@code VFIO_PCI_INDEX_TO_OFFSET(7) + PCI_COMMAND}; the file
+     * position is left as it was).
+     */
+    private String memory(Step s, Process p) {
+        OpenFile f = file(s, s.args().get(0));
+        int cmd = memoryOn(s) ? PCI_COMMAND_MEMORY : 0;
+        long pos = f.position();
+        f.setPosition(VFIO_PCI_COMMAND_OFFSET);
+        try {
+            return outcome(p.write(f, new byte[] {(byte) cmd, (byte) (cmd >> 8)}));
+        } finally {
+            f.setPosition(pos);
+        }
+    }
+
     /** mmap's offset in pages: an {@code off_t} of bytes, so below 2^63 bytes. */
     private static long mmapOffset(Step s) {
         return Numbers.option(s, "offset", 0, 0, Long.MAX_VALUE / Kernel.PAGE_SIZE);
@@ -441,6 +491,7 @@ public final class ScenarioRunner {
             case "read" -> read(s, p);
             case "write" -> write(s, p);
             case "poll" -> poll(s, p);
+            case "memory" -> memory(s, p);
             case "ioctl" -> outcome(p.ioctl(file(s, s.args().get(0)), ioctlCommand(s), Numbers.option(s, "arg", 0, Long.MIN_VALUE, Long.MAX_VALUE)));
             case "llseek" -> outcome(p.llseek(file(s, s.args().get(0)), Numbers.option(s, "offset", 0, Long.MIN_VALUE, Long.MAX_VALUE), whence(s)));
             case "fork" -> fork(s, p);
@@ -470,6 +521,9 @@ public final class ScenarioRunner {
         OpenFile f = file(s, s.args().get(0));
         long pages = mmapPages(s);
         long offset = mmapOffset(s);
+        if (s.options().containsKey("region")) {
+            offset += mmapRegion(s) << VFIO_PGOFF_SHIFT;
+        }
         boolean ro = readOnly(s, "prot");
         // The offset is the file's own page offset (vm_pgoff as the syscall passes it): physical for
         // /dev/mem and /proc/bus/pci, BAR-relative for resourceN, the map index for /dev/uioN.
@@ -706,12 +760,15 @@ public final class ScenarioRunner {
         return named != null ? named : (int) Numbers.parse(s, "cmd", c, 0, 0xFFFF_FFFFL);
     }
 
-    /** The {@code PCIIOC_*} names ({@link Pci}, from include/uapi/linux/pci.h). */
+    /** The {@code PCIIOC_*} names ({@link Pci}, from include/uapi/linux/pci.h) and vfio's device ioctls. */
     private static final Map<String, Integer> IOCTLS = new java.util.TreeMap<>(Map.of(
             "PCIIOC_CONTROLLER", Pci.PCIIOC_CONTROLLER,
             "PCIIOC_MMAP_IS_IO", Pci.PCIIOC_MMAP_IS_IO,
             "PCIIOC_MMAP_IS_MEM", Pci.PCIIOC_MMAP_IS_MEM,
-            "PCIIOC_WRITE_COMBINE", Pci.PCIIOC_WRITE_COMBINE));
+            "PCIIOC_WRITE_COMBINE", Pci.PCIIOC_WRITE_COMBINE,
+            // vfio (include/uapi/linux/vfio.h): _IO(VFIO_TYPE, VFIO_BASE + 7) and + 11.
+            "VFIO_DEVICE_GET_INFO", (';' << 8) | (100 + 7),
+            "VFIO_DEVICE_RESET", (';' << 8) | (100 + 11)));
 
     /** A malformed-line exception for {@code s}. */
     public static ScenarioException malformed(Step s, String problem) {

@@ -38,6 +38,9 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--idle", paramLabel = "SECONDS", description = "with --follow: stop after SECONDS without a new event (default: run until stopped)")
     Integer idle;
 
+    /** Events per transaction of the follower (token, findings and progress commit together). */
+    static final int FOLLOW_BATCH = 500;
+
     @Override
     public Integer call() {
         if ((source == null) == (follow == null)) {
@@ -81,7 +84,7 @@ final class AuditCommand implements Callable<Integer> {
         AtomicLong findings = new AtomicLong();
         Follower follower;
         try {
-            follower = Follower.start(follow, LogSource.jdbcUser(), LogSource.jdbcPassword(), 100, rf -> {
+            follower = Follower.start(follow, LogSource.jdbcUser(), LogSource.jdbcPassword(), FOLLOW_BATCH, rf -> {
                 findings.incrementAndGet();
                 synchronized (out) {
                     out.println("run=" + rf.run() + " " + line(rf.finding()));

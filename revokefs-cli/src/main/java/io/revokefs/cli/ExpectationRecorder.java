@@ -97,6 +97,11 @@ final class ExpectationRecorder implements EventRecorder, Visitor<RevokeEvent> {
     }
 
     @Override
+    public RevokeEvent visit(MemoryToggled e) {
+        return e;
+    }
+
+    @Override
     public RevokeEvent visit(Faulted e) {
         return e;
     }

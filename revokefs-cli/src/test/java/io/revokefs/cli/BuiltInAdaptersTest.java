@@ -10,11 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BuiltInAdaptersTest {
 
     @Test
-    void theFourBuiltInAdaptersAreFoundByServiceLoaderWithTheirVerbs() {
+    void theFiveBuiltInAdaptersAreFoundByServiceLoaderWithTheirVerbs() {
         ScenarioProviders p = ScenarioProviders.load();
-        assertThat(p.all()).extracting(ScenarioProvider::name).contains("devmem", "procfs", "sysfs", "uio");
+        assertThat(p.all()).extracting(ScenarioProvider::name).contains("devmem", "procfs", "sysfs", "uio", "vfio");
         assertThat(p.verbs().keySet()).contains("pci", "remove", "claim", "mknod", "proc", "remove_proc_entry",
-                "uio", "unregister", "interrupt");
+                "uio", "unregister", "interrupt", "vfio");
         assertThat(p.fuzzGenerators()).hasSizeGreaterThanOrEqualTo(4);
     }
 }

@@ -68,6 +68,8 @@ public sealed interface RevokeEvent {
         R visit(RevokeCompleted e);
 
         R visit(FileClosed e);
+
+        R visit(MemoryToggled e);
     }
 
     /** A revocable object starts a life. */
@@ -357,6 +359,37 @@ public sealed interface RevokeEvent {
 
         public FileClosed {
             requireAll(object, file);
+        }
+    }
+
+    /**
+     * The device behind the object stopped or resumed decoding its memory without the object being
+     * revoked (vfio-pci: a config-space write of PCI_COMMAND's memory bit, or a reset). While it is
+     * {@code off}, no PTE of the object may be installed (the auditor's
+     * {@code NO_PTE_WHILE_MEMORY_OFF}); the zap that precedes an {@code off} is the object's
+     * {@code MappingsZapped} outside a revoke.
+     *
+     * @param memory {@value #OFF} or {@value #ON}
+     * @param cause what toggled it: {@code config-write} or {@code reset}
+     */
+    record MemoryToggled(String object, String memory, String cause) implements RevokeEvent {
+        public static final String OFF = "off";
+        public static final String ON = "on";
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.visit(this);
+        }
+
+        public MemoryToggled {
+            requireAll(object, memory, cause);
+            if (!memory.equals(OFF) && !memory.equals(ON)) {
+                throw new IllegalArgumentException("memory must be 'off' or 'on', got '" + memory + "'");
+            }
+        }
+
+        public boolean isOff() {
+            return memory.equals(OFF);
         }
     }
 

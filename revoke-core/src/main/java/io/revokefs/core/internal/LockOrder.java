@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * A small lockdep: checks that the simulation takes its locks in the kernel's order,
- * {@code mmap_lock} before {@code i_mmap_rwsem} before the page table lock. Tests switch it on; a
+ * {@code mmap_lock} before a driver's {@code memory_lock} (vfio-pci) before {@code i_mmap_rwsem}
+ * before the page table lock. Tests switch it on; a
  * violation throws {@link LockOrderViolation} naming both locks and is also remembered, so a test
  * can fail on a violation that happened in another thread.
  *
@@ -17,6 +18,12 @@ public final class LockOrder {
     /** Lock classes, in the order they must be taken. */
     public enum Level {
         MMAP_LOCK("mmap_lock"),
+        /**
+         * vfio-pci's {@code vdev->memory_lock}: taken for reading by the fault under {@code mmap_lock}
+         * ({@code vfio_pci_mmap_huge_fault}), and for writing before the zap that takes
+         * {@code i_mmap_rwsem} ({@code vfio_pci_zap_and_down_write_memory_lock}).
+         */
+        MEMORY_LOCK("memory_lock"),
         I_MMAP_RWSEM("i_mmap_rwsem"),
         PAGE_TABLE_LOCK("page_table_lock");
 
@@ -75,7 +82,7 @@ public final class LockOrder {
             if (held.level().compareTo(lock.level()) > 0) {
                 String message = "lock order violation: taking " + lock.name() + " (" + lock.level().kernelName()
                         + ") while holding " + held.name() + " (" + held.level().kernelName() + "); the order is "
-                        + "mmap_lock -> i_mmap_rwsem -> page_table_lock";
+                        + "mmap_lock -> memory_lock -> i_mmap_rwsem -> page_table_lock";
                 remember(message);
                 throw new LockOrderViolation(message);
             }

@@ -195,6 +195,11 @@ final class Marks {
         }
 
         @Override
+        public Kind visit(MemoryToggled e) {
+            return new Kind(e.type(), "ev ev-" + e.type() + " memory-" + e.memory(), " · memory " + e.memory() + " (" + e.cause() + ")");
+        }
+
+        @Override
         public Kind visit(FileReleased e) {
             return new Kind(e.type(), "ev ev-" + e.type() + " cause-" + e.cause().name(), "");
         }

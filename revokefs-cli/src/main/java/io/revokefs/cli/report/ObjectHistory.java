@@ -176,6 +176,11 @@ final class ObjectHistory implements RevokeEvent.Visitor<Void> {
     }
 
     @Override
+    public Void visit(MemoryToggled e) {
+        return null;
+    }
+
+    @Override
     public Void visit(FileClosed e) {
         return null;
     }

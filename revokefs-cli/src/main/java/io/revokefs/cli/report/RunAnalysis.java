@@ -395,6 +395,11 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
     }
 
     @Override
+    public Void visit(MemoryToggled e) {
+        return null; // a vfio memory toggle: neither a revoke step nor an operation of a process
+    }
+
+    @Override
     public Void visit(Faulted e) {
         VmaSt v = vmas.get(e.vma());
         if (v != null) {
