@@ -1,6 +1,8 @@
 package io.revokefs.cdev;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Errno;
 import io.revokefs.core.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
@@ -89,7 +91,16 @@ class CdevConformanceTest extends ConformanceSuite {
 
             @Override
             public ErrnoTable errnos() {
-                return ErrnoTable.CDEV;
+                return ErrnoTable.builder()
+                        .open(Errno.ENODEV)    // evdev_open_device: !evdev->exist
+                        .read(Errno.ENODEV)    // evdev_read: !evdev->exist
+                        .write(Errno.ENODEV)   // evdev_write: !evdev->exist
+                        .poll(PollBit.POLLERR, PollBit.POLLHUP) // evdev_poll: EPOLLHUP | EPOLLERR
+                        .ioctl(Errno.ENODEV)   // evdev_ioctl_handler: !evdev->exist
+                        .llseekUnguarded()     // nonseekable_open: ESPIPE before and after (vfs_llseek)
+                        .mmap(Errno.ENODEV)    // evdev has no mmap; the library answers as for a file without one
+                        .access(Errno.EINVAL)  // vm access op: kernfs_vma_access's answer (the syscall sees EIO)
+                        .build();
             }
 
             @Override

@@ -2,6 +2,7 @@ package io.revokefs.devmem;
 
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
+import io.revokefs.core.PollBit;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.Result;
 import io.revokefs.core.conformance.AdapterFixture;
@@ -34,10 +35,15 @@ class DevMemClaimConformanceTest extends ConformanceSuite {
     /**
      * /dev/mem's answers after a claim: mmap over the claim EPERM ({@code mmap_mem}), ptrace access to
      * a zapped page EINVAL ({@code generic_access_phys}: {@code follow_pte} finds nothing). The other
-     * fields are never consulted: their rows are not applicable (the record requires values).
+     * fields are never consulted: their rows are not applicable (the builder requires values).
      */
-    static final ErrnoTable CLAIM_ERRNOS = ErrnoTable.KERNFS.toBuilder()
-            .ioctlUnguarded().llseekUnguarded().mmap(Errno.EPERM).access(Errno.EINVAL).build();
+    static final ErrnoTable CLAIM_ERRNOS = ErrnoTable.builder()
+            .open(Errno.ENODEV).read(Errno.ENODEV).write(Errno.ENODEV) // never consulted (rows not applicable)
+            .poll(PollBit.POLLERR)                                      // never consulted
+            .ioctlUnguarded().llseekUnguarded()                         // never consulted
+            .mmap(Errno.EPERM)     // mmap over the claim: mmap_mem, range_is_allowed
+            .access(Errno.EINVAL)  // vm access op: generic_access_phys, follow_pte finds nothing
+            .build();
 
     /** One world: 256 pages of RAM, a 16-page device BAR at {@link #BAR_PFN}, /dev/mem. */
     static final class World {

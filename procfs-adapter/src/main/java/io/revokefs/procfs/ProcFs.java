@@ -49,8 +49,10 @@ public final class ProcFs {
      * The procfs column of SEMANTICS.md section 4: what {@code proc_reg_open} (ENOENT),
      * {@code proc_reg_read}/{@code _write} (EIO), {@code proc_reg_poll} ({@code DEFAULT_POLLMASK}),
      * {@code proc_reg_unlocked_ioctl} (ENOTTY), {@code proc_reg_llseek} (EINVAL) and
-     * {@code proc_reg_mmap} (EIO) return once {@code use_pde} fails; ptrace access EINVAL as the
-     * library's default.
+     * {@code proc_reg_mmap} (EIO) return once {@code use_pde} fails; the vm {@code ->access} op EINVAL
+     * as {@code kernfs_vma_access} answers (procfs does not wrap vm operations; the ptrace or
+     * /proc/pid/mem call sees EIO). An entry without {@code proc_lseek} gets ESPIPE and one without
+     * {@code proc_mmap} EIO, before and after removal ({@link ProcRegOps}).
      */
     public static final ErrnoTable ERRNOS = ErrnoTable.PROCFS;
 
@@ -109,7 +111,7 @@ public final class ProcFs {
             }
             requireParentDir(path);
             RevocableObject object = customize.apply(RevocableObject.builder(kernel, ADAPTER + ":" + path, ADAPTER)
-                    .operations(procOps).errnos(ERRNOS)).register();
+                    .operations(new ProcRegOps(procOps)).errnos(ERRNOS)).register();
             Inode inode = kernel.newInode(path, mode, 0, object.fileOperations(), object.mapping(), data);
             ProcEntry entry = new ProcEntry(path, object, inode, data);
             nodes.put(path, entry);

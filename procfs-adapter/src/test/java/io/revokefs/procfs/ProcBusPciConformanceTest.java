@@ -112,7 +112,7 @@ class ProcBusPciConformanceTest extends ConformanceSuite {
 
         @Override
         public ErrnoTable errnos() {
-            return ProcFs.ERRNOS;
+            return ProcfsColumn.EXPECTED;
         }
 
         @Override

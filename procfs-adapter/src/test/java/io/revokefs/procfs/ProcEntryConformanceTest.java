@@ -95,7 +95,7 @@ class ProcEntryConformanceTest extends ConformanceSuite {
 
         @Override
         public ErrnoTable errnos() {
-            return ProcFs.ERRNOS;
+            return ProcfsColumn.EXPECTED;
         }
 
         @Override

@@ -114,4 +114,42 @@ class ProcFsTest {
         assertThat(p.open("/proc/bus/pci/00/02.0", false).errnoOrNull()).isEqualTo(Errno.ENOENT);
         assertThat(pci.detachDevice("0000:00:02.0")).isFalse();
     }
+
+    /** pde_mmap: an entry without proc_mmap gets EIO at mmap (not ENODEV), before and after removal. */
+    @Test
+    void procfsMmapWithoutProcMmapIsEioBeforeAndAfterRemoval() {
+        procfs.procMkdir("/proc/driver");
+        procfs.procCreate("/proc/driver/nommap", 0644, new io.revokefs.core.kernel.FileOperations() {
+        }, null);
+        Process p = kernel.newProcess(0);
+        OpenFile f = p.open("/proc/driver/nommap", false).value();
+        assertThat(p.mmap(f, 1, 0, true).errnoOrNull()).as("pde_mmap").isEqualTo(Errno.EIO);
+        procfs.removeProcEntry("/proc/driver/nommap");
+        assertThat(p.mmap(f, 1, 0, true).errnoOrNull()).as("proc_reg_mmap, use_pde fails").isEqualTo(Errno.EIO);
+    }
+
+    /**
+     * proc_reg_open clears FMODE_LSEEK for an entry without proc_lseek, so vfs_llseek fails with ESPIPE
+     * before proc_reg_llseek, removed or not; an entry with proc_lseek gets EINVAL once removed.
+     */
+    @Test
+    void procfsLlseekWithoutProcLseekIsEspipeBeforeAndAfterRemoval() {
+        procfs.procMkdir("/proc/driver");
+        procfs.procCreate("/proc/driver/noseek", 0644, new io.revokefs.core.kernel.FileOperations() {
+            @Override
+            public boolean hasLlseek() {
+                return false;
+            }
+        }, null);
+        procfs.procCreate("/proc/driver/seek", 0644, new TestProcOps(0, 0), null);
+        Process p = kernel.newProcess(0);
+        OpenFile noseek = p.open("/proc/driver/noseek", false).value();
+        OpenFile seek = p.open("/proc/driver/seek", false).value();
+        assertThat(p.llseek(noseek, 0, 0).errnoOrNull()).isEqualTo(Errno.ESPIPE);
+        assertThat(p.llseek(seek, 0, 0).isOk()).isTrue();
+        procfs.removeProcEntry("/proc/driver/noseek");
+        procfs.removeProcEntry("/proc/driver/seek");
+        assertThat(p.llseek(noseek, 0, 0).errnoOrNull()).as("vfs_llseek, FMODE_LSEEK clear").isEqualTo(Errno.ESPIPE);
+        assertThat(p.llseek(seek, 0, 0).errnoOrNull()).as("proc_reg_llseek, use_pde fails").isEqualTo(Errno.EINVAL);
+    }
 }

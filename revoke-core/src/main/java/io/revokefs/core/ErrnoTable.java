@@ -43,30 +43,43 @@ public final class ErrnoTable {
         this.access = b.access;
     }
 
-    /** kernfs and sysfs: {@code kernfs_fop_*} after {@code kernfs_get_active} fails. */
+    /**
+     * kernfs and sysfs: what {@code kernfs_fop_*} return once {@code kernfs_get_active} fails: open,
+     * read, write, llseek and mmap ENODEV ({@code kernfs_fop_open}, {@code kernfs_file_read_iter},
+     * {@code kernfs_fop_write_iter}, {@code kernfs_fop_llseek}, {@code kernfs_fop_mmap}), poll
+     * {@code DEFAULT_POLLMASK|EPOLLERR|EPOLLPRI} ({@code kernfs_fop_poll}), the vm access op EINVAL
+     * ({@code kernfs_vma_access}; the ptrace or /proc/pid/mem call then sees EIO). ioctl ENOTTY, before
+     * and after removal alike: {@code kernfs_file_fops} has no {@code unlocked_ioctl}, so
+     * {@code vfs_ioctl} answers ENOTTY. The library still guards a driver's own ioctl and answers
+     * ENOTTY once revoked, so that no driver ioctl runs after revoke.
+     */
     public static final ErrnoTable KERNFS = builder()
             .open(Errno.ENODEV).read(Errno.ENODEV).write(Errno.ENODEV)
             .poll(PollBit.union(PollBit.DEFAULT_POLLMASK, PollBit.POLLERR, PollBit.POLLPRI))
-            .ioctl(Errno.ENODEV).llseek(Errno.ENODEV).mmap(Errno.ENODEV).access(Errno.EINVAL).build();
+            .ioctl(Errno.ENOTTY).llseek(Errno.ENODEV).mmap(Errno.ENODEV).access(Errno.EINVAL).build();
 
     /**
      * procfs: what {@code proc_reg_open} (ENOENT), {@code proc_reg_read}/{@code _write} (EIO),
      * {@code proc_reg_poll} ({@code DEFAULT_POLLMASK}), {@code proc_reg_unlocked_ioctl} (ENOTTY),
      * {@code proc_reg_llseek} (EINVAL) and {@code proc_reg_mmap} (EIO) return once {@code use_pde}
-     * fails; ptrace access EINVAL as the library's default.
+     * fails; the vm access op EINVAL as {@code kernfs_vma_access} answers (procfs does not wrap vm
+     * operations; the ptrace or /proc/pid/mem call sees EIO). An entry without {@code proc_lseek}
+     * gets ESPIPE and one without {@code proc_mmap} EIO, before and after removal (the procfs
+     * adapter's {@code ProcRegOps}: {@code proc_reg_open}, {@code pde_mmap}).
      */
     public static final ErrnoTable PROCFS = builder()
             .open(Errno.ENOENT).read(Errno.EIO).write(Errno.EIO).poll(PollBit.DEFAULT_POLLMASK)
             .ioctl(Errno.ENOTTY).llseek(Errno.EINVAL).mmap(Errno.EIO).access(Errno.EINVAL).build();
 
     /**
-     * uio after {@code uio_unregister_device}: {@code uio_open} ENODEV, {@code uio_read} and
-     * {@code uio_write} EIO once {@code idev->info} is gone, {@code uio_poll} EPOLLERR, ioctl and
-     * llseek not guarded (uio has no ioctl; llseek is {@code noop_llseek}), {@code uio_mmap} EINVAL,
-     * ptrace access EINVAL.
+     * uio after {@code uio_unregister_device}: {@code uio_open} ENODEV, {@code uio_read} EIO once
+     * {@code idev->info} is gone, {@code uio_write} EINVAL (its {@code !idev->info} test comes before
+     * the {@code !idev->info->irq} test that gives EIO), {@code uio_poll} EPOLLERR, ioctl and llseek
+     * not guarded (uio has no ioctl; llseek is {@code noop_llseek}), {@code uio_mmap} EINVAL, the vm
+     * access op EINVAL as {@code kernfs_vma_access} answers (the ptrace or /proc/pid/mem call sees EIO).
      */
     public static final ErrnoTable UIO = builder()
-            .open(Errno.ENODEV).read(Errno.EIO).write(Errno.EIO).poll(PollBit.POLLERR)
+            .open(Errno.ENODEV).read(Errno.EIO).write(Errno.EINVAL).poll(PollBit.POLLERR)
             .ioctlUnguarded().llseekUnguarded().mmap(Errno.EINVAL).access(Errno.EINVAL).build();
 
     /**

@@ -7,6 +7,11 @@ package io.revokefs.core;
 public enum FaultResult {
     /** The handler installed the page table entry; retry the access ({@code VM_FAULT_NOPAGE}). */
     NOPAGE,
+    /**
+     * {@code ->page_mkwrite} only: the page may become writable (0 or {@code VM_FAULT_LOCKED} in the
+     * kernel); {@code finish_mkwrite_fault} then makes the PTE writable. Not a {@code ->fault} result.
+     */
+    OK,
     /** The page cannot be provided: the access raises SIGBUS ({@code VM_FAULT_SIGBUS}). */
     SIGBUS
 }

@@ -55,7 +55,7 @@ final class VmCloseStep {
             if (((WrappedVmOperations) v.vmOps()).closeOnce(v, RevokeEvent.VmaClosed.Cause.REVOKE)) {
                 n[0]++;
             }
-        }, () -> o.openPieces.get() == 0);
+        }, () -> o.openPieces.get() == 0, true);
         return n[0];
     }
 

@@ -174,10 +174,6 @@ final class WrappedFileOperations implements FileOperations {
                     log.warn("{}: refusing mmap: the driver's vm_ops has ->close, which this adapter does not wrap (as kernfs)", o.id());
                     return refuseMmap(file, vma, Errno.EINVAL, "vm_ops has close, which cannot be wrapped");
                 }
-                if (driverVm != null && driverVm.hasPageMkwrite()) {
-                    log.warn("{}: refusing mmap: the driver's vm_ops has ->page_mkwrite, which is not wrapped", o.id());
-                    return refuseMmap(file, vma, Errno.EINVAL, "vm_ops has page_mkwrite, which is not wrapped");
-                }
                 RevocableObject.FileState fs = o.files.get(file);
                 WrappedVmOperations w = fs.vm;
                 if (w == null) {

@@ -1,6 +1,7 @@
 package io.revokefs.core;
 
 import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.kernel.MemPolicy;
 import io.revokefs.core.kernel.VmFault;
 import io.revokefs.core.kernel.VmOperations;
 import io.revokefs.core.kernel.Kernel;
@@ -8,16 +9,33 @@ import io.revokefs.core.kernel.Vma;
 
 /**
  * The wrapped {@code vm_ops} of the mappings of one open file of a {@link RevocableObject}:
- * {@code kernfs_vm_ops} of fs/kernfs/file.c. Each operation that reaches the driver enters one of
- * the object's guards, calls the driver's vm operation and exits:
+ * {@code kernfs_vm_ops} of fs/kernfs/file.c, every operation it has, with its answers. Each
+ * operation that reaches the driver enters one of the object's guards, calls the driver's vm
+ * operation and exits:
  * <ul>
  *   <li>{@code entries} for fault and eager population ({@link #mapped}), which install PTEs and
  *       are events in the log: a revoke either waits for them or prevents them, so its zap finds
  *       every PTE they install;</li>
- *   <li>{@code ops} for open and access (access may sleep in the driver).</li>
+ *   <li>{@code ops} for open, page_mkwrite, access, set_policy / get_policy, may_split and mremap
+ *       (access and page_mkwrite may sleep in the driver).</li>
  * </ul>
- * After revoke: a fault raises SIGBUS, access fails with the object's errno, open does nothing
- * ({@code kernfs_vma_open}).
+ * After revoke (kernfs's answer when {@code kernfs_get_active} fails, the function named):
+ * <ul>
+ *   <li>fault: SIGBUS ({@code kernfs_vma_fault});</li>
+ *   <li>page_mkwrite: SIGBUS ({@code kernfs_vma_page_mkwrite}); before revoke the driver's
+ *       page_mkwrite, or {@code file_update_time} when it has none;</li>
+ *   <li>access: the object's errno, EINVAL for every adapter ({@code kernfs_vma_access}); the
+ *       ptrace or /proc/pid/mem system call then fails with EIO ({@code generic_ptrace_peekdata},
+ *       {@code mem_rw});</li>
+ *   <li>set_policy: EINVAL; get_policy: the VMA's own {@code vm_policy}
+ *       ({@code kernfs_vma_set_policy}, {@code kernfs_vma_get_policy});</li>
+ *   <li>open: nothing ({@code kernfs_vma_open});</li>
+ *   <li>may_split and mremap: {@code kernfs_vm_ops} has neither, so Linux never calls the driver's
+ *       (before revoke either: a kernfs driver's may_split and mremap are dropped). The library calls
+ *       them inside the guard while the object lives, and once it is revoked answers as a VMA
+ *       without them does: the split or the move goes ahead (ok), without the driver.</li>
+ * </ul>
+ * close is not wrapped: a driver with one is refused at mmap ({@code kernfs_fop_mmap}).
  */
 final class WrappedVmOperations implements VmOperations {
     private final RevocableObject o;
@@ -130,28 +148,102 @@ final class WrappedVmOperations implements VmOperations {
         }
     }
 
+    /** {@code kernfs_vm_ops} always has {@code ->page_mkwrite}: shared writable mappings get write-notify. */
+    @Override
+    public boolean hasPageMkwrite() {
+        return true;
+    }
+
+    /**
+     * {@code kernfs_vma_page_mkwrite}: SIGBUS without vm_ops or once revoked; otherwise the driver's
+     * {@code ->page_mkwrite}, or {@code file_update_time} of the file when it has none.
+     */
+    @Override
+    public FaultResult pageMkwrite(VmFault vmf) {
+        if (driverVm == null) {
+            return FaultResult.SIGBUS;
+        }
+        int t = o.ops.tryEnter();
+        if (t < 0) {
+            o.record(new RevokeEvent.AccessRefused(o.id(), "page_mkwrite", Signal.SIGBUS.name(), null, vmf.vma().id()));
+            return FaultResult.SIGBUS;
+        }
+        try {
+            if (driverVm.hasPageMkwrite()) {
+                return driverVm.pageMkwrite(vmf);
+            }
+            vmf.vma().file().inode().fileUpdateTime();
+            return FaultResult.OK;
+        } finally {
+            o.ops.exit(t);
+        }
+    }
+
+    /** {@code kernfs_vma_access}: EINVAL without vm_ops, without a driver {@code ->access}, or once revoked. */
     @Override
     public Result<Long> access(Vma vma, long addr, long value, boolean write) {
+        if (driverVm == null) {
+            return Result.err(Errno.EINVAL);
+        }
         int t = o.ops.tryEnter();
         if (t < 0) {
             o.record(new RevokeEvent.AccessRefused(o.id(), "access", o.errnos.access().name(), null, vma.id()));
             return Result.err(o.errnos.access());
         }
         try {
-            return driverVm == null ? Result.err(Errno.EINVAL) : driverVm.access(vma, addr, value, write);
+            return driverVm.access(vma, addr, value, write);
         } finally {
             o.ops.exit(t);
         }
     }
 
+    /** {@code kernfs_vma_set_policy}: ok without vm_ops, EINVAL once revoked, else the driver's (ok without one). */
     @Override
-    public Result<Void> maySplit(Vma vma, long addr) {
-        return driverVm == null ? Result.ok() : driverVm.maySplit(vma, addr);
+    public Result<Void> setPolicy(Vma vma, MemPolicy policy) {
+        if (driverVm == null) {
+            return Result.ok();
+        }
+        int t = o.ops.tryEnter();
+        if (t < 0) {
+            o.record(new RevokeEvent.AccessRefused(o.id(), "set_policy", Errno.EINVAL.name(), null, vma.id()));
+            return Result.err(Errno.EINVAL);
+        }
+        try {
+            return driverVm.setPolicy(vma, policy);
+        } finally {
+            o.ops.exit(t);
+        }
     }
 
+    /** {@code kernfs_vma_get_policy}: the VMA's {@code vm_policy} without vm_ops or once revoked, else the driver's. */
+    @Override
+    public MemPolicy getPolicy(Vma vma, long addr) {
+        return driverVm == null ? vma.policy() : whileLive(vma.policy(), () -> driverVm.getPolicy(vma, addr));
+    }
+
+    /** The driver's {@code ->may_split} while the object lives; once revoked the split goes ahead (see the class comment). */
+    @Override
+    public Result<Void> maySplit(Vma vma, long addr) {
+        return driverVm == null ? Result.ok() : whileLive(Result.ok(), () -> driverVm.maySplit(vma, addr));
+    }
+
+    /** The driver's {@code ->mremap} while the object lives; once revoked the move goes ahead (see the class comment). */
     @Override
     public Result<Void> mremap(Vma vma) {
-        return driverVm == null ? Result.ok() : driverVm.mremap(vma);
+        return driverVm == null ? Result.ok() : whileLive(Result.ok(), () -> driverVm.mremap(vma));
+    }
+
+    /** {@code call} inside the {@code ops} guard, or {@code whenRevoked} (nothing recorded) once it is deactivated. */
+    private <T> T whileLive(T whenRevoked, java.util.function.Supplier<T> call) {
+        int t = o.ops.tryEnter();
+        if (t < 0) {
+            return whenRevoked;
+        }
+        try {
+            return call.get();
+        } finally {
+            o.ops.exit(t);
+        }
     }
 
     /** Eager population after link, inside the guard: a revoke either waits for it or prevents it. */

@@ -37,7 +37,7 @@ class ErrnoTableTest {
     void kernfsColumn() {
         assertColumn(ErrnoTable.KERNFS, Errno.ENODEV, Errno.ENODEV, Errno.ENODEV,
                 Set.of(PollBit.POLLIN, PollBit.POLLOUT, PollBit.POLLRDNORM, PollBit.POLLWRNORM, PollBit.POLLERR, PollBit.POLLPRI),
-                Errno.ENODEV, Errno.ENODEV, Errno.ENODEV, Errno.EINVAL);
+                Errno.ENOTTY /* kernfs_file_fops has no unlocked_ioctl */, Errno.ENODEV, Errno.ENODEV, Errno.EINVAL);
     }
 
     @Test
@@ -49,7 +49,8 @@ class ErrnoTableTest {
 
     @Test
     void uioColumn() {
-        assertColumn(ErrnoTable.UIO, Errno.ENODEV, Errno.EIO, Errno.EIO, Set.of(PollBit.POLLERR), null, null, Errno.EINVAL, Errno.EINVAL);
+        assertColumn(ErrnoTable.UIO, Errno.ENODEV, Errno.EIO, Errno.EINVAL /* uio_write: !idev->info */, Set.of(PollBit.POLLERR),
+                null, null, Errno.EINVAL, Errno.EINVAL);
     }
 
     /** evdev's answers for a disconnected device (SEMANTICS.md section 11). */

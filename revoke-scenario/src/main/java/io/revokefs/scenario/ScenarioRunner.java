@@ -700,10 +700,15 @@ public final class ScenarioRunner {
         return outcome(r);
     }
 
+    /**
+     * {@code PTRACE_PEEKDATA} of the target's mapping: the outcome is the system call's (EIO when the
+     * vm {@code ->access} op failed, {@code generic_ptrace_peekdata}); the log's {@code AccessRefused}
+     * keeps the op's own result (EINVAL, {@code kernfs_vma_access}).
+     */
     private String remoteAccess(Step s, Process tracer) {
         Process target = process(s, s.args().get(0));
         long addr = address(s, s.args().get(1));
-        return outcome(tracer.accessRemote(target, addr, 0, false));
+        return outcome(tracer.ptracePeek(target, addr));
     }
 
     // ---------------------------------------------------------------- helpers

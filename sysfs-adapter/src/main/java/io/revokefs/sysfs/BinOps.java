@@ -13,10 +13,12 @@ import java.util.Set;
 /**
  * The driver side of a binary attribute file: {@code sysfs_bin_kfops_mmap}. The open installs the
  * attribute's {@code f_mapping} ({@code sysfs_kf_bin_open}); the rest forwards. A poll is
- * {@code kernfs_generic_poll} as for text attributes, but a binary read is not a {@code seq_show} and
- * never marks the value seen, so a binary attribute always polls as changed ({@code POLLERR|POLLPRI}),
- * as in Linux. The core wraps these in the file's guard and checks the vm_ops the attribute's mmap
- * installs.
+ * {@code kernfs_generic_poll} as for text attributes, and a binary read marks the value seen as a
+ * text one does: {@code kernfs_file_read_iter} sets {@code of->event} once it holds the active
+ * reference and before it calls {@code ->read}, so even a read that {@code sysfs_kf_bin_read} then
+ * fails (EIO for a memory BAR's {@code resourceN}, which has no {@code ->read}) makes later polls
+ * quiet until the next {@code sysfs_notify}. The core wraps these in the file's guard and checks the
+ * vm_ops the attribute's mmap installs.
  */
 final class BinOps implements FileOperations {
     private final BinAttribute attribute;
@@ -37,8 +39,10 @@ final class BinOps implements FileOperations {
         return Result.ok();
     }
 
+    /** {@code kernfs_file_read_iter}: {@code of->event} first, then {@code sysfs_kf_bin_read}. */
     @Override
     public Result<byte[]> read(OpenFile file, int count) {
+        self.shown(file);
         return attribute.read(file, count);
     }
 

@@ -28,8 +28,9 @@ import java.util.function.Supplier;
  * holding the inode, an open file or a mapping gets the sysfs column of SEMANTICS.md section 4).
  *
  * <p>Poll ({@code kernfs_generic_poll}): the file keeps an event counter ({@code kernfs_open_node.event},
- * starting at 1) and each open file the value it last saw ({@code of->event}, 0 at open, set by a
- * read of a text attribute as {@code kernfs_seq_show} does). A poll returns {@code DEFAULT_POLLMASK}
+ * starting at 1) and each open file the value it last saw ({@code of->event}, 0 at open, set by any
+ * read: {@code kernfs_seq_show} for a text attribute, {@code kernfs_file_read_iter} before
+ * {@code ->read} for a binary one). A poll returns {@code DEFAULT_POLLMASK}
  * while the two agree and adds {@code POLLERR|POLLPRI} once they differ; {@link #notifyPollers()}
  * ({@code kernfs_notify}, what {@code sysfs_notify} ends in) bumps the counter and wakes the sleepers.
  * So userspace reads, then polls for {@code POLLPRI}; a file not read since open polls as changed.
@@ -122,7 +123,10 @@ public final class SysfsFile {
         file.setPrivateData(new AtomicInteger());
     }
 
-    /** {@code kernfs_seq_show}: the opener has now seen the value as of the current event. */
+    /**
+     * {@code kernfs_seq_show} (text) or {@code kernfs_file_read_iter} (binary): the opener has now seen
+     * the value as of the current event.
+     */
     void shown(OpenFile file) {
         seen(file).set(event.get());
     }

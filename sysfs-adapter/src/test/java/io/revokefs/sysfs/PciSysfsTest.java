@@ -124,6 +124,20 @@ class PciSysfsTest {
         assertThat(placed.bar(0).orElseThrow().firstPfn()).isGreaterThanOrEqualTo(PciBus.DEFAULT_MMIO_BASE_PFN);
     }
 
+    /** kernfs_file_fops has no unlocked_ioctl: vfs_ioctl answers ENOTTY, the device present or removed. */
+    @Test
+    void sysfsIoctlIsEnottyBeforeAndAfterRemoval() {
+        PciWorld w = new PciWorld();
+        Process p = w.root();
+        OpenFile res = open(p, RESOURCE0);
+        OpenFile text = p.open("/sys/bus/pci/devices/" + BDF + "/resource", true).value();
+        assertThat(p.ioctl(res, 1, 0).errnoOrNull()).isEqualTo(Errno.ENOTTY);
+        assertThat(p.ioctl(text, 0x5401, 0).errnoOrNull()).isEqualTo(Errno.ENOTTY);
+        assertThat(w.bus.remove(BDF).isOk()).isTrue();
+        assertThat(p.ioctl(res, 1, 0).errnoOrNull()).isEqualTo(Errno.ENOTTY);
+        assertThat(p.ioctl(text, 0x5401, 0).errnoOrNull()).isEqualTo(Errno.ENOTTY);
+    }
+
     /** SEMANTICS.md section 4, sysfs column, one row at a time, after hot-unplug. */
     @Test
     void section4_everyOperationAfterHotUnplugReturnsTheSysfsColumn() {
@@ -147,15 +161,16 @@ class PciSysfsTest {
         // poll
         assertThat(p.poll(res).value()).isEqualTo(PollBit.union(PollBit.DEFAULT_POLLMASK, PollBit.POLLERR, PollBit.POLLPRI));
         // ioctl, llseek
-        assertThat(p.ioctl(res, 1, 0).errnoOrNull()).isEqualTo(Errno.ENODEV);
-        assertThat(p.llseek(res, 0, 0).errnoOrNull()).isEqualTo(Errno.ENODEV);
+        assertThat(p.ioctl(res, 1, 0).errnoOrNull()).as("kernfs_file_fops has no unlocked_ioctl").isEqualTo(Errno.ENOTTY);
+        assertThat(p.llseek(res, 0, 0).errnoOrNull()).as("kernfs_fop_llseek").isEqualTo(Errno.ENODEV);
         // mmap
         assertThat(p.mmap(res, 1, 0, true).errnoOrNull()).isEqualTo(Errno.ENODEV);
         // fault: the zapped page and the never-touched one
         assertThat(p.load(page(touched, 0)).signal()).isEqualTo(Signal.SIGBUS);
         assertThat(p.load(page(untouched, 0)).signal()).isEqualTo(Signal.SIGBUS);
         // vm access (ptrace)
-        assertThat(w.root().accessRemote(p, page(touched, 0), 0, false).errnoOrNull()).isEqualTo(Errno.EINVAL);
+        assertThat(w.root().accessRemote(p, page(touched, 0), 0, false).errnoOrNull()).as("kernfs_vma_access").isEqualTo(Errno.EINVAL);
+        assertThat(w.root().ptracePeek(p, page(touched, 0)).errnoOrNull()).as("generic_ptrace_peekdata").isEqualTo(Errno.EIO);
         // vm open (fork): the child's copy is empty and its access SIGBUS
         Process child = p.fork();
         assertThat(child.load(page(touched, 0)).signal()).isEqualTo(Signal.SIGBUS);

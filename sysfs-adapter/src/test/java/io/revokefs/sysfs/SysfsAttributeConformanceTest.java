@@ -125,7 +125,7 @@ class SysfsAttributeConformanceTest extends ConformanceSuite {
 
         @Override
         public ErrnoTable errnos() {
-            return ErrnoTable.KERNFS;
+            return SysfsColumn.EXPECTED;
         }
 
         @Override

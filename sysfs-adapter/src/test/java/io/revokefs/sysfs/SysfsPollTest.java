@@ -104,4 +104,14 @@ class SysfsPollTest {
         assertThat(w.sysfs.sysfsNotify("/devices/platform/foo/nothing").errnoOrNull()).isEqualTo(Errno.ENOENT);
         assertThat(w.sysfs.sysfsNotify("/devices/platform/foo").errnoOrNull()).as("a directory").isEqualTo(Errno.ENOENT);
     }
+
+    /** kernfs_file_read_iter sets of->event before ->read: a binary attribute's read, even one failing EIO, makes it quiet. */
+    @Test
+    void binaryAttributeReadMarksTheValueSeenEvenWhenTheReadFails() {
+        Process p = w.root();
+        OpenFile res = PciWorld.open(p, "/sys/bus/pci/devices/" + PciWorld.BDF + "/resource0");
+        assertThat(p.poll(res).value()).as("not read since open").isEqualTo(CHANGED);
+        assertThat(p.read(res, 4).errnoOrNull()).as("sysfs_kf_bin_read: no ->read for a memory BAR").isEqualTo(io.revokefs.core.Errno.EIO);
+        assertThat(p.poll(res).value()).isEqualTo(PollBit.DEFAULT_POLLMASK);
+    }
 }

@@ -31,15 +31,17 @@ public final class Uio {
      * <ul>
      *   <li>open ENODEV: {@code uio_open} finds no device for the minor;</li>
      *   <li>read EIO: {@code uio_read}'s {@code if (!idev->info || !idev->info->irq) retval = -EIO};</li>
-     *   <li>write EIO: as SEMANTICS.md says; mainline {@code uio_write} checks {@code !idev->info}
-     *       first and returns EINVAL (docs/uio.md);</li>
+     *   <li>write EINVAL: {@code uio_write}'s {@code if (!idev->info) { retval = -EINVAL; ... }}, tested
+     *       before the {@code !idev->info->irq} test that gives EIO;</li>
      *   <li>poll {@code EPOLLERR} alone, no {@code DEFAULT_POLLMASK} bits: {@code uio_poll}'s
      *       {@code if (!idev->info || !idev->info->irq) ret = EPOLLERR; ... if (ret) return ret;}
      *       (commit "uio: Fix wrong return value from uio_poll", which replaced {@code -EIO});</li>
      *   <li>ioctl and llseek not guarded: uio has no ioctl (ENOTTY from the VFS), llseek is
      *       {@code noop_llseek};</li>
      *   <li>mmap EINVAL: {@code uio_mmap}'s {@code if (!idev->info) ret = -EINVAL};</li>
-     *   <li>ptrace access EINVAL (the library's default).</li>
+     *   <li>the vm {@code ->access} op EINVAL, as {@code kernfs_vma_access} answers (Linux's uio does
+     *       not wrap it: its physical maps keep {@code generic_access_phys}); the ptrace or
+     *       /proc/pid/mem call sees EIO ({@code generic_ptrace_peekdata}, {@code mem_rw}).</li>
      * </ul>
      */
     public static final ErrnoTable ERRNOS = ErrnoTable.UIO;

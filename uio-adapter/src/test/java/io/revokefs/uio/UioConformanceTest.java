@@ -1,6 +1,8 @@
 package io.revokefs.uio;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Errno;
 import io.revokefs.core.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
@@ -87,7 +89,16 @@ class UioConformanceTest extends ConformanceSuite {
 
             @Override
             public ErrnoTable errnos() {
-                return Uio.ERRNOS;
+                return ErrnoTable.builder()
+                        .open(Errno.ENODEV)    // uio_open: idr_find finds no device for the minor
+                        .read(Errno.EIO)       // uio_read: !idev->info
+                        .write(Errno.EINVAL)   // uio_write: !idev->info, tested before !idev->info->irq
+                        .poll(PollBit.POLLERR) // uio_poll: EPOLLERR alone
+                        .ioctlUnguarded()      // uio_fops has no ioctl (vfs_ioctl's ENOTTY)
+                        .llseekUnguarded()     // noop_llseek
+                        .mmap(Errno.EINVAL)    // uio_mmap: !idev->info
+                        .access(Errno.EINVAL)  // vm access op: kernfs_vma_access's answer (the syscall sees EIO)
+                        .build();
             }
 
             @Override

@@ -64,6 +64,15 @@ class UioTest {
         assertThat(le32(next.get(10, TimeUnit.SECONDS).value())).isEqualTo(3);
     }
 
+    /** uio_write tests !idev->info first: EINVAL after unregister, though the device had an irq. */
+    @Test
+    void uioWriteAfterUnregisterIsEinval() {
+        OpenFile f = p.open("/dev/uio0", false).value();
+        dev.unregister();
+        assertThat(p.write(f, new byte[] {1, 0, 0, 0}).errnoOrNull()).isEqualTo(Errno.EINVAL);
+        assertThat(irqWrites).isEmpty();
+    }
+
     @Test
     void writeOfFourBytesReachesIrqcontrol() {
         OpenFile f = p.open("/dev/uio0", false).value();

@@ -4,12 +4,10 @@ import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.PfnMapping;
 import io.revokefs.core.Errno;
 import io.revokefs.core.FaultResult;
-import io.revokefs.core.internal.Interleave;
-import io.revokefs.core.internal.LockOrder;
 import io.revokefs.core.Result;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.internal.TrackedLock;
 import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.core.kernel.DriverRwsem;
 import io.revokefs.core.kernel.FileOperations;
 import io.revokefs.core.kernel.Inode;
 import io.revokefs.core.kernel.Iomem;
@@ -120,7 +118,7 @@ public final class VfioDevice {
     private final RevocableObject object;
     private final Inode inode;
     /** {@code vdev->memory_lock}. */
-    private final TrackedLock memoryLock;
+    private final DriverRwsem memoryLock;
     /**
      * The virtual PCI_COMMAND ({@code vdev->vconfig[PCI_COMMAND]}), which
      * {@code __vfio_pci_memory_enabled} reads. Written with {@code memory_lock} held for writing; read
@@ -146,7 +144,7 @@ public final class VfioDevice {
         this.minor = minor;
         this.populate = populate;
         this.path = VfioPci.DEVICES + minor;
-        this.memoryLock = new TrackedLock("memory_lock(" + pci.bdf() + ")", LockOrder.Level.MEMORY_LOCK);
+        this.memoryLock = DriverRwsem.memoryLock("memory_lock(" + pci.bdf() + ")");
         for (int i = 0; i < ROM_REGION_INDEX; i++) {
             barFirstPfn[i] = pci.bar(i).map(Pci.Bar::firstPfn).orElse(-1L);
         }
@@ -212,7 +210,7 @@ public final class VfioDevice {
     }
 
     /** {@code memory_lock}, for tests that hold it. */
-    TrackedLock memoryLock() {
+    DriverRwsem memoryLock() {
         return memoryLock;
     }
 
@@ -347,7 +345,7 @@ public final class VfioDevice {
             if (was) {
                 object.recordIfLive(new RevokeEvent.MemoryToggled(object.id(), RevokeEvent.MemoryToggled.OFF, CAUSE_RESET));
             }
-            Interleave.point("pci_try_reset_function", pci.bdf());
+            // pci_try_reset_function: the function resets here.
             command = saved; // pci_dev_restore
             if (was) {
                 object.recordIfLive(new RevokeEvent.MemoryToggled(object.id(), RevokeEvent.MemoryToggled.ON, CAUSE_RESET));
@@ -376,13 +374,9 @@ public final class VfioDevice {
             return;
         }
         for (Vma v : object.mapping().allVmas()) {
-            v.mm().mmapLock().readLock();
-            try {
-                if (v.mm().populatedPages(v) == 0) {
-                    eager.mapped(v);
-                }
-            } finally {
-                v.mm().mmapLock().readUnlock();
+            // populatedPagesOf takes the VMA's mmap_lock for reading: under memory_lock, the inversion.
+            if (v.mm().populatedPagesOf(v.id()) == 0) {
+                eager.mapped(v);
             }
         }
     }
@@ -571,7 +565,6 @@ public final class VfioDevice {
                 if (!mappable()) {
                     return FaultResult.SIGBUS;
                 }
-                Interleave.point("vfio fault checked memory", vmf.vma().id());
                 return vmf.insertPfn(pfnOf(vmf.vma(), vmf.pgoff()));
             }
             memoryLock.readLock();

@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -144,9 +145,63 @@ public abstract class ConformanceSuite {
         }
     }
 
-    /** Gives a thread that should be blocked the time to show it is not. */
-    private static void settle() throws InterruptedException {
-        Thread.sleep(50);
+    private static final String GUARD = "io.revokefs.core.Guard";
+    private static final String WAIT_QUEUE = "io.revokefs.core.WaitQueue";
+    private static final String REVOCABLE = "io.revokefs.core.RevocableObject";
+    private static final String LOCK = "io.revokefs.core.internal.TrackedLock";
+
+    /** A step on a thread of its own, with the thread at hand for {@link #awaitBlockedIn}. */
+    private record Step<T>(Thread thread, CompletableFuture<T> result) {
+        static <T> Step<T> supply(java.util.function.Supplier<T> work) {
+            Async.Started<T> s = Async.start(work);
+            return new Step<>(s.thread(), s.result());
+        }
+
+        static Step<Void> run(Runnable work) {
+            return supply(() -> {
+                work.run();
+                return null;
+            });
+        }
+
+        T get() throws Exception {
+            return result.get(TIMEOUT_S, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Waits until {@code t} is parked or blocked inside {@code method} of the class named {@code type}
+     * (its state WAITING, TIMED_WAITING or BLOCKED and that frame on its stack): proof that it is held
+     * there, not that some time went by. Fails if the thread ends first or within the timeout.
+     */
+    private static void awaitBlockedIn(Thread t, String type, String method) throws InterruptedException {
+        awaitBlockedIn(t, type + "." + method, f -> f.getClassName().equals(type) && f.getMethodName().equals(method));
+    }
+
+    /** {@link #awaitBlockedIn(Thread, String, String)} for a wait that may go through either of two queues. */
+    private static void awaitBlockedInAWait(Thread t) throws InterruptedException {
+        awaitBlockedIn(t, "a wait", f -> (f.getClassName().equals(WAIT_QUEUE) && f.getMethodName().equals("waitEvent"))
+                || (f.getClassName().equals("io.revokefs.core.internal.Interleave") && f.getMethodName().equals("awaitUntil")));
+    }
+
+    private static void awaitBlockedIn(Thread t, String where, java.util.function.Predicate<StackTraceElement> frame)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (true) {
+            Thread.State st = t.getState();
+            if ((st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING || st == Thread.State.BLOCKED)
+                    && java.util.Arrays.stream(t.getStackTrace()).anyMatch(frame)) {
+                return;
+            }
+            if (!t.isAlive()) {
+                throw new AssertionError(t.getName() + " ended instead of blocking in " + where);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(t.getName() + " not blocked in " + where + " within " + TIMEOUT_S + " s: "
+                        + st + " at " + java.util.Arrays.toString(t.getStackTrace()));
+            }
+            Thread.sleep(1);
+        }
     }
 
     private static CompletableFuture<Void> async(Runnable r) {
@@ -273,15 +328,15 @@ public abstract class ConformanceSuite {
         PauseAt reader = new PauseAt(l -> l.equals("guard exit"), () -> inFlight.set(p.read(f, s.readCount()))).start();
         try {
             reader.awaitPaused();
-            CompletableFuture<Void> revoke = async(s::revoke);
+            Step<Void> revoke = Step.run(s::revoke);
             awaitEvent(s, RevokeEvent.RevokeStarted.class);
             assertThat(p.read(f, s.readCount()).errnoOrNull()).isEqualTo(errnos().read());
-            settle();
-            assertThat(revoke).as("revoke waits for the read in flight").isNotDone();
+            awaitBlockedIn(revoke.thread(), GUARD, "drain");
+            assertThat(revoke.result()).as("revoke waits in the drain for the read in flight").isNotDone();
             assertThat(seqOf(s, RevokeEvent.RevokeDrained.class)).isNegative();
             reader.resume();
             reader.join();
-            revoke.get(TIMEOUT_S, TimeUnit.SECONDS);
+            revoke.get();
         } finally {
             reader.join();
         }
@@ -296,21 +351,27 @@ public abstract class ConformanceSuite {
         OpenFile f = open(s, p);
         Vma v = mmap(s, p, f, 1);
         AtomicReference<MemoryAccess> load = new AtomicReference<>();
-        PauseAt faulter = new PauseAt(PauseAt.startsWith("insert_pfn"), () -> load.set(p.load(page(v, 0)))).start();
-        CompletableFuture<Void> revoke;
+        // The faulting thread is held first inside ->fault (insert_pfn), then once the fault has
+        // returned and before the access retries ("fault done"), so the whole revoke runs in between.
+        AtomicInteger stage = new AtomicInteger();
+        PauseAt faulter = new PauseAt(l -> (stage.get() == 0 && l.startsWith("insert_pfn"))
+                || (stage.get() == 1 && l.startsWith("fault done")), () -> load.set(p.load(page(v, 0)))).start();
+        Step<Void> revoke;
         try {
             faulter.awaitPaused();
-            revoke = async(s::revoke);
-            settle();
-            assertThat(revoke).as("revoke waits for the fault in flight").isNotDone();
+            stage.set(1);
+            revoke = Step.run(s::revoke);
+            awaitBlockedIn(revoke.thread(), GUARD, "drain");
+            assertThat(revoke.result()).as("revoke waits in the drain for the fault in flight").isNotDone();
             assertThat(seqOf(s, RevokeEvent.RevokeStarted.class)).as("RevokeStarted waits for the fault").isNegative();
+            faulter.resumeAndPauseAgain();
+            revoke.get();
         } finally {
             faulter.join();
         }
-        revoke.get(TIMEOUT_S, TimeUnit.SECONDS);
-        // The fault installed its PFN before RevokeStarted; the access's retry may then find the PTE
-        // (ok) or find it already zapped and fault again, refused (SIGBUS): both are correct.
-        assertThat(load.get().signal()).isIn(null, Signal.SIGBUS);
+        // The fault installed its PFN before RevokeStarted, the zap removed it, and the retried
+        // access faults again, refused: the access in flight ends in SIGBUS.
+        assertThat(load.get().signal()).isEqualTo(Signal.SIGBUS);
         assertThat(seqOf(s, RevokeEvent.Faulted.class)).as("the fault in flight installed its PFN").isPositive()
                 .isLessThan(seqOf(s, RevokeEvent.RevokeStarted.class));
         assertNoPteSurvives(s);
@@ -360,8 +421,9 @@ public abstract class ConformanceSuite {
         CompletableFuture<Void> revoke;
         try {
             closer.awaitPaused();
-            revoke = async(s::revoke);
-            settle();
+            Step<Void> revoker = Step.run(s::revoke);
+            awaitBlockedIn(revoker.thread(), REVOCABLE, "releaseOnce");
+            revoke = revoker.result();
             assertThat(revoke).as("the loser waits for the release in progress").isNotDone();
         } finally {
             closer.join();
@@ -381,8 +443,9 @@ public abstract class ConformanceSuite {
         CompletableFuture<Result<Void>> close;
         try {
             revoker.awaitPaused();
-            close = Async.supply(() -> p.close(f));
-            settle();
+            Step<Result<Void>> closer = Step.supply(() -> p.close(f));
+            awaitBlockedIn(closer.thread(), REVOCABLE, "releaseOnce");
+            close = closer.result();
             assertThat(close).as("close waits for the revoke's release").isNotDone();
         } finally {
             revoker.join();
@@ -483,8 +546,9 @@ public abstract class ConformanceSuite {
         AdapterFixture.Subject s = subject(Case.R17);
         Process p = root(s);
         OpenFile f = open(s, p);
-        CompletableFuture<Result<byte[]>> read = Async.supply(() -> p.read(f, s.readCount()));
-        settle();
+        Step<Result<byte[]>> reader = Step.supply(() -> p.read(f, s.readCount()));
+        awaitBlockedInAWait(reader.thread());
+        CompletableFuture<Result<byte[]>> read = reader.result();
         assertThat(read).as("the read sleeps until an event").isNotDone();
         CompletableFuture<Void> revoke = async(s::revoke);
         assertThat(read.get(TIMEOUT_S, TimeUnit.SECONDS).errnoOrNull()).isEqualTo(io.revokefs.core.Errno.EIO);
@@ -497,8 +561,9 @@ public abstract class ConformanceSuite {
         Process p = root(s);
         OpenFile f = open(s, p);
         s.beforePoll(p, f);
-        CompletableFuture<Result<Set<PollBit>>> poll = Async.supply(() -> p.pollWait(f, s.pollInterest()));
-        settle();
+        Step<Result<Set<PollBit>>> poller = Step.supply(() -> p.pollWait(f, s.pollInterest()));
+        awaitBlockedInAWait(poller.thread());
+        CompletableFuture<Result<Set<PollBit>>> poll = poller.result();
         assertThat(poll).as("the poll sleeps until an event").isNotDone();
         s.revoke();
         assertThat(poll.get(TIMEOUT_S, TimeUnit.SECONDS).value()).isEqualTo(errnos().poll());
@@ -510,8 +575,9 @@ public abstract class ConformanceSuite {
         Process p = root(s);
         OpenFile f = open(s, p);
         s.beforePoll(p, f);
-        CompletableFuture<Result<Set<PollBit>>> poll = Async.supply(() -> p.pollWait(f, s.pollInterest()));
-        settle();
+        Step<Result<Set<PollBit>>> poller = Step.supply(() -> p.pollWait(f, s.pollInterest()));
+        awaitBlockedInAWait(poller.thread());
+        CompletableFuture<Result<Set<PollBit>>> poll = poller.result();
         assertThat(poll).as("the poll sleeps until an event").isNotDone();
         s.interrupt();
         assertThat(poll.get(TIMEOUT_S, TimeUnit.SECONDS).value()).containsAll(s.pollInterest());
@@ -527,8 +593,12 @@ public abstract class ConformanceSuite {
         assertThat(tracer.accessRemote(p, page(v, 0), 0, false).value()).isEqualTo(7);
         s.revoke();
         assertThat(tracer.accessRemote(p, page(v, 0), 0, false).errnoOrNull()).isEqualTo(errnos().access());
-        assertThat(eventsOf(s, RevokeEvent.AccessRefused.class))
-                .containsExactly(new RevokeEvent.AccessRefused(s.objectId(), "access", errnos().access().name(), null, v.id()));
+        assertThat(tracer.ptracePeek(p, page(v, 0)).errnoOrNull()).as("PTRACE_PEEKDATA: generic_ptrace_peekdata")
+                .isEqualTo(io.revokefs.core.Errno.EIO);
+        assertThat(tracer.procMemAccess(p, page(v, 0), 0, false).errnoOrNull()).as("a read of /proc/pid/mem: mem_rw")
+                .isEqualTo(io.revokefs.core.Errno.EIO);
+        assertThat(eventsOf(s, RevokeEvent.AccessRefused.class)).as("each event keeps the op's own result").hasSize(3)
+                .containsOnly(new RevokeEvent.AccessRefused(s.objectId(), "access", errnos().access().name(), null, v.id()));
     }
 
     @Test
@@ -595,11 +665,16 @@ public abstract class ConformanceSuite {
         CompletableFuture<Void> b;
         try {
             reader.awaitPaused();
-            a = async(s::revoke);
-            b = async(s::revoke);
-            settle();
-            assertThat(a).isNotDone();
+            Step<Void> first = Step.run(s::revoke);
+            awaitBlockedIn(first.thread(), GUARD, "drain");
+            Step<Void> second = Step.run(s::revoke);
+            awaitBlockedInAWait(second.thread());
+            a = first.result();
+            b = second.result();
+            assertThat(a).as("the first revoker waits in the drain").isNotDone();
             assertThat(b).as("the second revoker waits for the first").isNotDone();
+            assertThat(java.util.Arrays.stream(second.thread().getStackTrace()).map(StackTraceElement::getMethodName))
+                    .as("the second revoker waits for the first, not in a drain of its own").doesNotContain("drain");
         } finally {
             reader.join();
         }
@@ -635,8 +710,9 @@ public abstract class ConformanceSuite {
         CompletableFuture<Void> exiter;
         try {
             revoker.awaitPaused();
-            exiter = async(f.parent()::exit);
-            settle();
+            Step<Void> exit = Step.run(f.parent()::exit);
+            awaitBlockedIn(exit.thread(), LOCK, "writeLock");
+            exiter = exit.result();
             assertThat(exiter).as("exit cannot free the page table a zap is walking").isNotDone();
         } finally {
             revoker.join();

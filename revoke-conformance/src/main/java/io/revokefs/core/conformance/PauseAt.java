@@ -30,7 +30,7 @@ import java.util.function.Predicate;
  * }</pre>
  *
  * <p>Use: {@link #start()} installs the scheduler and starts the thread; {@link #awaitPaused()};
- * act; {@link #resume()}; {@link #join()} (or {@link #close()}), which uninstalls it. One at a time
+ * act; {@link #resume()} (or {@link #resumeAndPauseAgain()}); {@link #join()} (or {@link #close()}), which uninstalls it. One at a time
  * per JVM. To know that a thread is asleep in a driver's wait queue instead, use
  * {@link io.revokefs.core.WaitQueue#sleepers()}.
  */
@@ -38,8 +38,8 @@ public final class PauseAt implements Interleave.Scheduler, AutoCloseable {
     private final Predicate<String> label;
     private final Thread thread;
     private final AtomicBoolean fired = new AtomicBoolean();
-    private final CountDownLatch paused = new CountDownLatch(1);
-    private final CountDownLatch resume = new CountDownLatch(1);
+    private volatile CountDownLatch paused = new CountDownLatch(1);
+    private volatile CountDownLatch resume = new CountDownLatch(1);
 
     /** A thread that will run {@code body} and stop at the first point whose label {@code label} accepts. */
     public PauseAt(Predicate<String> label, Runnable body) {
@@ -72,6 +72,19 @@ public final class PauseAt implements Interleave.Scheduler, AutoCloseable {
         resume.countDown();
     }
 
+    /**
+     * Lets the held thread go and waits until it is held again at the next point the label matches
+     * (the predicate may look at state the test changed while the thread was held).
+     */
+    public void resumeAndPauseAgain() throws InterruptedException {
+        CountDownLatch held = resume;
+        paused = new CountDownLatch(1);
+        resume = new CountDownLatch(1);
+        fired.set(false);
+        held.countDown();
+        awaitPaused();
+    }
+
     /** Resumes the thread, waits for it to finish (10 s at most) and uninstalls the scheduler. */
     public void join() throws InterruptedException {
         resume();
@@ -90,9 +103,11 @@ public final class PauseAt implements Interleave.Scheduler, AutoCloseable {
     @Override
     public void point(String l) {
         if (label.test(l) && fired.compareAndSet(false, true)) {
-            paused.countDown();
+            CountDownLatch p = paused;
+            CountDownLatch r = resume;
+            p.countDown();
             try {
-                resume.await();
+                r.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

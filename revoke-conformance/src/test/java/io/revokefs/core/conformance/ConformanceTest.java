@@ -1,6 +1,8 @@
 package io.revokefs.core.conformance;
 
 import io.revokefs.core.ErrnoTable;
+import io.revokefs.core.PollBit;
+import io.revokefs.core.Errno;
 import io.revokefs.core.Result;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.kernel.Kernel;
@@ -79,7 +81,17 @@ class ConformanceTest extends ConformanceSuite {
 
         @Override
         public ErrnoTable errnos() {
-            return ErrnoTable.KERNFS;
+            return ErrnoTable.builder()
+                    .open(Errno.ENODEV)    // kernfs_fop_open, kernfs_get_active fails
+                    .read(Errno.ENODEV)    // kernfs_file_read_iter / kernfs_seq_start
+                    .write(Errno.ENODEV)   // kernfs_fop_write_iter
+                    .poll(PollBit.POLLIN, PollBit.POLLRDNORM, PollBit.POLLOUT, PollBit.POLLWRNORM,
+                            PollBit.POLLERR, PollBit.POLLPRI) // kernfs_fop_poll: DEFAULT_POLLMASK|EPOLLERR|EPOLLPRI
+                    .ioctl(Errno.ENOTTY)   // kernfs_file_fops has no unlocked_ioctl (vfs_ioctl), before and after
+                    .llseek(Errno.ENODEV)  // kernfs_fop_llseek
+                    .mmap(Errno.ENODEV)    // kernfs_fop_mmap
+                    .access(Errno.EINVAL)  // vm access op: kernfs_vma_access (PTRACE_PEEKDATA, /proc/pid/mem then see EIO)
+                    .build();
         }
 
         @Override

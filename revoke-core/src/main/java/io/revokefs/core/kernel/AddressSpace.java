@@ -125,16 +125,18 @@ public final class AddressSpace {
      */
     public int forEachVmaPerMm(long first, long count, java.util.function.Predicate<Vma> wanted,
                                java.util.function.Consumer<Vma> action) {
-        return forEachVmaPerMm(first, count, wanted, action, () -> false);
+        return forEachVmaPerMm(first, count, wanted, action, () -> false, false);
     }
 
     /**
      * {@link #forEachVmaPerMm(long, long, java.util.function.Predicate, java.util.function.Consumer)}
      * that stops before a further pass once {@code done} holds (the caller knows nothing is left
-     * wanted: the close step, once no piece is owed a close).
+     * wanted: the close step, once no piece is owed a close), and, with {@code actionSettles}, knows
+     * that {@code action} makes its VMA unwanted, so nothing visited needs remembering.
      */
     public int forEachVmaPerMm(long first, long count, java.util.function.Predicate<Vma> wanted,
-                               java.util.function.Consumer<Vma> action, java.util.function.BooleanSupplier done) {
+                               java.util.function.Consumer<Vma> action, java.util.function.BooleanSupplier done,
+                               boolean actionSettles) {
         long last = first + count - 1 < first ? Long.MAX_VALUE : first + count - 1;
         java.util.Set<Vma> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         int visited = 0;
@@ -178,8 +180,8 @@ public final class AddressSpace {
                     for (Vma v : still) {
                         action.accept(v);
                         visited++;
-                        if (wanted.test(v)) {
-                            seen.add(v); // still wanted: never act on it again (an action that settles it needs no memory)
+                        if (!actionSettles && wanted.test(v)) {
+                            seen.add(v); // still wanted: never act on it again
                         }
                     }
                 } finally {

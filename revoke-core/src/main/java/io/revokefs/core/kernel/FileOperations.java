@@ -54,6 +54,15 @@ public interface FileOperations {
         return Result.ok(base + offset);
     }
 
+    /**
+     * Whether the driver implements {@code ->llseek} (true by default, as the default above stands for
+     * {@code generic_file_llseek}). A procfs entry without {@code proc_lseek} says false:
+     * {@code proc_reg_open} then clears FMODE_LSEEK and {@code vfs_llseek} fails with ESPIPE.
+     */
+    default boolean hasLlseek() {
+        return true;
+    }
+
     /** Whether the driver implements {@code ->mmap}. */
     default boolean hasMmap() {
         return false;

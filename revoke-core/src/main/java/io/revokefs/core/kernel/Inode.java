@@ -14,6 +14,8 @@ public final class Inode {
     private final FileOperations fop;
     private final AddressSpace mapping;
     private final Object privateData;
+    /** How many times {@code file_update_time} ran: the simulation's mtime/ctime, a logical clock. */
+    private final java.util.concurrent.atomic.AtomicLong timeUpdates = new java.util.concurrent.atomic.AtomicLong();
 
     Inode(String path, int mode, int uid, FileOperations fop, AddressSpace mapping, Object privateData) {
         this.path = Objects.requireNonNull(path, "path");
@@ -48,6 +50,19 @@ public final class Inode {
     /** {@code i_private}: what the driver attached. */
     public Object privateData() {
         return privateData;
+    }
+
+    /**
+     * {@code file_update_time}: the file's mtime and ctime move on (here a counter, the simulation has
+     * no clock). {@code kernfs_vma_page_mkwrite} calls it when the driver has no {@code ->page_mkwrite}.
+     */
+    public void fileUpdateTime() {
+        timeUpdates.incrementAndGet();
+    }
+
+    /** How many times {@link #fileUpdateTime()} ran. */
+    public long timeUpdates() {
+        return timeUpdates.get();
     }
 
     /**

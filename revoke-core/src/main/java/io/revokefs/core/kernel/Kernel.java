@@ -54,6 +54,8 @@ public final class Kernel {
     private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     private final Map<String, Inode> namespace = new ConcurrentHashMap<>();
     private final List<io.revokefs.core.RevocableObject> objects = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The latest life registered under each id; guarded by itself. */
+    private final Map<String, io.revokefs.core.RevocableObject> latestById = new java.util.HashMap<>();
     /**
      * The iomem inode's mapping ({@code iomem_inode->i_mapping}): published once with
      * {@link #publishIomemMapping()} ({@code smp_store_release} in {@code iomem_init_inode}) and read
@@ -119,12 +121,26 @@ public final class Kernel {
         return List.copyOf(objects);
     }
 
-    /** Called by {@code ObjectBuilder#register()} (through {@link KernelAccess}): the object starts a life in this kernel. */
+    /**
+     * Called by {@code ObjectBuilder#register()} (through {@link KernelAccess}): the object starts a
+     * life in this kernel. An id names one live object at a time, as a kernfs or procfs name names
+     * one node: registering under the id of an object not yet revoked throws
+     * {@link IllegalArgumentException} naming the id (a new life under an id starts only once the
+     * previous one's revoke has begun). Atomic with respect to concurrent registrations.
+     */
     private void addObject(io.revokefs.core.RevocableObject object) {
         if (object.kernel() != this) {
             throw new IllegalArgumentException("object " + object.id() + " belongs to another kernel");
         }
-        objects.add(object);
+        synchronized (latestById) {
+            io.revokefs.core.RevocableObject o = latestById.get(object.id());
+            if (o != null && !o.isRevoked()) {
+                throw new IllegalArgumentException("object id '" + object.id() + "' belongs to a live object ("
+                        + o.adapter() + "); revoke it before registering another under that id");
+            }
+            latestById.put(object.id(), object);
+            objects.add(object);
+        }
     }
 
     /** A new {@code address_space} with a run-unique id ({@code name}, or {@code name#2} and so on). */

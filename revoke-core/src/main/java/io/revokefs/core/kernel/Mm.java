@@ -149,6 +149,7 @@ public final class Mm {
                 vma.file().put();
                 return r.castErr();
             }
+            vma.setPageProt();
             Interleave.point("mmap before link", vma.id());
             vmas.put(addr, vma);
             vma.file().mapping().link(vma);
@@ -268,6 +269,72 @@ public final class Mm {
         }
     }
 
+    // ---------------------------------------------------------------- NUMA policy
+
+    /**
+     * {@code mbind(2)} of {@code policy} over {@code [addr, addr + pages)}: EFAULT when part of the range
+     * is not mapped; each VMA is split at the range's ends ({@code mbind_range}, honouring
+     * {@code ->may_split}) and gets the policy through {@code vma_replace_policy}: {@code ->set_policy}
+     * first, whose error stops mbind there, then {@code vm_policy}.
+     */
+    Result<Void> mbind(long addr, long pages, MemPolicy policy) {
+        if (addr % Kernel.PAGE_SIZE != 0 || pages <= 0) {
+            return Result.err(Errno.EINVAL);
+        }
+        long end = addr + pages * Kernel.PAGE_SIZE;
+        mmapLock.writeLock();
+        try {
+            List<Vma> hit = new ArrayList<>();
+            for (long a = addr; a < end; ) {
+                Vma v = dead ? null : findVma(a);
+                if (v == null) {
+                    return Result.err(Errno.EFAULT);
+                }
+                hit.add(v);
+                a = v.end();
+            }
+            for (Vma v : hit) {
+                if (v.vmOps() != null && ((v.start() < addr && !v.vmOps().maySplit(v, addr).isOk())
+                        || (v.end() > end && !v.vmOps().maySplit(v, end).isOk()))) {
+                    return Result.err(Errno.EINVAL);
+                }
+            }
+            for (Vma v : hit) {
+                Vma target = v.start() < addr ? split(v, addr) : v;
+                if (target.end() > end) {
+                    split(target, end);
+                }
+                if (target.vmOps() != null) {
+                    Result<Void> r = target.vmOps().setPolicy(target, policy);
+                    if (!r.isOk()) {
+                        return r;
+                    }
+                }
+                target.setPolicy(policy);
+            }
+            return Result.ok();
+        } finally {
+            mmapLock.writeUnlock();
+        }
+    }
+
+    /**
+     * {@code get_mempolicy(MPOL_F_ADDR)}: the policy in force at {@code addr} ({@code __get_vma_policy}:
+     * {@code ->get_policy}, or the VMA's {@code vm_policy}); null for none; EFAULT where nothing is mapped.
+     */
+    Result<MemPolicy> getPolicy(long addr) {
+        mmapLock.readLock();
+        try {
+            Vma vma = dead ? null : findVma(addr);
+            if (vma == null) {
+                return Result.err(Errno.EFAULT);
+            }
+            return Result.ok(vma.vmOps() != null ? vma.vmOps().getPolicy(vma, addr) : vma.policy());
+        } finally {
+            mmapLock.readUnlock();
+        }
+    }
+
     // ---------------------------------------------------------------- mremap
 
     /**
@@ -383,6 +450,7 @@ public final class Mm {
                 if (v.linkedInto != null) {
                     v.linkedInto.link(c);
                 }
+                Interleave.point("dup_mmap linked", c.id());
                 if (v.has(VmaFlag.PFNMAP)) {
                     copyPtes(v, child, c);
                 }
@@ -390,6 +458,9 @@ public final class Mm {
             }
             // ->open once every VMA is copied, so that the open of a piece sees all the pieces of its
             // mapping (a split VMA) with their PTEs; the child runs nothing before fork returns.
+            // dup_mmap calls ->open first, then links the copy, then copy_page_range; why this order
+            // is equivalent for revoke: docs/linux.md, "fork".
+            Interleave.point("dup_mmap copied", child.owner.pid() + "");
             for (Vma c : copies) {
                 if (c.vmOps() != null) {
                     c.vmOps().open(c);
@@ -441,8 +512,9 @@ public final class Mm {
 
     /**
      * A load or store at {@code addr}: SIGSEGV outside any VMA or against its protection; a present
-     * PTE is used under the page table lock (so an access never uses a PTE a zap has removed);
-     * otherwise {@code ->fault}, then retry. SIGBUS when the fault says so, when there is no
+     * PTE is used under the page table lock (so an access never uses a PTE a zap has removed); a store
+     * to a present read-only PTE of a writable VMA is a write-protect fault ({@link #doWpPage});
+     * otherwise {@code ->fault}, then retry. SIGBUS when a fault says so, when there is no
      * {@code ->fault}, or when the PFN has no memory behind it.
      */
     MemoryAccess access(long addr, boolean write, long value) {
@@ -454,19 +526,30 @@ public final class Mm {
             }
             long pageAddr = addr - addr % Kernel.PAGE_SIZE;
             long vpn = pageAddr / Kernel.PAGE_SIZE;
+            long[] writeProtected = new long[1];
             for (int attempt = 0; attempt < FAULT_RETRY_LIMIT; attempt++) {
-                MemoryAccess hit = accessPresent(vpn, write, value);
+                writeProtected[0] = 0;
+                MemoryAccess hit = accessPresent(vpn, write, value, writeProtected);
                 if (hit != null) {
                     return hit;
                 }
-                VmOperations ops = vma.vmOps();
-                if (ops == null) {
+                FaultResult r;
+                if (writeProtected[0] != 0) {
+                    Interleave.point("wp fault", vma.id());
+                    r = doWpPage(vma, pageAddr, writeProtected[0]);
+                } else {
+                    VmOperations ops = vma.vmOps();
+                    if (ops == null) {
+                        return MemoryAccess.raise(Signal.SIGBUS);
+                    }
+                    Interleave.point("fault", vma.id());
+                    r = ops.fault(new VmFault(vma, pageAddr, write));
+                }
+                if (r == FaultResult.SIGBUS) {
                     return MemoryAccess.raise(Signal.SIGBUS);
                 }
-                Interleave.point("fault", vma.id());
-                if (ops.fault(new VmFault(vma, pageAddr, write)) == FaultResult.SIGBUS) {
-                    return MemoryAccess.raise(Signal.SIGBUS);
-                }
+                // The fault returned; the access retries (a zap may run first: R02).
+                Interleave.point("fault done", vma.id());
             }
             throw new IllegalStateException("fault at 0x" + Long.toHexString(addr) + " in " + vma
                     + " returned NOPAGE " + FAULT_RETRY_LIMIT + " times without installing a PTE");
@@ -475,8 +558,11 @@ public final class Mm {
         }
     }
 
-    /** The access through a present PTE, or null when none is present. */
-    private MemoryAccess accessPresent(long vpn, boolean write, long value) {
+    /**
+     * The access through a present PTE, or null when none is present. A store to a present read-only
+     * PTE is null too, with the entry left in {@code writeProtected[0]} (a write-protect fault to take).
+     */
+    private MemoryAccess accessPresent(long vpn, boolean write, long value, long[] writeProtected) {
         pageTable.lock().writeLock();
         try {
             long e = pageTable.lookup(vpn);
@@ -484,7 +570,8 @@ public final class Mm {
                 return null;
             }
             if (write && !PageTable.isWritable(e)) {
-                return MemoryAccess.raise(Signal.SIGSEGV);
+                writeProtected[0] = e;
+                return null;
             }
             long pfn = PageTable.pfnOf(e);
             PhysicalMemory phys = kernel().physicalMemory();
@@ -499,10 +586,47 @@ public final class Mm {
         }
     }
 
+    /**
+     * {@code do_wp_page} in a shared writable VMA (the only kind the simulation maps): a store found
+     * the present, read-only PTE {@code entry}. {@code vm_normal_page} decides the path:
+     * <ul>
+     *   <li>no {@code struct page} (every page of a VM_PFNMAP VMA; an MMIO page of a VM_MIXEDMAP one):
+     *       {@code wp_pfn_shared}, which calls {@code ->pfn_mkwrite} if there is one (there is none in
+     *       the simulation, and {@code kernfs_vm_ops} has none) and otherwise just makes the PTE
+     *       writable ({@code wp_page_reuse}): the driver is not called;</li>
+     *   <li>a normal page (RAM in a VM_MIXEDMAP VMA): {@code wp_page_shared}: {@code ->page_mkwrite}
+     *       through {@code do_page_mkwrite}, with the page table lock dropped and FAULT_FLAG_WRITE
+     *       set, then {@code finish_mkwrite_fault} makes the PTE writable if it is still the one that
+     *       faulted ({@code pte_same}).</li>
+     * </ul>
+     * Returns SIGBUS, or NOPAGE to retry the access.
+     */
+    private FaultResult doWpPage(Vma vma, long pageAddr, long entry) {
+        long pfn = PageTable.pfnOf(entry);
+        boolean normalPage = !vma.has(VmaFlag.PFNMAP) && kernel().physicalMemory().isRam(pfn);
+        VmOperations ops = vma.vmOps();
+        if (normalPage && ops != null && ops.hasPageMkwrite()) {
+            FaultResult r = ops.pageMkwrite(new VmFault(vma, pageAddr, true));
+            if (r != FaultResult.OK) {
+                return r;
+            }
+        }
+        pageTable.lock().writeLock();
+        try {
+            if (!pageTable.isFreed()) {
+                pageTable.mkwrite(pageAddr / Kernel.PAGE_SIZE, entry);
+            }
+        } finally {
+            pageTable.lock().writeUnlock();
+        }
+        return FaultResult.NOPAGE;
+    }
+
     /** {@code generic_access_phys}: through the present PTE only; EINVAL when there is none. */
     Result<Long> accessPhys(long addr, long value, boolean write) {
-        MemoryAccess a = accessPresent(addr / Kernel.PAGE_SIZE, write, value);
-        if (a == null || a.signal() == Signal.SIGSEGV) {
+        // follow_pte finds no PTE, or a read-only one for a write: EINVAL.
+        MemoryAccess a = accessPresent(addr / Kernel.PAGE_SIZE, write, value, new long[1]);
+        if (a == null) {
             return Result.err(Errno.EINVAL);
         }
         return a.isOk() ? Result.ok(a.value()) : Result.err(Errno.EIO);
@@ -573,7 +697,7 @@ public final class Mm {
             long vpn = vma.start() / Kernel.PAGE_SIZE + firstPage;
             long n = 0;
             for (long i = 0; i < pages; i++) {
-                if (pageTable.install(vpn + i, pfn + i, vma.has(VmaFlag.WRITE))) {
+                if (pageTable.install(vpn + i, pfn + i, vma.installsWritable())) {
                     n++;
                 }
             }

@@ -19,6 +19,8 @@ public final class OpenFile {
     private volatile long position;
     private volatile Object privateData;
     private volatile boolean fasync;
+    /** {@code FMODE_LSEEK}: set at open; a driver's open clears it for a file that cannot seek. */
+    private volatile boolean seekable = true;
     private volatile Process owner;
     private final AtomicInteger refs = new AtomicInteger(1);
 
@@ -82,6 +84,16 @@ public final class OpenFile {
     }
 
     /** Whether {@code FASYNC} notification is on; revoke turns it off. */
+    /** Whether {@code FMODE_LSEEK} is set: {@code vfs_llseek} fails with ESPIPE otherwise. */
+    public boolean seekable() {
+        return seekable;
+    }
+
+    /** {@code file->f_mode &= ~FMODE_LSEEK}, from a driver's open ({@code proc_reg_open}, {@code nonseekable_open}). */
+    public void clearSeekable() {
+        this.seekable = false;
+    }
+
     public boolean fasync() {
         return fasync;
     }

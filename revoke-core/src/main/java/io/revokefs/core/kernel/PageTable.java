@@ -67,6 +67,21 @@ public final class PageTable {
         return true;
     }
 
+    /**
+     * Makes the entry at {@code vpn} writable if it is still {@code expected} ({@code pte_same} in
+     * {@code finish_mkwrite_fault}, then {@code wp_page_reuse}). Returns whether it did.
+     */
+    boolean mkwrite(long vpn, long expected) {
+        checkLive();
+        long[] leaf = leaves.get(vpn >>> LEAF_SHIFT);
+        int i = (int) (vpn & LEAF_MASK);
+        if (leaf == null || leaf[i] != expected) {
+            return false;
+        }
+        leaf[i] = expected | WRITABLE;
+        return true;
+    }
+
     /** Removes the entries of {@code [vpn, vpn + count)}; returns how many were present. */
     long zap(long vpn, long count) {
         checkLive();

@@ -139,9 +139,13 @@ public final class Process {
         return file.fop().ioctl(file, cmd, arg);
     }
 
+    /** {@code vfs_llseek}: ESPIPE for a file opened without FMODE_LSEEK, before any {@code ->llseek}. */
     public Result<Long> llseek(OpenFile file, long offset, int whence) {
         if (badFd(file)) {
             return Result.err(Errno.EBADF);
+        }
+        if (!file.seekable()) {
+            return Result.err(Errno.ESPIPE);
         }
         return file.fop().llseek(file, offset, whence);
     }
@@ -231,9 +235,48 @@ public final class Process {
         return mm.access(addr, true, value);
     }
 
-    /** ptrace or /proc/pid/mem access to {@code target}'s memory ({@code access_process_vm}). */
+    /**
+     * {@code access_remote_vm} on {@code target}'s memory as the kernel does it for ptrace and
+     * /proc/pid/mem: on a VM_IO or VM_PFNMAP VMA, the result of its {@code ->access} op (an errno such
+     * as EINVAL is the op's own answer; the system calls below turn any failure into EIO).
+     */
     public Result<Long> accessRemote(Process target, long addr, long value, boolean write) {
         return target.mm.accessRemote(addr, value, write);
+    }
+
+    /**
+     * {@code PTRACE_PEEKDATA} ({@code generic_ptrace_peekdata}): the word at {@code addr}; EIO when
+     * {@code ptrace_access_vm} copied less than a word, whatever the {@code ->access} op returned
+     * ({@code __access_remote_vm} stops at an op result {@code <= 0} and reports 0 bytes).
+     */
+    public Result<Long> ptracePeek(Process target, long addr) {
+        Result<Long> r = accessRemote(target, addr, 0, false);
+        return r.isOk() ? r : Result.err(Errno.EIO);
+    }
+
+    /** {@code PTRACE_POKEDATA} ({@code generic_ptrace_pokedata}): EIO unless a whole word was written. */
+    public Result<Void> ptracePoke(Process target, long addr, long value) {
+        Result<Long> r = accessRemote(target, addr, value, true);
+        return r.isOk() ? Result.ok() : Result.err(Errno.EIO);
+    }
+
+    /**
+     * A read (or write) of one word of {@code /proc/PID/mem} at {@code addr} ({@code mem_rw}): EIO when
+     * {@code access_remote_vm} copied nothing and nothing was copied before.
+     */
+    public Result<Long> procMemAccess(Process target, long addr, long value, boolean write) {
+        Result<Long> r = accessRemote(target, addr, value, write);
+        return r.isOk() ? r : Result.err(Errno.EIO);
+    }
+
+    /** {@code mbind(2)}: sets {@code policy} on the VMAs of {@code [addr, addr + pages)}. */
+    public Result<Void> mbind(long addr, long pages, MemPolicy policy) {
+        return mm.mbind(addr, pages, policy);
+    }
+
+    /** {@code get_mempolicy(..., addr, MPOL_F_ADDR)}: the policy at {@code addr}, null for the default. */
+    public Result<MemPolicy> getMempolicy(long addr) {
+        return mm.getPolicy(addr);
     }
 
     // ---------------------------------------------------------------- lifetime

@@ -31,9 +31,25 @@ public interface VmOperations {
         return FaultResult.SIGBUS;
     }
 
-    /** Whether the driver has a {@code ->page_mkwrite} (the revocable wrapper refuses such drivers, as kernfs does since 2024). */
+    /**
+     * Whether the driver has a {@code ->page_mkwrite}. A shared writable VMA whose vm_ops has one gets
+     * read-only PTEs ({@code vma_wants_writenotify}, {@code vma_set_page_prot}), so the first store to
+     * each page takes a write-protect fault.
+     */
     default boolean hasPageMkwrite() {
         return false;
+    }
+
+    /**
+     * {@code ->page_mkwrite}: a store hit a read-only PTE of a normal page (one with a
+     * {@code struct page}: RAM in a VM_MIXEDMAP VMA, never a VM_PFNMAP page) of a shared writable
+     * mapping; {@code do_wp_page} calls it through {@code wp_page_shared} and {@code do_page_mkwrite},
+     * with {@code vmf->flags} carrying FAULT_FLAG_WRITE. {@link FaultResult#OK} lets the PTE become
+     * writable ({@code finish_mkwrite_fault}), {@link FaultResult#SIGBUS} raises SIGBUS,
+     * {@link FaultResult#NOPAGE} retries the access. Called only when {@link #hasPageMkwrite()}.
+     */
+    default FaultResult pageMkwrite(VmFault vmf) {
+        return FaultResult.OK;
     }
 
     /**
@@ -42,6 +58,22 @@ public interface VmOperations {
      */
     default Result<Long> access(Vma vma, long addr, long value, boolean write) {
         return Result.err(Errno.EIO);
+    }
+
+    /**
+     * {@code ->set_policy}: {@code mbind(2)} is setting {@code policy} on {@code vma}; an error refuses
+     * it. Without one the kernel just stores it in {@code vm_policy} ({@code vma_replace_policy}).
+     */
+    default Result<Void> setPolicy(Vma vma, MemPolicy policy) {
+        return Result.ok();
+    }
+
+    /**
+     * {@code ->get_policy}: the policy in force at {@code addr}. Without one the kernel uses the
+     * VMA's own {@code vm_policy} ({@code __get_vma_policy}).
+     */
+    default MemPolicy getPolicy(Vma vma, long addr) {
+        return vma.policy();
     }
 
     /** {@code ->may_split}: whether {@code vma} may be split at {@code addr}; EINVAL refuses. */

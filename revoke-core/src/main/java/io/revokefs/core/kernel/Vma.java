@@ -30,6 +30,15 @@ public final class Vma {
     AddressSpace linkedInto;
     /** Set by fork on the first piece of each copied mapping: the id it was copied from. */
     private String forkOrigin;
+    /**
+     * Whether {@code vm_page_prot} lacks the write bit although the VMA is writable: set once
+     * {@code ->mmap} has returned ({@code vma_set_page_prot} in {@code mmap_region}), when
+     * {@code vma_wants_writenotify} holds. PTEs installed from then on are read-only, and the first
+     * store to each takes a write-protect fault ({@code do_wp_page}).
+     */
+    private boolean writeNotify;
+    /** {@code vm_policy}: the NUMA policy {@code mbind(2)} set, or null (the task's default). */
+    private MemPolicy policy;
 
     Vma(String id, Mm mm, long start, long end, long pgoff, Set<VmaFlag> flags, OpenFile file) {
         this.id = id;
@@ -46,6 +55,8 @@ public final class Vma {
         Vma v = new Vma(newId, newMm, start, end, pgoff, flags, file);
         v.vmOps = vmOps;
         v.privateData = privateData;
+        v.writeNotify = writeNotify;
+        v.policy = policy; // vma_dup_policy
         return v;
     }
 
@@ -139,6 +150,31 @@ public final class Vma {
 
     void setForkOrigin(String origin) {
         this.forkOrigin = origin;
+    }
+
+    /**
+     * {@code vma_set_page_prot}: from now on PTEs of this VMA are installed read-only when
+     * {@code vma_wants_writenotify} holds: a shared writable mapping whose vm_ops has
+     * {@code ->page_mkwrite} ({@code vm_ops_needs_writenotify}; the simulation has no
+     * {@code ->pfn_mkwrite}).
+     */
+    void setPageProt() {
+        this.writeNotify = flags.contains(VmaFlag.SHARED) && flags.contains(VmaFlag.WRITE)
+                && vmOps != null && vmOps.hasPageMkwrite();
+    }
+
+    /** Whether a PTE installed now is writable: {@code VM_WRITE} in {@code vm_page_prot}. */
+    boolean installsWritable() {
+        return flags.contains(VmaFlag.WRITE) && !writeNotify;
+    }
+
+    /** {@code vm_policy}, or null when none was set ({@code mbind(2)}). */
+    public MemPolicy policy() {
+        return policy;
+    }
+
+    void setPolicy(MemPolicy p) {
+        this.policy = p;
     }
 
     /** Whether this VMA is linked into its file's mapping ({@code i_mmap}). */

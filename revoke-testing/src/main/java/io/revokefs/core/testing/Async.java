@@ -14,6 +14,14 @@ public final class Async {
     }
 
     public static <T> CompletableFuture<T> supply(Supplier<T> work) {
+        return start(work).result();
+    }
+
+    /** A step started on a thread of its own, with the thread at hand (to check where it is blocked). */
+    public record Started<T>(Thread thread, CompletableFuture<T> result) {
+    }
+
+    public static <T> Started<T> start(Supplier<T> work) {
         CompletableFuture<T> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
@@ -24,7 +32,7 @@ public final class Async {
         }, "test-async");
         t.setDaemon(true);
         t.start();
-        return f;
+        return new Started<>(t, f);
     }
 
     public static CompletableFuture<Void> run(Runnable work) {
