@@ -57,7 +57,7 @@ class RunsCommandTest {
         assertThat(unknown.err()).contains("holds no run 'nope'; it holds pci, procfs-");
         Cli replay = Cli.run("replay", store.toString(), "--run", "pci", "--object", "sysfs:/devices/pci0000:00/0000:00:02.0/resource0");
         assertThat(replay.code()).as(replay.err()).isZero();
-        assertThat(replay.out()).contains("REVOKED");
+        assertThat(replay.out()).contains("life 1, revoked");
         Path html = dir.resolve("pci.html");
         Cli report = Cli.run("report", store.toString(), "--run", "pci", "--html", html.toString());
         assertThat(report.code()).as(report.err()).isZero();
