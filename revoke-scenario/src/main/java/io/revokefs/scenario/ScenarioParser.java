@@ -34,7 +34,7 @@ public final class ScenarioParser {
             Map.entry("mmap", VerbShape.args(1, 1).options("pages", "offset", "prot", "region").withAs(true)),
             Map.entry("load", VerbShape.args(1, 1).options("page")),
             Map.entry("store", VerbShape.args(1, 1).options("page", "value")),
-            Map.entry("read", VerbShape.args(1, 1).options("count", "async").withAs(false)),
+            Map.entry("read", VerbShape.args(1, 1).options("count", "wait", "async").withAs(false)),
             Map.entry("write", VerbShape.args(1, 2)),
             Map.entry("poll", VerbShape.args(1, 1).options("wait", "async").withAs(false)),
             Map.entry("ioctl", VerbShape.args(1, 1).options("cmd", "arg")),
