@@ -404,7 +404,7 @@ public final class ScenarioRunner {
     }
 
     /**
-     * vfio-pci's file offset layout (SEMANTICS.md section 10): the region index is above the low 40
+     * vfio-pci's file offset layout (docs/semantics.md section 10): the region index is above the low 40
      * bits of the byte offset ({@code VFIO_PCI_OFFSET_SHIFT}), so above the low 28 bits of
      * {@code vm_pgoff}; config space is region 7 ({@code VFIO_PCI_CONFIG_REGION_INDEX}) and the command
      * register is at offset 4 ({@code PCI_COMMAND}), its memory-space enable bit 0x2.
@@ -459,7 +459,7 @@ public final class ScenarioRunner {
 
     /**
      * read's count: a {@code size_t}, clamped to {@link #MAX_RW_COUNT} as vfs_read does. {@code wait=true}
-     * (SEMANTICS section 11) is the device's waiting read: 4 bytes, the event count that uio_read and
+     * (docs/semantics.md section 11) is the device's waiting read: 4 bytes, the event count that uio_read and
      * the cdev adapter's read wait for; it cannot be combined with {@code count=}.
      */
     private static int count(Step s) {

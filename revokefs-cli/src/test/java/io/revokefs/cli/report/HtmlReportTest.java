@@ -156,7 +156,7 @@ class HtmlReportTest {
 
     @Test
     void theCountsTableListsEventTypesInSchemaOrder() {
-        // SEMANTICS.md section 7's order, which the records of RevokeEvent are declared in.
+        // docs/semantics.md section 7's order, which the records of RevokeEvent are declared in.
         List<String> schema = List.of("ObjectRegistered", "FileOpened", "OpenRefused", "Mmapped", "MmapRefused", "VmaDuplicated",
                 "VmaUnmapped", "VmaClosed", "Faulted", "AccessRefused", "RevokeStarted", "RevokeDrained", "MappingsZapped", "FileReleased",
                 "RevokeCompleted", "FileClosed");
