@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * A generic revocable character device, {@code /dev/NAME} (SEMANTICS.md section 11): the worked
+ * A generic revocable character device, {@code /dev/NAME} (docs/semantics.md section 11): the worked
  * example of docs/adapters.md. Its driver counts events; {@link #unplug()} revokes it.
  *
  * <ul>
@@ -209,7 +209,7 @@ public final class CharDevice {
         return pgoff < memory.pages() ? memory.firstPfn() + pgoff : PfnMapping.NO_PFN;
     }
 
-    /** {@link #vm} with a counting {@code ->close} (SEMANTICS.md section 9). */
+    /** {@link #vm} with a counting {@code ->close} (docs/semantics.md section 9). */
     private final VmOperations closingVm = new VmOperations() {
         @Override
         public FaultResult fault(VmFault vmf) {

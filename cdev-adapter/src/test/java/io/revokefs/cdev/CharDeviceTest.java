@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The cdev's own behaviour and its answers after unplug (SEMANTICS.md section 11). */
+/** The cdev's own behaviour and its answers after unplug (docs/semantics.md section 11). */
 class CharDeviceTest {
     private final InMemoryEventLog log = new InMemoryEventLog();
     private final Kernel kernel = new Kernel(log);
@@ -88,7 +88,7 @@ class CharDeviceTest {
 
     /**
      * With {@code vmclose} the driver's counting {@code ->close} runs exactly once per VMA that
-     * reached it (SEMANTICS.md section 9): at munmap, or at unplug for the ones still mapped, and a
+     * reached it (docs/semantics.md section 9): at munmap, or at unplug for the ones still mapped, and a
      * munmap after unplug does not call it again.
      */
     @Test
@@ -106,7 +106,7 @@ class CharDeviceTest {
         assertThat(closing.vmCloses()).as("no second close for b").isEqualTo(2);
     }
 
-    /** evdev's answers for a disconnected device (SEMANTICS.md section 11). */
+    /** evdev's answers for a disconnected device (docs/semantics.md section 11). */
     @Test
     void afterUnplugEveryOperationAnswersAsEvdevDoes() {
         OpenFile f = p.open("/dev/foo", false).value();

@@ -28,7 +28,7 @@ import java.util.Objects;
  *       its PTEs in the claimed range and leaves the others.</li>
  * </ul>
  * Any number of device nodes ({@link #mknod}) share the same operations and, through
- * {@code f_mapping}, the same mapping: a zap reaches them all (RACES.md R13).
+ * {@code f_mapping}, the same mapping: a zap reaches them all (docs/races.md R13).
  *
  * <p>Unlike Linux, which populates in {@code ->mmap} with {@code remap_pfn_range} (and so has the R04
  * window against {@code revoke_iomem}), mappings are populated on fault by default, each fault

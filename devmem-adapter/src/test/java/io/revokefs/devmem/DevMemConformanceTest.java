@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * object's {@code MappingsZapped} (where {@code revoke_iomem} records it), and R20's EINVAL comes from
  * {@code generic_access_phys} itself, not from a guard. Plus what "not applicable" rests on: a claim
  * leaves /dev/mem's file operations alone, and a second claim is EBUSY. Every log is audited
- * ({@link Auditor}, SEMANTICS.md section 7) after each test.
+ * ({@link Auditor}, docs/semantics.md section 7) after each test.
  */
 class DevMemConformanceTest {
     private DevMemClaimConformanceTest.World w;

@@ -46,7 +46,7 @@ public final class ProcFs {
     public static final String ROOT = "/proc";
 
     /**
-     * The procfs column of SEMANTICS.md section 4: what {@code proc_reg_open} (ENOENT),
+     * The procfs column of docs/semantics.md section 4: what {@code proc_reg_open} (ENOENT),
      * {@code proc_reg_read}/{@code _write} (EIO), {@code proc_reg_poll} ({@code DEFAULT_POLLMASK}),
      * {@code proc_reg_unlocked_ioctl} (ENOTTY), {@code proc_reg_llseek} (EINVAL) and
      * {@code proc_reg_mmap} (EIO) return once {@code use_pde} fails; the vm {@code ->access} op EINVAL

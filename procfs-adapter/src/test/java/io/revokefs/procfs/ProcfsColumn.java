@@ -5,7 +5,7 @@ import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.PollBit;
 
 /**
- * The procfs column of SEMANTICS.md section 4 as the conformance fixtures expect it, spelled out cell
+ * The procfs column of docs/semantics.md section 4 as the conformance fixtures expect it, spelled out cell
  * by cell with the kernel function each value comes from (fs/proc/inode.c, once {@code use_pde}
  * fails), not read from {@link ProcFs#ERRNOS}: a wrong cell in production fails the suite.
  */

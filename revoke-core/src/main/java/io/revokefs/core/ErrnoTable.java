@@ -6,7 +6,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What each operation of a revocable object returns once the object is revoked (SEMANTICS.md
+ * What each operation of a revocable object returns once the object is revoked (docs/semantics.md
  * section 4): one column of that table, declared by each adapter. Made with a {@link #builder()} that
  * names every cell, or from a preset ({@link #KERNFS}, {@link #PROCFS}, {@link #UIO}, {@link #CDEV})
  * with {@link #toBuilder()} to change a cell:

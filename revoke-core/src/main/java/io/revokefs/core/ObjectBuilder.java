@@ -96,7 +96,7 @@ public final class ObjectBuilder {
     /**
      * kernfs's behaviour: refuse (EINVAL at mmap) a driver whose vm_ops has {@code ->close}, as
      * {@code kernfs_fop_mmap} does. By default such drivers are accepted and their close runs exactly
-     * once per VMA piece, at unmap or at revoke (SEMANTICS.md section 9).
+     * once per VMA piece, at unmap or at revoke (docs/semantics.md section 9).
      */
     public ObjectBuilder refuseVmClose() {
         this.refuseVmClose = true;

@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * {@link FileOperations} and its {@link ErrnoTable}; the object hands out wrapped operations
  * ({@link #fileOperations()}) to put in the inode, which run every driver operation, and every vm
  * operation of every mapping, inside the object's guards. {@link #revoke(String)} then takes the
- * driver away from all of them at once (SEMANTICS.md section 3):
+ * driver away from all of them at once (docs/semantics.md section 3):
  * <ol>
  *   <li>deactivate: no new operation enters;</li>
  *   <li>drain: wait for the operations in flight, waking the ones asleep in the object's
@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  *   <li>zap: one {@code unmap_mapping_range} over each range of the object (usually one), so no PTE to its
  *       pages survives and later accesses raise SIGBUS;</li>
  *   <li>close: the driver's {@code vm_ops->close} once for every piece of its VMAs still mapped,
- *       taking each mm's {@code mmap_lock} in the kernel's order ({@link VmCloseStep}; SEMANTICS.md
+ *       taking each mm's {@code mmap_lock} in the kernel's order ({@link VmCloseStep}; docs/semantics.md
  *       section 9), for drivers that have one;</li>
  *   <li>release every open file exactly once (a close racing the revoke releases once, the loser
  *       waits; a close after it does not release again);</li>
@@ -205,7 +205,7 @@ public final class RevocableObject {
     // ---------------------------------------------------------------- revoke
 
     /**
-     * Revokes the object: the steps of SEMANTICS.md section 3, with section 9's close step. Blocks until every operation in
+     * Revokes the object: the steps of docs/semantics.md section 3, with section 9's close step. Blocks until every operation in
      * flight has exited and every open file is released. A second call, concurrent or later, waits
      * for the first and returns its outcome with {@code first == false} (R22).
      *

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Revoke's close step (SEMANTICS.md section 9): after the zap and before the releases, the driver's
+ * Revoke's close step (docs/semantics.md section 9): after the zap and before the releases, the driver's
  * {@code vm_ops->close} runs once for every piece of the object's VMAs that reached the driver and
  * is still mapped. A piece a munmap, exit or mremap removes first is closed there
  * ({@link WrappedVmOperations#close}); whichever comes first wins the piece

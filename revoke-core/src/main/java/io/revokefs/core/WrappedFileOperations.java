@@ -151,7 +151,7 @@ final class WrappedFileOperations implements FileOperations {
      * {@code kernfs_fop_mmap}: the driver's mmap inside the guard, then its vm_ops replaced by the
      * wrapped ones of the file (one set per open file; a second mmap bringing different vm_ops is
      * refused). A mapping whose {@code ->mmap} replaced {@code vm_file} is left unwrapped. A driver
-     * whose vm_ops has {@code ->close} is accepted (its close runs once per piece, SEMANTICS 9)
+     * whose vm_ops has {@code ->close} is accepted (its close runs once per piece, docs/semantics.md section 9)
      * unless the adapter asked for kernfs's refusal ({@code ObjectBuilder.refuseVmClose()}: EINVAL).
      */
     @Override

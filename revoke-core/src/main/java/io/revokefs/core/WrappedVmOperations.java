@@ -44,7 +44,7 @@ final class WrappedVmOperations implements VmOperations {
     /**
      * The pieces that reached the driver (the first mmap, each split piece and fork copy whose
      * {@code ->open} ran) and have not had their {@code ->close} yet; only for a driver with close.
-     * Removing a piece from it is the right to close it: exactly one caller wins (SEMANTICS 9).
+     * Removing a piece from it is the right to close it: exactly one caller wins (docs/semantics.md section 9).
      */
     private final java.util.Set<Vma> open = java.util.Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
 

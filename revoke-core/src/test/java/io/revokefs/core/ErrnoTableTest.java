@@ -7,7 +7,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The builder names every cell; the presets are SEMANTICS.md section 4's and 11's columns. */
+/** The builder names every cell; the presets are docs/semantics.md section 4's and 11's columns. */
 class ErrnoTableTest {
 
     @Test
@@ -53,7 +53,7 @@ class ErrnoTableTest {
                 null, null, Errno.EINVAL, Errno.EINVAL);
     }
 
-    /** evdev's answers for a disconnected device (SEMANTICS.md section 11). */
+    /** evdev's answers for a disconnected device (docs/semantics.md section 11). */
     @Test
     void cdevColumn() {
         assertColumn(ErrnoTable.CDEV, Errno.ENODEV, Errno.ENODEV, Errno.ENODEV, Set.of(PollBit.POLLERR, PollBit.POLLHUP),

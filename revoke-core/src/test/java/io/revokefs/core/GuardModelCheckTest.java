@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * A checker that has lost its power passes everything, so a planted bug comes first: a
  * check-then-enter guard (read the state, then count the entry: the window kernfs closes by doing
  * both in one {@code atomic_inc_unless_negative}) must be caught. Lincheck 3.7 was seen to miss
- * races on Temurin 25 that it finds on JDK 17 (shared/NOTES.md); where the control is not caught,
+ * races on Temurin 25 that it finds on JDK 17 (docs/explore.md); where the control is not caught,
  * the Guard's checks are skipped with that reason rather than passed.
  */
 class GuardModelCheckTest {
@@ -204,7 +204,7 @@ class GuardModelCheckTest {
 
     private static void requireCheckerPower() {
         assumeTrue(controlCaught, () -> "Lincheck did not catch the planted check-then-enter bug on Java "
-                + Runtime.version() + " (seen on Temurin 25, shared/NOTES.md): its verdict on the Guard would mean nothing");
+                + Runtime.version() + " (seen on Temurin 25, docs/explore.md): its verdict on the Guard would mean nothing");
     }
 
     @Test

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * </ul>
  *
  * Each comes with a planted broken variant that must be caught, so that a checker which lost its
- * power (Lincheck on Temurin 25, shared/NOTES.md) is noticed rather than trusted: the Linux handle
+ * power (Lincheck on Temurin 25, docs/explore.md) is noticed rather than trusted: the Linux handle
  * that keeps the read-side token in a mutable field, and one grace period shared by every resource
  * (as one RCU domain is).
  */
@@ -367,7 +367,7 @@ class RevocableModelCheckTest {
 
     private static void requireCheckerPower(boolean caught, String control) {
         assumeTrue(caught, () -> "Lincheck did not catch the planted " + control + " on Java " + Runtime.version()
-                + " (seen on Temurin 25, shared/NOTES.md): its verdict on Revocable would mean nothing");
+                + " (seen on Temurin 25, docs/explore.md): its verdict on Revocable would mean nothing");
     }
 
     @Test

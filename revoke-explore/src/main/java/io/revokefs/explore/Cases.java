@@ -25,9 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The RACES.md cases that revoke-core can run on its own, on the test device of {@link Sim} (16 pages
+ * The docs/races.md cases that revoke-core can run on its own, on the test device of {@link Sim} (16 pages
  * of MMIO behind a {@link TestDriver}, kernfs errnos). Each builds a small world, two or three threads,
- * and the checks of its row of RACES.md; the standard checks ({@link Invariants}, the log checks)
+ * and the checks of its row of docs/races.md; the standard checks ({@link Invariants}, the log checks)
  * come on top. Inside a thread, a wrong result throws (see {@link #expect}), which the explorer
  * reports with the schedule that led to it.
  */

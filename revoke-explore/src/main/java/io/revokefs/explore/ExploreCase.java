@@ -6,7 +6,7 @@ package io.revokefs.explore;
  */
 public interface ExploreCase {
 
-    /** The RACES.md id, e.g. {@code R05}; naive variants add a suffix ({@code R04-naive-inside-mmap}). */
+    /** The docs/races.md id, e.g. {@code R05}; naive variants add a suffix ({@code R04-naive-inside-mmap}). */
     String id();
 
     /** One line: what races what, and what must hold. */

@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One {@code together} block of a script as a case to explore (SEMANTICS.md section 12): each line of
+ * One {@code together} block of a script as a case to explore (docs/semantics.md section 12): each line of
  * the block is a thread of the schedule. The lines before the block run first, in written order, on
  * the explorer's thread (so every schedule starts from the same machine; the lines of an earlier
  * block run there one after the other); the lines after it run once the block's threads are done,

@@ -15,9 +15,9 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The RACES.md cases on each adapter they apply to (issue 12): {@code src/test/resources/races/RNN-ADAPTER.scenario}
+ * The docs/races.md cases on each adapter they apply to (issue 12): {@code src/test/resources/races/RNN-ADAPTER.scenario}
  * writes the race as a {@code together} block on the real sysfs, /proc/bus/pci, procfs, uio or
- * /dev/mem code, with the outcomes its row of RACES.md allows as {@code expect} alternatives and the
+ * /dev/mem code, with the outcomes its row of docs/races.md allows as {@code expect} alternatives and the
  * state it promises after the race as the lines after the block. Each is explored exhaustively at
  * the default preemption bound (on two workers); the auditor, the no-live-PTE check and every expect hold in every
  * schedule. (That the explorer catches a broken expectation is shown by ScriptExploreTest.)

@@ -81,7 +81,7 @@ class UioReadWindowExploreTest {
     @Test
     void uioReadLibraryReaderAlwaysWakesWithEio() {
         // The library's reader sleeps in the object's WaitQueue, which revoke kills for good: a sleeper
-        // that arrives after the kill returns at once, so no schedule loses the wake-up (RACES.md R17).
+        // that arrives after the kill returns at once, so no schedule loses the wake-up (docs/races.md R17).
         Report r = ExploreReportFile.add(Explorer.explore(ExploreCase.of("R17-uio-read-library",
                 "the library's blocking reader racing revoke", Cases::r17), Explorer.Options.defaults()), "");
         assertThat(r.failure()).isEmpty();

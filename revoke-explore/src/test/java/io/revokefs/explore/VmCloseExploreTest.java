@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * SEMANTICS.md section 9 under the explorer: a driver whose vm_ops has {@code ->close} gets exactly
+ * docs/semantics.md section 9 under the explorer: a driver whose vm_ops has {@code ->close} gets exactly
  * one close per VMA piece that reached it, whichever of unmap and revoke comes first (R25, R26, R27,
  * and R09 / R10 / R24 re-run with a closing driver), with every lock taken in the kernel's order;
  * and the two naive close steps (mmap_lock under i_mmap_rwsem; closing from the zap without a

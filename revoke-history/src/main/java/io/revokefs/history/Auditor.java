@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Checks an event log against the invariants of SEMANTICS.md section 7, in one streaming pass.
+ * Checks an event log against the invariants of docs/semantics.md section 7, in one streaming pass.
  * Feed events in log order with {@link #accept}, then call {@link #finish()}; or use {@link
  * #audit(Stream)}. Each violation is reported once as a {@link Finding}: the invariant's id, the
  * {@code seq} of the event at which the violation shows, the object, and a sentence.
@@ -72,7 +72,7 @@ public final class Auditor {
     /** How many retired ids (closed, refused, unmapped) are remembered for messages and reuse checks. */
     static final int RETIRED_MEMORY = 4096;
 
-    /** The invariants of SEMANTICS.md section 7, by id. */
+    /** The invariants of docs/semantics.md section 7, by id. */
     public enum Invariant {
         NO_ENTRY_AFTER_REVOKE,
         NO_LIVE_MAPPING_AFTER_REVOKE,
@@ -81,7 +81,7 @@ public final class Auditor {
         SEQ_CONTIGUOUS,
         KNOWN_REFERENCES,
         /**
-         * SEMANTICS.md section 9: at most one {@code VmaClosed} per piece of a VMA (no two cover the
+         * docs/semantics.md section 9: at most one {@code VmaClosed} per piece of a VMA (no two cover the
          * same page), none after the object's {@code RevokeCompleted}, and, for an object whose
          * driver closes (its life has a {@code VmaClosed}), every VMA mapped by {@code Mmapped} and
          * still mapped at {@code RevokeCompleted} closed by then. A log without any {@code VmaClosed}

@@ -156,7 +156,8 @@ public final class EventStores {
     }
 
     /**
-     * H2 2.x rejects Axon's HSQL DDL; its PostgreSQL mode takes Axon's PostgreSQL DDL (NOTES.md).
+     * H2 2.x rejects Axon's HSQL DDL; its PostgreSQL mode takes Axon's PostgreSQL DDL (measured with
+     * the H2 and Axon versions this project uses).
      * {@code TRACE_LEVEL_FILE=0}: H2 writes no {@code .trace.db} beside the store (and does not print
      * its own stack trace when it cannot).
      */

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * The JSON-lines form of the event log (SEMANTICS.md section 7): one UTF-8 line per event,
+ * The JSON-lines form of the event log (docs/semantics.md section 7): one UTF-8 line per event,
  * <pre>{"v":1,"seq":3,"type":"FileOpened","object":"sysfs:/devices/x/resource0","file":"file-1","pid":7,"t":1200}</pre>
  * The envelope ({@code v}, {@code seq}, {@code type}, {@code object}) comes first, then the record's
  * fields under their component names, then {@code t} ({@link RecordedEvent#timeNanos()}). Enums are

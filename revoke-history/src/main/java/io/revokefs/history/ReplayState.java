@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 
 /**
  * The state of every revocable object rebuilt from an event log: what the live simulation should
- * hold at the same point (SEMANTICS.md section 7, "replaying them rebuilds every revocable object's
+ * hold at the same point (docs/semantics.md section 7, "replaying them rebuilds every revocable object's
  * state"). An immutable value: two states are {@link #equals equal} when every object's state is,
  * so a test can compare a replay with the live simulation's state built in the same shape.
  *

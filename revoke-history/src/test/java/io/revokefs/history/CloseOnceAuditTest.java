@@ -16,7 +16,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code CLOSE_ONCE} (SEMANTICS.md section 9) on logs of real runs with a closing test driver, and
+ * {@code CLOSE_ONCE} (docs/semantics.md section 9) on logs of real runs with a closing test driver, and
  * on the same logs with one planted defect each: a double close, a close after
  * {@code RevokeCompleted}, a VMA left unclosed by its revoke. A run whose driver has no close (no
  * {@code VmaClosed} at all) passes.

@@ -67,7 +67,7 @@ final class Logs {
     }
 
     /**
-     * {@link #cleanRun()} and then a life of an object whose driver has a vm close (SEMANTICS.md
+     * {@link #cleanRun()} and then a life of an object whose driver has a vm close (docs/semantics.md
      * section 9): one VMA closed at its munmap, one at the revoke. Every event type appears.
      */
     static List<RevokeEvent> everyType() {

@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Parses scenario scripts (SEMANTICS.md sections 8 and 12): one command a line, {@code #} starts a
+ * Parses scenario scripts (docs/semantics.md sections 8 and 12): one command a line, {@code #} starts a
  * comment, names are the user's. A line is {@code [ACTOR] VERB ARG... [key=value]... [as NAME]};
  * global verbs ({@code process}, {@code wait}, and those of the adapters: {@code pci}, {@code uio},
  * ...) have no actor, process verbs ({@code open}, {@code mmap}, ...) follow a process name.
@@ -34,7 +34,7 @@ public final class ScenarioParser {
             Map.entry("mmap", VerbShape.args(1, 1).options("pages", "offset", "prot", "region").withAs(true)),
             Map.entry("load", VerbShape.args(1, 1).options("page")),
             Map.entry("store", VerbShape.args(1, 1).options("page", "value")),
-            Map.entry("read", VerbShape.args(1, 1).options("count", "async").withAs(false)),
+            Map.entry("read", VerbShape.args(1, 1).options("count", "wait", "async").withAs(false)),
             Map.entry("write", VerbShape.args(1, 2)),
             Map.entry("poll", VerbShape.args(1, 1).options("wait", "async").withAs(false)),
             Map.entry("ioctl", VerbShape.args(1, 1).options("cmd", "arg")),

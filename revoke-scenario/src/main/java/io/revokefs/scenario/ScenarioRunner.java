@@ -404,7 +404,7 @@ public final class ScenarioRunner {
     }
 
     /**
-     * vfio-pci's file offset layout (SEMANTICS.md section 10): the region index is above the low 40
+     * vfio-pci's file offset layout (docs/semantics.md section 10): the region index is above the low 40
      * bits of the byte offset ({@code VFIO_PCI_OFFSET_SHIFT}), so above the low 28 bits of
      * {@code vm_pgoff}; config space is region 7 ({@code VFIO_PCI_CONFIG_REGION_INDEX}) and the command
      * register is at offset 4 ({@code PCI_COMMAND}), its memory-space enable bit 0x2.
@@ -457,10 +457,23 @@ public final class ScenarioRunner {
         return Numbers.option(s, "page", 0, 0, TASK_PAGES);
     }
 
-    /** read's count: a {@code size_t}, clamped to {@link #MAX_RW_COUNT} as vfs_read does. */
+    /**
+     * read's count: a {@code size_t}, clamped to {@link #MAX_RW_COUNT} as vfs_read does. {@code wait=true}
+     * (docs/semantics.md section 11) is the device's waiting read: 4 bytes, the event count that uio_read and
+     * the cdev adapter's read wait for; it cannot be combined with {@code count=}.
+     */
     private static int count(Step s) {
+        if (bool(s, "wait")) {
+            if (s.options().containsKey("count")) {
+                throw malformed(s, "read takes wait=true or count=N, not both (wait=true is the 4-byte waiting read)");
+            }
+            return WAITING_READ_BYTES;
+        }
         return (int) Math.min(MAX_RW_COUNT, Numbers.option(s, "count", 4096, 0, Long.MAX_VALUE));
     }
+
+    /** The byte count of a read that waits for the next event (uio_read's {@code s32} event count). */
+    private static final int WAITING_READ_BYTES = 4;
 
     private static int whence(Step s) {
         return (int) Numbers.option(s, "whence", 0, 0, Integer.MAX_VALUE);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every row of SEMANTICS.md section 4, for a test adapter with the kernfs column. */
+/** Every row of docs/semantics.md section 4, for a test adapter with the kernfs column. */
 class PostRevokeResultsTest {
     private Sim sim;
     private Process p;

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The RACES.md cases of revoke-core, each run with real threads held at chosen points by latches,
+ * The docs/races.md cases of revoke-core, each run with real threads held at chosen points by latches,
  * so each ordering named in the case is forced rather than hoped for. Schedule exploration of the
  * same cases lives with the explorer.
  */

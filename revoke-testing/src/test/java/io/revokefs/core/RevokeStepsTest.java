@@ -13,7 +13,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The five steps of revoke (SEMANTICS.md section 3), their effects and their events. */
+/** The five steps of revoke (docs/semantics.md section 3), their effects and their events. */
 class RevokeStepsTest {
 
     @Test

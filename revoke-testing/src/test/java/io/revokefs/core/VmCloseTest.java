@@ -18,7 +18,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * SEMANTICS.md section 9 with a driver whose vm_ops has {@code ->close} (the test driver's counting
+ * docs/semantics.md section 9 with a driver whose vm_ops has {@code ->close} (the test driver's counting
  * close): one close per piece that reached the driver, at unmap or at revoke, never twice, never
  * after revoke; the close step takes its locks in the kernel's order. The races themselves are
  * explored in revoke-explore ({@code VmCloseExploreTest}); these are the orderings one by one.

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
  * stays bounded.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"Checks the invariants of SEMANTICS.md section 7 on an event log or one run of a store;",
+        description = {"Checks the invariants of docs/semantics.md section 7 on an event log or one run of a store;",
                 "with --follow, audits every run of a database as its events are committed, until stopped.",
                 "Exit 0: clean; 1: findings (one line each: [run=ID] invariant, seq, object, sentence); 2: malformed input."})
 final class AuditCommand implements Callable<Integer> {

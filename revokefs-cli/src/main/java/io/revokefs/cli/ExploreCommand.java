@@ -26,9 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code revokefs explore}: the race cases of RACES.md, or the together blocks of scripts, over their interleavings. */
+/** {@code revokefs explore}: the race cases of docs/races.md, or the together blocks of scripts, over their interleavings. */
 @Command(name = "explore", mixinStandardHelpOptions = true,
-        description = {"Explores the interleavings of the race cases of RACES.md, or of the together blocks of",
+        description = {"Explores the interleavings of the race cases of docs/races.md, or of the together blocks of",
                 "scenario scripts, with a deterministic scheduler: every schedule up to a preemption bound,",
                 "then random ones from a seed. After each schedule: no live PTE after revoke, release once,",
                 "no deadlock, lock order, the section 7 auditor, and every expect of the script.",

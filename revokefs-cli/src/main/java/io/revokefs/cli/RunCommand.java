@@ -42,7 +42,7 @@ import java.util.concurrent.Callable;
 
 /** {@code revokefs run}: runs scenario scripts on the simulation and records their events. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs scenario scripts (SEMANTICS.md section 8) on one simulated machine, one after another,",
+        description = {"Runs scenario scripts (docs/semantics.md section 8) on one simulated machine, one after another,",
                 "recording every event as one run of a store (a new embedded one under runs/ by default; an existing",
                 "store gets one more run). The run's id is --run NAME, or the first script's name and the UTC time.",
                 "Exit 0: every line ran and every expect held; 1: an expect did not hold; 2: a malformed script."})

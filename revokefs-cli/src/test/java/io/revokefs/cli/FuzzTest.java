@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * RACES.md across every adapter, by random scenarios (issue 6): 10,000 seeded scenarios, each
+ * docs/races.md across every adapter, by random scenarios (issue 6): 10,000 seeded scenarios, each
  * audited, replayed against the live state, and checked for PTEs into revoked objects or claimed
  * ranges. A failure names its seed and prints its script.
  */

@@ -115,6 +115,18 @@ class ScriptInputTest {
     }
 
     @Test
+    void readWaitTrueIsTheWaitingReadAndTakesNoCount() throws IOException {
+        Path both = script("cdev foo", "process p1", "p1 open /dev/foo as f", "p1 read f wait=true count=8");
+        refusedBeforeAnythingRan(run(both), both + ":4: read takes wait=true or count=N, not both (wait=true is the 4-byte waiting read)");
+        // wait=true sleeps until the next event: the event raised after it starts is what it returns.
+        Path waits = script("cdev foo", "process p1", "p1 open /dev/foo as f",
+                "p1 read f wait=true async=true as r", "event foo", "wait r expect=ok", "unplug foo");
+        Cli c = run(waits);
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(c.out()).contains("audit:   clean");
+    }
+
+    @Test
     @Timeout(30)
     void hugeMmapRefusedWithEnomemPastTheAddressSpace() throws IOException {
         Path s = script("pci 0000:00:02.0 bar0=16@0x80000", "process p1",

@@ -36,7 +36,7 @@ final class PciResourceFile implements BinAttribute {
 
     /**
      * Nothing, except in tests of this package that plant Linux's population inside {@code ->mmap}
-     * (revoke-testing's {@code Planted.populateInsideMmap}) to show RACES.md R04.
+     * (revoke-testing's {@code Planted.populateInsideMmap}) to show docs/races.md R04.
      */
     private final Consumer<Vma> plantedMmap;
 

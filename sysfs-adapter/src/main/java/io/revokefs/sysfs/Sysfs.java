@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * <p>{@link #remove} is {@code kernfs_remove}: the node and its subtree leave the namespace at once
  * (a lookup now fails with ENOENT), then each file is revoked through the core (deactivate, drain,
  * zap, release once), so a caller holding an inode, an open file or a mapping sees the sysfs column
- * of SEMANTICS.md section 4. Directories are structure only: the simulation has no readdir, so
+ * of docs/semantics.md section 4. Directories are structure only: the simulation has no readdir, so
  * nothing userspace can hold goes through them.
  *
  * <p>Thread-safe: the tree changes under one lock ({@code kernfs_rwsem}), which is never held while

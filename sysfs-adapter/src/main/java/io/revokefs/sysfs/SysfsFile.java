@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * {@value Sysfs#MOUNT} and at every path a symlink gives it.
  *
  * <p>After removal the file is gone from the namespace (open by path: ENOENT) and revoked (anyone
- * holding the inode, an open file or a mapping gets the sysfs column of SEMANTICS.md section 4).
+ * holding the inode, an open file or a mapping gets the sysfs column of docs/semantics.md section 4).
  *
  * <p>Poll ({@code kernfs_generic_poll}): the file keeps an event counter ({@code kernfs_open_node.event},
  * starting at 1) and each open file the value it last saw ({@code of->event}, 0 at open, set by any

@@ -43,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
- * The RACES.md cases of the PCI views (R03, R04, R07, R12 to R15). Orderings that matter are forced:
+ * The docs/races.md cases of the PCI views (R03, R04, R07, R12 to R15). Orderings that matter are forced:
  * {@link RunBeforeLink} runs a revoke or a claim on another thread at the exact point where
  * {@code mmap_region} has called {@code ->mmap} but not yet linked the VMA into {@code i_mmap}.
  */

@@ -27,7 +27,7 @@ import static io.revokefs.sysfs.PciWorld.page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The PCI device in sysfs: layout, permissions, mapping, and the sysfs column of SEMANTICS.md section 4. */
+/** The PCI device in sysfs: layout, permissions, mapping, and the sysfs column of docs/semantics.md section 4. */
 class PciSysfsTest {
 
     @Test
@@ -138,7 +138,7 @@ class PciSysfsTest {
         assertThat(p.ioctl(text, 0x5401, 0).errnoOrNull()).isEqualTo(Errno.ENOTTY);
     }
 
-    /** SEMANTICS.md section 4, sysfs column, one row at a time, after hot-unplug. */
+    /** docs/semantics.md section 4, sysfs column, one row at a time, after hot-unplug. */
     @Test
     void section4_everyOperationAfterHotUnplugReturnsTheSysfsColumn() {
         PciWorld w = new PciWorld();

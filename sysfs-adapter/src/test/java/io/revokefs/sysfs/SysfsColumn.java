@@ -5,7 +5,7 @@ import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.PollBit;
 
 /**
- * The sysfs column of SEMANTICS.md section 4 as the conformance fixtures expect it, spelled out cell
+ * The sysfs column of docs/semantics.md section 4 as the conformance fixtures expect it, spelled out cell
  * by cell with the kernel function each value comes from (fs/kernfs/file.c), not read from the
  * adapter's own table: a wrong cell in production fails the suite.
  */

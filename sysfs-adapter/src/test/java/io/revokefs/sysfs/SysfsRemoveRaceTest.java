@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * RACES.md R22 through sysfs's own removal entry points: "revoke twice, or revoke racing itself: the
+ * docs/races.md R22 through sysfs's own removal entry points: "revoke twice, or revoke racing itself: the
  * second waits for or returns after the first". A read is held inside resource0's (or the
  * attribute's) guard so the first removal cannot finish; a second removal must not return before it.
  *

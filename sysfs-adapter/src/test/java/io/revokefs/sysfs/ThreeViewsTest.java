@@ -24,10 +24,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * RACES.md R14 and R12 across the three views of one BAR: sysfs {@code resource0}, {@code /proc/bus/pci}
+ * docs/races.md R14 and R12 across the three views of one BAR: sysfs {@code resource0}, {@code /proc/bus/pci}
  * and {@code /dev/mem}, each mapped in its own process. {@code /proc/bus/pci} follows the bus through a
  * {@link PciBus.Listener}, as {@code pci_proc_attach_device} / {@code pci_proc_detach_device} do in
- * Linux. Every log is audited whole by {@link Auditor} (SEMANTICS.md section 7) after each test.
+ * Linux. Every log is audited whole by {@link Auditor} (docs/semantics.md section 7) after each test.
  */
 class ThreeViewsTest {
     static final String BDF = "0000:00:02.0";

@@ -26,7 +26,7 @@ public final class Uio {
     static final long MAP_BASE_PFN = 0x100000;
 
     /**
-     * The uio column of SEMANTICS.md section 4, after {@code uio_unregister_device} has cleared
+     * The uio column of docs/semantics.md section 4, after {@code uio_unregister_device} has cleared
      * {@code idev->info}:
      * <ul>
      *   <li>open ENODEV: {@code uio_open} finds no device for the minor;</li>

@@ -34,7 +34,7 @@ public final class VfioPci {
     public static final String DEVICES = "/dev/vfio/devices/vfio";
 
     /**
-     * The vfio column of SEMANTICS.md section 4 (section 10): after the permanent revoke, open,
+     * The vfio column of docs/semantics.md section 4 (section 10): after the permanent revoke, open,
      * read, write, ioctl and mmap fail with ENODEV ({@code vfio_device_fops} reach no device), so
      * does the config-space write that would turn memory on; a fault raises SIGBUS. The device file
      * has no {@code ->poll} and no {@code ->llseek} of its own ({@code vfio_device_fops}): poll stays
@@ -45,7 +45,7 @@ public final class VfioPci {
             .open(Errno.ENODEV).read(Errno.ENODEV).write(Errno.ENODEV).poll(PollBit.DEFAULT_POLLMASK)
             .ioctl(Errno.ENODEV).llseekUnguarded().mmap(Errno.ENODEV).access(Errno.EINVAL).build();
 
-    /** How a device's BAR mappings get their PTEs, chosen per device (SEMANTICS.md section 10). */
+    /** How a device's BAR mappings get their PTEs, chosen per device (docs/semantics.md section 10). */
     public enum Populate {
         /**
          * Today's vfio-pci: a VMA starts empty; the fault takes {@code memory_lock} for reading,

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * vfio-pci in the scenario language (SEMANTICS.md section 10): {@code vfio BDF [populate=fault|eager]}
+ * vfio-pci in the scenario language (docs/semantics.md section 10): {@code vfio BDF [populate=fault|eager]}
  * binds a device made with {@code pci} and creates {@code /dev/vfio/devices/vfioN}. The process verbs
  * are the language's own: {@code pX mmap F region=N pages=N offset=N as NAME} (offset in pages inside
  * the region), {@code pX memory F off|on} (a config-space write of PCI_COMMAND's memory bit),

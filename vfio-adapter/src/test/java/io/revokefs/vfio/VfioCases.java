@@ -19,7 +19,7 @@ import static io.revokefs.explore.Cases.expect;
 import static io.revokefs.vfio.VfioWorld.page;
 
 /**
- * The vfio race cases of RACES.md (R23, R28, R29, R30), built on the real adapter
+ * The vfio race cases of docs/races.md (R23, R28, R29, R30), built on the real adapter
  * ({@link VfioDevice} on a {@link VfioWorld}), and the planted variants of each. Each world watches
  * the device's object (no live PTE once the hot-unplug returned), and checks
  * {@link #noPteWhileMemoryOff} on the live page tables; the explorer adds the lock order and the

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * RACES.md R23, R28, R29 and R30 explored on the real vfio adapter (both population strategies where
+ * docs/races.md R23, R28, R29 and R30 explored on the real vfio adapter (both population strategies where
  * both apply), and the three planted variants, each of which the explorer must catch with a schedule
  * that reproduces it. Bounds: {@link Explorer.Options#defaults()} (15,000 systematic schedules at most,
  * then 300 random ones; 5,000 for R23's eager case), preemption bound 3 for two threads and 2 for

@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * What an adapter supplies to run the {@link ConformanceSuite}: how to build a world with one live
  * object under test, how userspace reaches it, how the adapter revokes it, and what section 4 of
- * SEMANTICS.md says its operations return afterwards.
+ * docs/semantics.md says its operations return afterwards.
  *
  * <p>Each test calls {@link #create()} once: every test gets a fresh kernel, log and object.
  */
@@ -27,7 +27,7 @@ public interface AdapterFixture {
     /** A fresh kernel with an in-memory log and one live object under test. */
     Subject create();
 
-    /** The adapter's column of SEMANTICS.md section 4. */
+    /** The adapter's column of docs/semantics.md section 4. */
     ErrnoTable errnos();
 
     /**

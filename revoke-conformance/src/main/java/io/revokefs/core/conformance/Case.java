@@ -1,7 +1,7 @@
 package io.revokefs.core.conformance;
 
 /**
- * The cases of the conformance suite: the rows of SEMANTICS.md section 4 and the RACES.md cases that
+ * The cases of the conformance suite: the rows of docs/semantics.md section 4 and the docs/races.md cases that
  * can be stated for any adapter. An adapter declares the ones that do not apply to it, with the
  * reason, in {@link AdapterFixture#notApplicable()}; docs/conformance.md lists them per adapter.
  */

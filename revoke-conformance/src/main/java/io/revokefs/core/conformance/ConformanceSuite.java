@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The one conformance suite every adapter runs: the rows of SEMANTICS.md section 4 through the
- * adapter's own errno table, and the RACES.md cases that apply to any adapter. An adapter's test
+ * The one conformance suite every adapter runs: the rows of docs/semantics.md section 4 through the
+ * adapter's own errno table, and the docs/races.md cases that apply to any adapter. An adapter's test
  * class extends this and returns its {@link AdapterFixture}; cases the fixture declares not
  * applicable are skipped with the fixture's reason (and listed in docs/conformance.md).
  *

@@ -5,7 +5,7 @@ import io.revokefs.core.Errno;
 import java.util.Objects;
 
 /**
- * The lifecycle events of revocable objects: the record of truth of a run (SEMANTICS.md section 7).
+ * The lifecycle events of revocable objects: the record of truth of a run (docs/semantics.md section 7).
  *
  * <p>Each record carries the fields of its JSON line except the envelope ({@code v}, {@code seq},
  * {@code type}), which {@link RecordedEvent} adds. Record component names are the JSON field names:
@@ -199,7 +199,7 @@ public sealed interface RevokeEvent {
     }
 
     /**
-     * The driver's {@code vm_ops->close} ran for one piece of a VMA (SEMANTICS.md section 9): the
+     * The driver's {@code vm_ops->close} ran for one piece of a VMA (docs/semantics.md section 9): the
      * piece {@code [pgoff, pgoff + pages)} of {@code vma}, closed by its munmap / exit / mremap
      * ({@link Cause#UNMAP}) or by the object's revoke ({@link Cause#REVOKE}), whichever came first.
      * Only drivers whose vm_ops has {@code close} produce it; invariant {@code CLOSE_ONCE}.

@@ -10,7 +10,7 @@ import java.util.Objects;
  */
 public final class PlantedBugs {
 
-    /** How revoke's vm close step (SEMANTICS.md section 9) is done. */
+    /** How revoke's vm close step (docs/semantics.md section 9) is done. */
     public enum VmCloseStep {
         /** The library's way: per mm, mmap_lock, then i_mmap_rwsem, re-check, close once. */
         LOCK_DANCE,

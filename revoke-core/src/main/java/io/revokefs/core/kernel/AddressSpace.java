@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * {@code struct address_space} as far as mappings go: {@code i_mmap}, the VMAs that map the file,
  * and {@code i_mmap_rwsem}. Several files can share one (every view of iomem does, section 5 of
- * SEMANTICS.md), which is what lets one {@link #unmapMappingRange} reach all of them.
+ * docs/semantics.md), which is what lets one {@link #unmapMappingRange} reach all of them.
  */
 public final class AddressSpace {
     private final String id;

@@ -24,7 +24,7 @@ import java.util.Objects;
  *       zaps it ({@code __request_region} then {@code revoke_iomem}, a vfio disable) takes the same
  *       page table lock in the zap, so either the zap runs after the insert and removes the PTE, or
  *       the change is visible to the check. A check made only before the insert lets the zap run in
- *       between and leaves a PTE to memory the driver no longer owns (RACES.md R02). The predicate
+ *       between and leaves a PTE to memory the driver no longer owns (docs/races.md R02). The predicate
  *       must not take a simulated lock (it runs inside the page table lock); plain Java monitors and
  *       volatile reads are fine. Without one, every page {@code PfnOf} names may be mapped;</li>
  *   <li>{@link Populate}: when the PTEs are installed.</li>
@@ -34,7 +34,7 @@ import java.util.Objects;
  * ({@code vma.setVmOps(mapping)}), or call {@link #fault}, {@link #mapped} and {@link #access} from
  * a driver's own {@link VmOperations}. Nothing is populated inside {@code ->mmap}, where Linux
  * drivers call {@code io_remap_pfn_range}: there the VMA is not yet in {@code i_mmap}, and a zap
- * running then misses its PTEs (RACES.md R04; revoke-testing's {@code Planted} keeps that way to
+ * running then misses its PTEs (docs/races.md R04; revoke-testing's {@code Planted} keeps that way to
  * show the race). A driver whose mapping has no fault handler in
  * Linux ({@code pci_phys_vm_ops}, {@code uio_physical_vm_ops}) asks for {@link Builder#noFaultHandler()}:
  * its pages, once zapped, stay SIGBUS.

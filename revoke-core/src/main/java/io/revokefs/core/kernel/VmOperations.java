@@ -91,7 +91,7 @@ public interface VmOperations {
      * {@code i_mmap}, with the mm's {@code mmap_lock} held (for writing at mmap, for reading when a
      * disabled mapping is re-enabled, see {@code RevocableObject#repopulateMappings}). The place to populate
      * eagerly: a concurrent {@code unmap_mapping_range} now finds the VMA, which it would not while
-     * {@code ->mmap} runs (RACES.md R04). Returns the pages populated.
+     * {@code ->mmap} runs (docs/races.md R04). Returns the pages populated.
      */
     default long mapped(Vma vma) {
         return 0;

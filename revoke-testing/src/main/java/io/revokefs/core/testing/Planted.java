@@ -15,7 +15,7 @@ public final class Planted {
     }
 
     /**
-     * RACES.md R04, what Linux's {@code pci_mmap_resource_range} and {@code mmap_mem} do with
+     * docs/races.md R04, what Linux's {@code pci_mmap_resource_range} and {@code mmap_mem} do with
      * {@code io_remap_pfn_range}: populates {@code vma} now, inside {@code ->mmap}, before the VMA is
      * linked into {@code i_mmap}, so a zap running between {@code ->mmap} and the link misses these
      * PTEs. Call from a driver's {@code ->mmap} after it set eagerly populating vm_ops (a

@@ -128,7 +128,7 @@ public final class TestDriver implements FileOperations {
 
     /**
      * Gives the driver's vm_ops a {@code ->close} (and {@code ->open}) that count their calls, so a
-     * test can check "one close per piece" (SEMANTICS.md section 9). Off by default.
+     * test can check "one close per piece" (docs/semantics.md section 9). Off by default.
      */
     public void setVmClose(boolean on) {
         this.vmClose = on;

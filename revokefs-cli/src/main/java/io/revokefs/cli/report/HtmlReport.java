@@ -57,7 +57,7 @@ public final class HtmlReport {
         }
     }
 
-    /** Event types in schema order (SEMANTICS.md section 7), for the summary. */
+    /** Event types in schema order (docs/semantics.md section 7), for the summary. */
     private static final List<String> TYPES = Marks.EVENT_TYPES;
 
     /** Event tables up to this many rows are shown open; longer ones are folded. */

@@ -55,7 +55,7 @@ final class Marks {
 
     /**
      * Every event type, in schema order: the records {@link RevokeEvent} permits, in the order they
-     * are declared (SEMANTICS.md section 7), so a new type is counted without a list to update.
+     * are declared (docs/semantics.md section 7), so a new type is counted without a list to update.
      */
     static final List<String> EVENT_TYPES = Arrays.stream(RevokeEvent.class.getPermittedSubclasses())
             .map(Class::getSimpleName).toList();

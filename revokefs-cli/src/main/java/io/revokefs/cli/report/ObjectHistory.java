@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * The events of one revocable object, in log order, with its revokes picked out: each
  * {@code RevokeStarted} opens a {@link RevokeSpan} that the object's next {@code RevokeDrained},
- * {@code MappingsZapped} and {@code RevokeCompleted} fill in (SEMANTICS.md section 7,
+ * {@code MappingsZapped} and {@code RevokeCompleted} fill in (docs/semantics.md section 7,
  * {@code REVOKE_ORDER}). A step that comes outside an open span (a log that breaks the order, or a
  * zap of the shared iomem mapping) stays a plain event and is drawn as a mark.
  */

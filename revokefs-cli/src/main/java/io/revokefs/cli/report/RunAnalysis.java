@@ -30,7 +30,7 @@ import java.util.Set;
  * root is its member. A scenario runs one line at a time, so its cascades are exact; in a log of
  * concurrent operations an unrelated event inside a cascade splits it.
  *
- * <p><b>State.</b> Pages with PTEs are replayed as {@link ReplayState} does (SEMANTICS.md section
+ * <p><b>State.</b> Pages with PTEs are replayed as {@link ReplayState} does (docs/semantics.md section
  * 7): {@code Mmapped} maps its range with its first {@code populated} pages, {@code Faulted} adds a
  * page, {@code MappingsZapped} clears its range in every VMA of its mapping, {@code VmaDuplicated}
  * copies, {@code VmaUnmapped} removes. {@code HtmlReportTest} checks that both agree at the end of

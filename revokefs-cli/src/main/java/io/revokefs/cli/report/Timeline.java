@@ -376,7 +376,7 @@ final class Timeline {
         sb.append("</g>\n");
     }
 
-    /** The step that follows {@code from} in a revoke (SEMANTICS.md section 7, {@code REVOKE_ORDER}). */
+    /** The step that follows {@code from} in a revoke (docs/semantics.md section 7, {@code REVOKE_ORDER}). */
     private static String nextStep(RecordedEvent from) {
         return switch (from.type()) {
             case "RevokeStarted" -> "RevokeDrained";
