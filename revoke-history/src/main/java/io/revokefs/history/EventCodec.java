@@ -26,7 +26,7 @@ import java.util.Set;
  * sealed interface's permitted records, computed once. Problems are reported as {@link
  * IllegalArgumentException}s whose message names the field; callers add the line number.
  *
- * <p>Reading has three steps, each a rule of SEMANTICS.md section 7 or of docs/events.md:
+ * <p>Reading has three steps, each a rule of docs/semantics.md section 7 or of docs/events.md:
  * <ol>
  *   <li>{@link #fillDefaults}: an extra field of this library that is absent gets its documented
  *       default, so a log carrying only the spec's fields reads ({@code Mmapped.mapping} the object's

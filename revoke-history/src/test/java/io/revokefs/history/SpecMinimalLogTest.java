@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * A log that carries only the fields of SEMANTICS.md section 7's table, as another tool would write
+ * A log that carries only the fields of docs/semantics.md section 7's table, as another tool would write
  * it (issue 13 point 7): no {@code mapping}, {@code populated}, {@code first}/{@code count}, {@code
  * ptes}, no {@code pgoff}/{@code pages} on {@code VmaUnmapped}, no {@code t}. It reads with the
  * documented defaults, audits clean, replays, and each planted violation is found.

@@ -27,7 +27,7 @@ class LogCommandsTest {
 
     static final String UIO = "uio:/dev/uio0";
 
-    /** A log with only the fields of SEMANTICS.md section 7's table, in two lives of one object. */
+    /** A log with only the fields of docs/semantics.md section 7's table, in two lives of one object. */
     static final List<String> SPEC_MINIMAL = List.of(
             "{\"v\":1,\"seq\":1,\"type\":\"ObjectRegistered\",\"object\":\"uio:/dev/uio0\",\"adapter\":\"uio\"}",
             "{\"v\":1,\"seq\":2,\"type\":\"FileOpened\",\"object\":\"uio:/dev/uio0\",\"file\":\"f1\",\"pid\":7}",
