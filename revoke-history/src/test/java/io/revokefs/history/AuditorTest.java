@@ -336,6 +336,39 @@ class AuditorTest {
         assertThat(auditor.liveObjects()).as("retired at the close").isZero();
     }
 
+    @Test
+    void anObjectRevokedWhileItsMemoryIsOffIsNotRetiredSoALaterInstallIsStillFound() {
+        List<RevokeEvent> log = new ArrayList<>(oneLife(RES0, 1));
+        log.add(3, new MemoryToggled(RES0, MemoryToggled.OFF, "config-write")); // after Mmapped, while live
+        Auditor probe = new Auditor(f -> { throw new AssertionError(f.toString()); });
+        Logs.numbered(log).forEach(probe::accept);
+        assertThat(probe.liveObjects()).as("nothing names it any more, but its memory is off").isEqualTo(1);
+        log.add(new Mmapped(RES0, "file-9", "vma-9", 7, 0, 1, RES0, 1));
+        List<Finding> findings = Auditor.audit(Logs.numbered(log));
+        assertThat(findings).filteredOn(f -> f.invariant() == Invariant.NO_PTE_WHILE_MEMORY_OFF)
+                .extracting(Finding::seq, Finding::message)
+                .containsExactly(tuple((long) log.size(),
+                        "Mmapped vma-9 with 1 page(s) populated while memory is off (since the MemoryToggled(off) at seq 4)"));
+    }
+
+    @Test
+    void aRetiredObjectKeepsThatItsDriverClosesForASecondRevokeOfTheSameLife() {
+        List<RevokeEvent> log = new ArrayList<>(oneLife(RES0, 1));
+        log.add(6, new VmaClosed(RES0, "vma-1", 0, 1, VmaClosed.Cause.REVOKE)); // after MappingsZapped
+        Auditor probe = new Auditor(f -> { throw new AssertionError(f.toString()); });
+        Logs.numbered(log).forEach(probe::accept);
+        assertThat(probe.liveObjects()).as("retired after its clean life").isZero();
+        // Retired now; a second revoke without a new registration, over a VMA its close step left alone.
+        log.add(new Mmapped(RES0, "file-1b", "vma-1b", 7, 0, 1, RES0, 0));
+        log.add(new RevokeStarted(RES0, "again"));
+        log.add(new RevokeDrained(RES0, 0));
+        log.add(new MappingsZapped(RES0, 1, 0, RES0, 0, 1));
+        log.add(new RevokeCompleted(RES0));
+        List<Finding> findings = Auditor.audit(Logs.numbered(log));
+        assertThat(findings).filteredOn(f -> f.invariant() == Invariant.CLOSE_ONCE)
+                .extracting(Finding::seq).containsExactly((long) log.size());
+    }
+
     /** One whole life of {@code object}: open, mmap, revoke, unmap, close (clean). */
     private static List<RevokeEvent> oneLife(String object, int i) {
         String f = "file-" + i;
