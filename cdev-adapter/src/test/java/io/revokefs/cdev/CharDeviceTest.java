@@ -57,7 +57,7 @@ class CharDeviceTest {
     @Test
     void aWaitingReadSleepsUntilTheNextEvent() throws Exception {
         OpenFile f = p.open("/dev/foo", false).value();
-        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, CharDevice.WAIT_BYTES));
+        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, CharDevice.WAIT_BYTES), CharDeviceTest::thread);
         while (dev.waitQueue().sleepers() == 0) {
             Thread.onSpinWait(); // until the reader is asleep: then only the event can wake it
         }
@@ -127,7 +127,7 @@ class CharDeviceTest {
     @Test
     void aReaderAsleepAtUnplugWakesWithEnodev() throws Exception {
         OpenFile f = p.open("/dev/foo", false).value();
-        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, CharDevice.WAIT_BYTES));
+        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, CharDevice.WAIT_BYTES), CharDeviceTest::thread);
         while (dev.waitQueue().sleepers() == 0) {
             Thread.onSpinWait();
         }
@@ -149,8 +149,8 @@ class CharDeviceTest {
         OpenFile async = holder.open("/dev/foo", false).value();
         assertThat(holder.fasync(async, true).isOk()).isTrue();
 
-        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(reader, CharDevice.WAIT_BYTES));
-        CompletableFuture<Result<Set<PollBit>>> poll = CompletableFuture.supplyAsync(() -> q.pollWait(poller, Set.of(PollBit.POLLIN)));
+        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(reader, CharDevice.WAIT_BYTES), CharDeviceTest::thread);
+        CompletableFuture<Result<Set<PollBit>>> poll = CompletableFuture.supplyAsync(() -> q.pollWait(poller, Set.of(PollBit.POLLIN)), CharDeviceTest::thread);
         while (dev.waitQueue().sleepers() < 2) {
             Thread.onSpinWait(); // until both are asleep on the device's queue
         }
@@ -162,5 +162,15 @@ class CharDeviceTest {
         assertThat(holder.pendingSignals()).containsExactly(new PendingSignal(Signal.SIGIO, SigPoll.POLL_HUP, async.id()));
         assertThat(async.fasync()).as("fasync off after the revoke").isFalse();
         assertThat(p.pendingSignals()).as("no O_ASYNC on the reader's file").isEmpty();
+    }
+
+    /**
+     * A thread of its own for each blocking task: the common pool has one worker on a 2-core machine
+     * (Temurin 25 runs supplyAsync there), so a second sleeper would never start.
+     */
+    private static void thread(Runnable task) {
+        Thread t = new Thread(task, "test-sleeper");
+        t.setDaemon(true);
+        t.start();
     }
 }

@@ -43,7 +43,7 @@ class ObjectBuilderOperationsTest {
                 .operations(obj -> made[0] = new SleepyDriver(obj)).errnos(ErrnoTable.KERNFS).register();
         Process p = kernel.newProcess(0);
         OpenFile f = p.open(kernel.newInode("/dev/sleepy", 0600, 0, o.fileOperations(), o.mapping(), null), false).value();
-        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, 1));
+        CompletableFuture<Result<byte[]>> read = CompletableFuture.supplyAsync(() -> p.read(f, 1), ObjectBuilderOperationsTest::thread);
         while (made[0].wait.sleepers() == 0) {
             Thread.onSpinWait();
         }
@@ -67,5 +67,15 @@ class ObjectBuilderOperationsTest {
         assertThat(quiet.pendingSignals()).as("no O_ASYNC on g").isEmpty();
         assertThat(f.fasync()).as("fasync off after revoke").isFalse();
         assertThat(g.fasync()).isFalse();
+    }
+
+    /**
+     * A thread of its own for each blocking task: the common pool has one worker on a 2-core machine
+     * (Temurin 25 runs supplyAsync there), so a second sleeper would never start.
+     */
+    private static void thread(Runnable task) {
+        Thread t = new Thread(task, "test-sleeper");
+        t.setDaemon(true);
+        t.start();
     }
 }
