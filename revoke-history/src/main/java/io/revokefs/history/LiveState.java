@@ -75,7 +75,7 @@ public final class LiveState {
                 io.revokefs.core.kernel.PfnMapping pfns = v.file().mapping().pfnMapping();
                 long pfn = pfns == null ? io.revokefs.core.kernel.PfnMapping.NO_PFN : pfns.pfnOf(v, v.pgoff());
                 pfnOffset.put(v.id(), pfn == io.revokefs.core.kernel.PfnMapping.NO_PFN
-                        ? ReplayState.VmaState.defaultPfnOffset(v.file().mapping().id()) : pfn - v.pgoff());
+                        ? ReplayState.VmaState.defaultPfnOffset(v.file().mapping().id()) : Long.valueOf(pfn - v.pgoff()));
                 mapped.computeIfAbsent(v.id(), k -> new RangeSet()).add(v.pgoff(), v.pages());
                 RangeSet pop = populated.computeIfAbsent(v.id(), k -> new RangeSet());
                 for (long i = 0; i < v.pages(); i++) {

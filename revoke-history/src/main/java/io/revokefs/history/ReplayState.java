@@ -426,7 +426,7 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
             mapped.add(m.pgoff(), m.pages());
             RangeSet populated = new RangeSet();
             populated.add(m.pgoff(), Math.min(m.populated(), m.pages()));
-            Long offset = m.pfn() != null ? m.pfn() - m.pgoff() : VmaState.defaultPfnOffset(m.mapping());
+            Long offset = m.pfn() != null ? Long.valueOf(m.pfn() - m.pgoff()) : VmaState.defaultPfnOffset(m.mapping());
             addVma(m.vma(), new Vma(object, o.current(), m.pid(), m.mapping(), mapped, populated, offset));
             return null;
         }
