@@ -2,8 +2,6 @@ package io.revokefs.bench;
 
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.OpenFile;
 import io.revokefs.core.kernel.Process;
 import io.revokefs.core.kernel.Rmap;
 import io.revokefs.core.kernel.Vma;
@@ -44,18 +42,7 @@ final class PairedRmap {
             Vma v = World.mmap(p, World.open(p, w.wrappedInode(object)), 1, PAGE);
             v.mm().remapPfnRange(v, 0, PAGE, 1); // vm_pgoff = PFN in the iomem mapping
         }
-        Inode plain = w.plainInode("others", iomem);
-        int perProcess = Math.max(1, others / 100);
-        Process p = null;
-        OpenFile pf = null;
-        for (int i = 0; i < others; i++) {
-            if (i % perProcess == 0) {
-                p = w.kernel.newProcess(0);
-                pf = World.open(p, plain);
-            }
-            long pgoff = i < others / 2 ? PAGE - 1 - i : PAGE + 1 + i;
-            World.mmap(p, pf, 1, pgoff);
-        }
+        w.mapOthers(w.plainInode("others", iomem), others, i -> i < others / 2 ? PAGE - 1 - i : PAGE + 1 + i);
         if (iomem.vmaCount() != MAPPERS + others) {
             throw new IllegalStateException("setup: " + iomem.vmaCount() + " VMAs in the iomem mapping");
         }
