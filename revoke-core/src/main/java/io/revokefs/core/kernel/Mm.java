@@ -339,7 +339,8 @@ public final class Mm {
 
     /**
      * {@code mremap} of one whole VMA at {@code addr}: shrinking unmaps the tail; growing a VM_PFNMAP or
-     * VM_DONTEXPAND VMA fails with EFAULT (as {@code vma_to_resize}); {@code move} relocates it
+     * VM_DONTEXPAND VMA fails with EFAULT (as {@code vma_to_resize}, since renamed {@code resize_is_valid}
+     * and then {@code remap_is_valid}); {@code move} relocates it
      * ({@code move_vma}): its PTEs move with it under {@code i_mmap_rwsem}, so a concurrent zap sees
      * the VMA either before or after the move, never neither. Returns the VMA's new address.
      */
