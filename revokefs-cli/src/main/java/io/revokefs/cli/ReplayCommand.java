@@ -23,9 +23,9 @@ import java.util.concurrent.Callable;
  * forgotten, so memory is bounded by the lives still going; those are printed at the end, by id.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-        description = {"Rebuilds every object's state from an event log or store and prints each life of each object:",
-                "open files, VMAs per process with their populated pages, revoked or live, releases.",
-                "Lives that are over come first, in the order they ended; then the others, by object id.",
+        description = {"Rebuilds every object's state from an event log or store and prints each life of each object.",
+                "For each life: open files, VMAs per process with their populated pages, revoked or live, releases."
+                        + " Lives that are over come first, in the order they ended; then the others, by object id.",
                 "With --pfn: who maps that physical page at the end or at --until, from the log alone."})
 final class ReplayCommand implements Callable<Integer> {
     @Spec

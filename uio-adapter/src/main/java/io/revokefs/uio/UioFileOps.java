@@ -180,8 +180,9 @@ final class UioFileOps implements FileOperations {
     /**
      * {@link #physical} and {@link #logical} in one, chosen per VMA by the type of its map: the core
      * accepts one vm_ops per open file (as kernfs does), and a uio file may map a physical and a
-     * logical map. For ptrace both use {@code generic_access_phys}: for page-backed maps Linux uses
-     * get_user_pages, which reads the same page.
+     * logical map. For ptrace both use {@code generic_access_phys}: for page-backed maps Linux's
+     * {@code __access_remote_vm} reaches the page through {@code get_user_page_vma_remote} instead
+     * ({@code uio_logical_vm_ops} has no {@code ->access}), which reads the same page.
      */
     private final VmOperations vmOps = new VmOperations() {
         @Override
