@@ -40,8 +40,10 @@ public final class UioDevice {
         this.regions = List.copyOf(regions);
         this.path = "/dev/uio" + minor;
         Kernel kernel = uio.kernel();
+        UioFileOps ops = new UioFileOps(this);
         this.object = RevocableObject.builder(kernel, Uio.ADAPTER + ":" + path, Uio.ADAPTER)
-                .operations(new UioFileOps(this)).errnos(Uio.ERRNOS).register();
+                .operations(ops).errnos(Uio.ERRNOS).register();
+        object.mapping().setPfnMapping(ops.pfnMapping()); // for the rmap
         this.wait = object.newWaitQueue("wait");
         this.inode = kernel.newInode(path, 0600, 0, object.fileOperations(), object.mapping(), null);
         kernel.bind(path, inode);
