@@ -87,7 +87,9 @@ final class Strategies {
         Subtree donate() {
             for (int i = floor; i < Math.min(depth, stack.size()); i++) {
                 Node n = stack.get(i);
-
+                if (n.redundant) {
+                    return null; // nothing here or below is tried (see redundant())
+                }
                 for (int c : n.candidates) {
                     if (!n.tried.get(c) && n.preemptionsBefore + n.cost(c) <= bound) {
                         n.tried.set(c);
