@@ -1,6 +1,6 @@
 package io.revokefs.cdev;
 
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 import io.revokefs.scenario.GlobalVerb;
 import io.revokefs.scenario.Numbers;
 import io.revokefs.scenario.ScenarioProvider;

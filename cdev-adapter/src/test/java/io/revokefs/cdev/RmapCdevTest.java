@@ -1,12 +1,12 @@
 package io.revokefs.cdev;
 
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.PhysicalMemory;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Rmap;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.PhysicalMemory;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Rmap;
+import io.revokefs.kernel.Vma;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -2,10 +2,10 @@ package io.revokefs.devmem;
 
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.PfnMapping;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.PfnMapping;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,15 +1,15 @@
 package io.revokefs.procfs;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.Capability;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Pci;
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.kernel.Vma;
-import io.revokefs.core.kernel.VmaFlag;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.Capability;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Pci;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.Vma;
+import io.revokefs.kernel.VmaFlag;
 
 import java.util.Arrays;
 

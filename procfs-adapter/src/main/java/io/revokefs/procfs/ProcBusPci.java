@@ -1,8 +1,8 @@
 package io.revokefs.procfs;
 
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.Pci;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.Pci;
 
 import java.util.ArrayList;
 import java.util.List;

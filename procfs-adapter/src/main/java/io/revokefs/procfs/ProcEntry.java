@@ -1,8 +1,8 @@
 package io.revokefs.procfs;
 
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.WaitQueue;
-import io.revokefs.core.kernel.Inode;
+import io.revokefs.kernel.WaitQueue;
+import io.revokefs.kernel.Inode;
 
 /**
  * A proc entry ({@code struct proc_dir_entry} of a regular file): its path, its revocable object

@@ -3,9 +3,9 @@ package io.revokefs.procfs;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

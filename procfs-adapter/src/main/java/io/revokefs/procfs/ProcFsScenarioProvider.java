@@ -1,8 +1,8 @@
 package io.revokefs.procfs;
 
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.OpenFile;
 import io.revokefs.scenario.FuzzGenerator;
 import io.revokefs.scenario.GlobalVerb;
 import io.revokefs.scenario.PciFunctions;

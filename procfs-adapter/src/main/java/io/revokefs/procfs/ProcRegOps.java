@@ -1,12 +1,12 @@
 package io.revokefs.procfs;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.PollTable;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.PollTable;
+import io.revokefs.kernel.Vma;
 
 import java.util.Set;
 

@@ -1,15 +1,15 @@
 package io.revokefs.procfs;
 
-import io.revokefs.core.kernel.Pci;
-import io.revokefs.core.Errno;
-import io.revokefs.core.Signal;
+import io.revokefs.kernel.Pci;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Signal;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -119,7 +119,7 @@ class ProcFsTest {
     @Test
     void procfsMmapWithoutProcMmapIsEioBeforeAndAfterRemoval() {
         procfs.procMkdir("/proc/driver");
-        procfs.procCreate("/proc/driver/nommap", 0644, new io.revokefs.core.kernel.FileOperations() {
+        procfs.procCreate("/proc/driver/nommap", 0644, new io.revokefs.kernel.FileOperations() {
         }, null);
         Process p = kernel.newProcess(0);
         OpenFile f = p.open("/proc/driver/nommap", false).value();
@@ -135,7 +135,7 @@ class ProcFsTest {
     @Test
     void procfsLlseekWithoutProcLseekIsEspipeBeforeAndAfterRemoval() {
         procfs.procMkdir("/proc/driver");
-        procfs.procCreate("/proc/driver/noseek", 0644, new io.revokefs.core.kernel.FileOperations() {
+        procfs.procCreate("/proc/driver/noseek", 0644, new io.revokefs.kernel.FileOperations() {
             @Override
             public boolean hasLlseek() {
                 return false;

@@ -1,8 +1,8 @@
 package io.revokefs.procfs;
 
-import io.revokefs.core.Errno;
+import io.revokefs.kernel.Errno;
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
+import io.revokefs.kernel.PollBit;
 
 /**
  * The procfs column of docs/semantics.md section 4 as the conformance fixtures expect it, spelled out cell

@@ -1,15 +1,15 @@
 package io.revokefs.procfs;
 
-import io.revokefs.core.FaultResult;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
-import io.revokefs.core.WaitQueue;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.PollTable;
-import io.revokefs.core.kernel.VmFault;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.FaultResult;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.WaitQueue;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.PollTable;
+import io.revokefs.kernel.VmFault;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -68,7 +68,7 @@ final class TestProcOps implements FileOperations {
     @Override
     public Result<Void> mmap(OpenFile file, Vma vma) {
         if (vma.pgoff() + vma.pages() > pages) {
-            return Result.err(io.revokefs.core.Errno.EINVAL);
+            return Result.err(io.revokefs.kernel.Errno.EINVAL);
         }
         vma.setVmOps(vmOps);
         return Result.ok();

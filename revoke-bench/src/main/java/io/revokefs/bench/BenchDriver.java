@@ -1,13 +1,13 @@
 package io.revokefs.bench;
 
-import io.revokefs.core.FaultResult;
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.VmFault;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
-import io.revokefs.core.kernel.VmaFlag;
+import io.revokefs.kernel.FaultResult;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.VmFault;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
+import io.revokefs.kernel.VmaFlag;
 
 /**
  * The smallest driver that exercises the paths under measurement: a device whose file page

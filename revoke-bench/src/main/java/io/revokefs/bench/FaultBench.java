@@ -1,11 +1,11 @@
 package io.revokefs.bench;
 
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.MemoryAccess;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.MemoryAccess;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

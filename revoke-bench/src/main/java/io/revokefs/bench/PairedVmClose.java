@@ -1,10 +1,10 @@
 package io.revokefs.bench;
 
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 
 import java.util.Arrays;
 

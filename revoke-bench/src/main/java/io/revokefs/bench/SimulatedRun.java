@@ -3,11 +3,11 @@ package io.revokefs.bench;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.RecordedEvent;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.history.JsonLines;
 
 import java.io.IOException;
@@ -20,7 +20,7 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 /**
- * The events of target 5, recorded from a seeded run of the simulated kernel (revoke-core), not
+ * The events of target 5, recorded from a seeded run of the simulated kernel (revoke-kernel), not
  * written by hand: {@value #DEVICES} devices of {@value #PAGES} MMIO pages, each a revocable object
  * on a {@link BenchDriver}; up to {@value #MAX_PROCESSES} processes open, mmap, load and store (a
  * fault on first touch), munmap part of a VMA, read, fork, close and exit; devices are revoked

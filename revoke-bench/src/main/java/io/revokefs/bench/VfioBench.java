@@ -1,13 +1,13 @@
 package io.revokefs.bench;
 
-import io.revokefs.core.kernel.Pci;
+import io.revokefs.kernel.Pci;
 import io.revokefs.core.event.EventRecorder;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.MemoryAccess;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.MemoryAccess;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.sysfs.PciBus;
 import io.revokefs.sysfs.Sysfs;
 import io.revokefs.vfio.VfioDevice;

@@ -4,12 +4,12 @@ import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.EventRecorder;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 
 import java.util.function.Supplier;
 

@@ -1,5 +1,8 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.PollBit;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

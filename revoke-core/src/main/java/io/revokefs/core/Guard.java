@@ -1,6 +1,6 @@
 package io.revokefs.core;
 
-import io.revokefs.core.internal.Interleave;
+import io.revokefs.kernel.internal.Interleave;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;

@@ -1,10 +1,10 @@
 package io.revokefs.core;
 
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.internal.KernelAccess;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.internal.KernelAccess;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Kernel;
 
 import java.util.List;
 import java.util.Objects;

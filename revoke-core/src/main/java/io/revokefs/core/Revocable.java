@@ -1,5 +1,9 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.WaitQueue;
+
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;

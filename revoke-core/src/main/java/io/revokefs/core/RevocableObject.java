@@ -1,17 +1,19 @@
 package io.revokefs.core;
 
-import io.revokefs.core.internal.Interleave;
-import io.revokefs.core.internal.KernelAccess;
+import io.revokefs.kernel.WaitQueue;
+
+import io.revokefs.kernel.internal.Interleave;
+import io.revokefs.kernel.internal.KernelAccess;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.SigPoll;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.SigPoll;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

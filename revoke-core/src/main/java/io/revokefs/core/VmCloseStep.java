@@ -1,10 +1,10 @@
 package io.revokefs.core;
 
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.internal.Interleave;
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.core.internal.PlantedBugs;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.Vma;
 
 import java.util.ArrayList;
 import java.util.List;

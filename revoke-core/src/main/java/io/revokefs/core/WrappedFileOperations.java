@@ -1,12 +1,16 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.PollBit;
+
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.PollTable;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.PollTable;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -185,11 +189,11 @@ final class WrappedFileOperations implements FileOperations {
                 vma.setVmOps(w);
                 w.reached(vma);
             }
-            io.revokefs.core.kernel.PfnMapping pfns = vma.file().mapping().pfnMapping();
-            long pfn = pfns == null ? io.revokefs.core.kernel.PfnMapping.NO_PFN : pfns.pfnOf(vma, vma.pgoff());
+            io.revokefs.kernel.PfnMapping pfns = vma.file().mapping().pfnMapping();
+            long pfn = pfns == null ? io.revokefs.kernel.PfnMapping.NO_PFN : pfns.pfnOf(vma, vma.pgoff());
             o.record(new RevokeEvent.Mmapped(o.id(), file.id(), vma.id(), vma.mm().owner().pid(),
                     vma.pgoff(), vma.pages(), vma.file().mapping().id(), vma.mm().populatedPages(vma),
-                    pfn == io.revokefs.core.kernel.PfnMapping.NO_PFN ? null : pfn));
+                    pfn == io.revokefs.kernel.PfnMapping.NO_PFN ? null : pfn));
             return r;
         } finally {
             o.entries.exit(t);

@@ -1,11 +1,16 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.FaultResult;
+
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.MemPolicy;
-import io.revokefs.core.kernel.VmFault;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.MemPolicy;
+import io.revokefs.kernel.VmFault;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.Vma;
 
 /**
  * The wrapped {@code vm_ops} of the mappings of one open file of a {@link RevocableObject}:

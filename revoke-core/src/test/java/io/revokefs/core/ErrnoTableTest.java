@@ -1,5 +1,8 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.PollBit;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;

@@ -1,12 +1,17 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.WaitQueue;
+
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.SigPoll;
-import io.revokefs.core.kernel.PendingSignal;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.SigPoll;
+import io.revokefs.kernel.PendingSignal;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CompletableFuture;
@@ -31,8 +36,8 @@ class ObjectBuilderOperationsTest {
         }
 
         @Override
-        public io.revokefs.core.Result<byte[]> read(OpenFile file, int count) {
-            return wait.waitEvent(() -> false) ? io.revokefs.core.Result.ok(new byte[0]) : io.revokefs.core.Result.err(Errno.EIO);
+        public io.revokefs.kernel.Result<byte[]> read(OpenFile file, int count) {
+            return wait.waitEvent(() -> false) ? io.revokefs.kernel.Result.ok(new byte[0]) : io.revokefs.kernel.Result.err(Errno.EIO);
         }
     }
 

@@ -1,5 +1,9 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.WaitQueue;
+
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

@@ -1,18 +1,18 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.Errno;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.Errno;
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.Signal;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.MemoryAccess;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.MemoryAccess;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import io.revokefs.core.testing.TestDriver;
 

@@ -1,6 +1,6 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.internal.LockOrder;
+import io.revokefs.kernel.internal.LockOrder;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>One exploration at a time per JVM ({@link LockOrder}'s switch is global). Within one,
  * {@link Options#workers()} schedules run at once, each on its own threads: the one scheduler
- * installed in {@link io.revokefs.core.internal.Interleave} hands each point to the run its thread belongs
+ * installed in {@link io.revokefs.kernel.internal.Interleave} hands each point to the run its thread belongs
  * to, and the workers search disjoint subtrees of the bounded search (a worker with nothing to do is
  * handed the shallowest untried alternative of a busy one), so their union is exactly the
  * one-worker search.

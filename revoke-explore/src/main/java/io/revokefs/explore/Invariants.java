@@ -1,10 +1,10 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.internal.LockOrder;
+import io.revokefs.kernel.internal.LockOrder;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.revokefs.explore;
 
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
 import io.revokefs.core.testing.Sim;
 
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.internal.Interleave;
+import io.revokefs.kernel.internal.Interleave;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.revokefs.explore;
 
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.scenario.Scenario;
 import io.revokefs.scenario.ScenarioException;
 import io.revokefs.scenario.ScenarioProviders;

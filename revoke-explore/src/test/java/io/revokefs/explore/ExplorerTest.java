@@ -1,10 +1,10 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.internal.LockOrder;
-import io.revokefs.core.internal.TrackedLock;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.internal.LockOrder;
+import io.revokefs.kernel.internal.TrackedLock;
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 import io.revokefs.core.testing.TestDriver;
 import org.junit.jupiter.api.Test;
 

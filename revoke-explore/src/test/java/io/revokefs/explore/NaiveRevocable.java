@@ -1,10 +1,10 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.internal.Interleave;
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.internal.Interleave;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.OpenFile;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,11 +1,11 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import io.revokefs.core.testing.TestDriver;
 import org.junit.jupiter.api.Test;

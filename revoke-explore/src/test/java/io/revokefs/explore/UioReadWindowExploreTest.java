@@ -1,8 +1,8 @@
 package io.revokefs.explore;
 
-import io.revokefs.core.internal.Interleave;
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,10 +1,10 @@
 package io.revokefs.explore;
 
 import io.revokefs.core.internal.PlantedBugs;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -2,10 +2,10 @@ package io.revokefs.history;
 
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.ReleaseCause;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,9 +72,9 @@ public final class LiveState {
                 lifeOf.put(v.id(), o);
                 pid.put(v.id(), p.pid());
                 mapping.put(v.id(), v.file().mapping().id());
-                io.revokefs.core.kernel.PfnMapping pfns = v.file().mapping().pfnMapping();
-                long pfn = pfns == null ? io.revokefs.core.kernel.PfnMapping.NO_PFN : pfns.pfnOf(v, v.pgoff());
-                pfnOffset.put(v.id(), pfn == io.revokefs.core.kernel.PfnMapping.NO_PFN
+                io.revokefs.kernel.PfnMapping pfns = v.file().mapping().pfnMapping();
+                long pfn = pfns == null ? io.revokefs.kernel.PfnMapping.NO_PFN : pfns.pfnOf(v, v.pgoff());
+                pfnOffset.put(v.id(), pfn == io.revokefs.kernel.PfnMapping.NO_PFN
                         ? ReplayState.VmaState.defaultPfnOffset(v.file().mapping().id()) : Long.valueOf(pfn - v.pgoff()));
                 mapped.computeIfAbsent(v.id(), k -> new RangeSet()).add(v.pgoff(), v.pages());
                 RangeSet pop = populated.computeIfAbsent(v.id(), k -> new RangeSet());

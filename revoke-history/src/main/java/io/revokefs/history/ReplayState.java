@@ -4,7 +4,7 @@ import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.event.RevokeEvent.*;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -165,7 +165,7 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
 
     /**
      * One VMA that reaches a queried physical range at the state's seq: the replayed form of the live
-     * rmap ({@code io.revokefs.core.kernel.Rmap.Hit}).
+     * rmap ({@code io.revokefs.kernel.Rmap.Hit}).
      *
      * @param object the object whose file it maps (the view)
      * @param life that object's life the VMA belongs to

@@ -1,7 +1,7 @@
 package io.revokefs.history;
 
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.Rmap;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.Rmap;
 
 import java.util.ArrayList;
 import java.util.List;

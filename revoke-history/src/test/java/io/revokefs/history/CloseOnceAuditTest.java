@@ -4,9 +4,9 @@ import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.event.RevokeEvent.RevokeCompleted;
 import io.revokefs.core.event.RevokeEvent.VmaClosed;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package io.revokefs.history;
 
-import io.revokefs.core.Errno;
+import io.revokefs.kernel.Errno;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;

@@ -1,15 +1,15 @@
 package io.revokefs.history;
 
-import io.revokefs.core.kernel.PfnMapping;
+import io.revokefs.kernel.PfnMapping;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.core.testing.TestDriver;
 import org.junit.jupiter.api.Test;
 

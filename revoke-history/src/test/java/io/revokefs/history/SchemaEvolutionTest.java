@@ -1,7 +1,7 @@
 package io.revokefs.history;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.revokefs.core.Errno;
+import io.revokefs.kernel.Errno;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;

@@ -1,6 +1,6 @@
 package io.revokefs.scenario;
 
-import io.revokefs.core.kernel.Pci;
+import io.revokefs.kernel.Pci;
 
 import java.util.List;
 

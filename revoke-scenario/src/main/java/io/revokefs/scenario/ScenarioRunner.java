@@ -1,17 +1,17 @@
 package io.revokefs.scenario;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
-import io.revokefs.core.Signal;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.MemoryAccess;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.PendingSignal;
-import io.revokefs.core.kernel.Pci;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Rmap;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.MemoryAccess;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.PendingSignal;
+import io.revokefs.kernel.Pci;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Rmap;
+import io.revokefs.kernel.Vma;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

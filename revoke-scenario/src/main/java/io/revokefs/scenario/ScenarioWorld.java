@@ -1,7 +1,7 @@
 package io.revokefs.scenario;
 
 import io.revokefs.core.event.EventRecorder;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 
 import java.util.ArrayList;
 import java.util.HashMap;

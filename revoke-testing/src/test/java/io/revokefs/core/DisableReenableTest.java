@@ -1,12 +1,14 @@
 package io.revokefs.core;
 
-import io.revokefs.core.internal.LockOrder;
-import io.revokefs.core.kernel.PfnMapping;
+import io.revokefs.kernel.Signal;
+
+import io.revokefs.kernel.internal.LockOrder;
+import io.revokefs.kernel.PfnMapping;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import io.revokefs.core.testing.TestDriver;
 import org.junit.jupiter.api.AfterEach;

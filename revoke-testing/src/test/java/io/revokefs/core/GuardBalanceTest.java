@@ -1,9 +1,9 @@
 package io.revokefs.core;
 
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
-import io.revokefs.core.kernel.VmOperations;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
+import io.revokefs.kernel.VmOperations;
 import io.revokefs.core.testing.Sim;
 import org.junit.jupiter.api.Test;
 

@@ -1,19 +1,24 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.FaultResult;
+
 import io.revokefs.core.event.RecordedEvent;
-import io.revokefs.core.internal.Interleave;
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.MemPolicy;
-import io.revokefs.core.kernel.MemoryAccess;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.VmFault;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
-import io.revokefs.core.kernel.VmaFlag;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.MemPolicy;
+import io.revokefs.kernel.MemoryAccess;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.VmFault;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
+import io.revokefs.kernel.VmaFlag;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.testing.Async;
 import io.revokefs.core.testing.Sim;

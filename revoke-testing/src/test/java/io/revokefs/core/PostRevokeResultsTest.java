@@ -1,11 +1,15 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.PollBit;
+
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -149,7 +153,7 @@ class PostRevokeResultsTest {
     void aFileWithoutMmapIsRefusedWithEnodev() {
         Sim fresh = new Sim();
         var obj = RevocableObject.builder(fresh.kernel(), "test:/nommap", "test")
-                .operations(new io.revokefs.core.kernel.FileOperations() {
+                .operations(new io.revokefs.kernel.FileOperations() {
                 }).errnos(ErrnoTable.KERNFS).register();
         var node = fresh.kernel().newInode("/nommap", 0600, 0, obj.fileOperations(), obj.mapping(), null);
         Process q = fresh.root();

@@ -1,12 +1,12 @@
 package org.example.foo;
 
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
 import io.revokefs.scenario.FuzzGenerator;
 import io.revokefs.scenario.GlobalVerb;
 import io.revokefs.scenario.ScenarioProvider;
@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * An adapter written outside revokefs, against its public interfaces only (revoke-core and
+ * An adapter written outside revokefs, against its public interfaces only (revoke-kernel, revoke-core and
  * revoke-scenario): character devices /dev/fooN whose read says "foo", made with {@code foo fooN}
  * and hot-unplugged with {@code unbind fooN} (not {@code unplug}, the in-tree cdev adapter's verb:
  * verbs are unique across adapters). The test compiles this file, jars it with its META-INF/services

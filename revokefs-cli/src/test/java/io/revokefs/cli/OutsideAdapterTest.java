@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An adapter built outside the main modules plugs in (issue 12): {@code src/test/adapter} holds its
- * source, which this test compiles against revoke-core and revoke-scenario alone, jars with its
+ * source, which this test compiles against revoke-kernel, revoke-core and revoke-scenario alone, jars with its
  * {@code META-INF/services} entry, and puts in a directory given to {@code --adapter-path}. The
  * command, unchanged, then runs a script on it, explores its race, and fuzzes it.
  */
@@ -38,7 +38,7 @@ class OutsideAdapterTest {
         Path classes = tmp.resolve("classes");
         Files.createDirectories(classes);
         Path src = Path.of("src/test/adapter/org/example/foo/FooScenarioProvider.java");
-        String classpath = String.join(java.io.File.pathSeparator, jarOf(RevocableObject.class), jarOf(ScenarioProvider.class));
+        String classpath = String.join(java.io.File.pathSeparator, jarOf(io.revokefs.kernel.Kernel.class), jarOf(RevocableObject.class), jarOf(ScenarioProvider.class));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         int rc = javac.run(null, null, null, "--release", "17", "-cp", classpath, "-d", classes.toString(), src.toString());
         assertThat(rc).as("javac of the outside adapter").isZero();

@@ -1,7 +1,7 @@
 package io.revokefs.cli;
 
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Rmap;
+import io.revokefs.kernel.Rmap;
 import io.revokefs.history.ReplayState;
 import io.revokefs.scenario.Scenario;
 import io.revokefs.scenario.ScenarioException;

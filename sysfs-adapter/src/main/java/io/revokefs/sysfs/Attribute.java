@@ -1,7 +1,7 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
 
 /**
  * A sysfs text attribute ({@code struct device_attribute}): {@code show} renders the value a read

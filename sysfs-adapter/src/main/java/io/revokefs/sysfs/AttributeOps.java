@@ -1,10 +1,10 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.PollTable;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.PollTable;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -1,10 +1,10 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Vma;
 
 /**
  * A sysfs binary attribute ({@code struct bin_attribute}): raw read and write, and optionally mmap.

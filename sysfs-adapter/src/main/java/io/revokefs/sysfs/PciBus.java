@@ -1,16 +1,16 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.WaitQueue;
-import io.revokefs.core.kernel.AddressSpace;
-import io.revokefs.core.kernel.Iomem;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.Pci;
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.kernel.PhysicalMemory;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.WaitQueue;
+import io.revokefs.kernel.AddressSpace;
+import io.revokefs.kernel.Iomem;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.Pci;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.PhysicalMemory;
+import io.revokefs.kernel.Vma;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

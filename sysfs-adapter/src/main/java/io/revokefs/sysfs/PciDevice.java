@@ -1,9 +1,9 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.kernel.Pci;
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.kernel.Iomem;
-import io.revokefs.core.kernel.PhysicalMemory;
+import io.revokefs.kernel.Pci;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.Iomem;
+import io.revokefs.kernel.PhysicalMemory;
 
 import java.util.List;
 import java.util.Optional;

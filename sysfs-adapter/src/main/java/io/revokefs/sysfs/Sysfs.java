@@ -1,10 +1,10 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Kernel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

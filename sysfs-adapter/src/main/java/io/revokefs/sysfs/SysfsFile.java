@@ -1,14 +1,14 @@
 package io.revokefs.sysfs;
 
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
+import io.revokefs.kernel.PollBit;
 import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.WaitQueue;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.PollTable;
+import io.revokefs.kernel.WaitQueue;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.PollTable;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,8 +1,8 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.scenario.FuzzGenerator;
 import io.revokefs.scenario.ScenarioWorld;
 

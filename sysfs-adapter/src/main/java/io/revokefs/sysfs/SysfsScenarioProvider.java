@@ -1,7 +1,7 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.Pci;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.Pci;
 import io.revokefs.scenario.FuzzGenerator;
 import io.revokefs.scenario.GlobalVerb;
 import io.revokefs.scenario.Numbers;

@@ -1,16 +1,16 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.kernel.Pci;
-import io.revokefs.core.Errno;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
-import io.revokefs.core.Signal;
+import io.revokefs.kernel.Pci;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.Signal;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.devmem.DevMem;
 import org.junit.jupiter.api.Test;
 
@@ -201,7 +201,7 @@ class PciSysfsTest {
 
             @Override
             public Result<Void> mmap(OpenFile file, Vma vma) {
-                vma.setVmOps(new io.revokefs.core.kernel.VmOperations() {
+                vma.setVmOps(new io.revokefs.kernel.VmOperations() {
                     @Override
                     public boolean hasClose() {
                         return true;

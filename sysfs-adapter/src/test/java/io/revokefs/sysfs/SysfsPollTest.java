@@ -1,11 +1,11 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.testing.Async;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;
@@ -111,7 +111,7 @@ class SysfsPollTest {
         Process p = w.root();
         OpenFile res = PciWorld.open(p, "/sys/bus/pci/devices/" + PciWorld.BDF + "/resource0");
         assertThat(p.poll(res).value()).as("not read since open").isEqualTo(CHANGED);
-        assertThat(p.read(res, 4).errnoOrNull()).as("sysfs_kf_bin_read: no ->read for a memory BAR").isEqualTo(io.revokefs.core.Errno.EIO);
+        assertThat(p.read(res, 4).errnoOrNull()).as("sysfs_kf_bin_read: no ->read for a memory BAR").isEqualTo(io.revokefs.kernel.Errno.EIO);
         assertThat(p.poll(res).value()).isEqualTo(PollBit.DEFAULT_POLLMASK);
     }
 }

@@ -1,11 +1,11 @@
 package io.revokefs.sysfs;
 
 import io.revokefs.core.testing.Async;
-import io.revokefs.core.internal.Interleave;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.internal.Interleave;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CompletableFuture;

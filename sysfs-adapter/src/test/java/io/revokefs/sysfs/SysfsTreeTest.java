@@ -1,11 +1,11 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,16 +1,16 @@
 package io.revokefs.sysfs;
 
-import io.revokefs.core.kernel.Pci;
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.Signal;
+import io.revokefs.kernel.Pci;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.Signal;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.Iomem;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Iomem;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.devmem.DevMem;
 import io.revokefs.history.Auditor;
 import io.revokefs.procfs.ProcBusPci;

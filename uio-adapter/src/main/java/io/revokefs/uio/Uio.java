@@ -1,8 +1,8 @@
 package io.revokefs.uio;
 
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.PhysicalMemory;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.PhysicalMemory;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package io.revokefs.uio;
 
 import io.revokefs.core.RevocableObject;
-import io.revokefs.core.WaitQueue;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.PhysicalMemory;
+import io.revokefs.kernel.WaitQueue;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.PhysicalMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

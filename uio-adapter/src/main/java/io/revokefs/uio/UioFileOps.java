@@ -1,17 +1,17 @@
 package io.revokefs.uio;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.FaultResult;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.kernel.PollTable;
-import io.revokefs.core.kernel.VmFault;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
-import io.revokefs.core.kernel.VmaFlag;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.FaultResult;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.PollTable;
+import io.revokefs.kernel.VmFault;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
+import io.revokefs.kernel.VmaFlag;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,6 +1,6 @@
 package io.revokefs.uio;
 
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Result;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package io.revokefs.uio;
 
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Result;
 import io.revokefs.scenario.FuzzGenerator;
 import io.revokefs.scenario.GlobalVerb;
 import io.revokefs.scenario.Numbers;

@@ -1,17 +1,17 @@
 package io.revokefs.uio;
 
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Errno;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
 import io.revokefs.core.conformance.ConformanceSuite;
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 
 import java.util.HashMap;
 import java.util.List;

@@ -1,22 +1,22 @@
 package io.revokefs.vfio;
 
-import io.revokefs.core.kernel.Pci;
-import io.revokefs.core.kernel.PfnMapping;
-import io.revokefs.core.Errno;
-import io.revokefs.core.FaultResult;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.Pci;
+import io.revokefs.kernel.PfnMapping;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.FaultResult;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.DriverRwsem;
-import io.revokefs.core.kernel.FileOperations;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Iomem;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.VmFault;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
-import io.revokefs.core.kernel.VmaFlag;
+import io.revokefs.kernel.DriverRwsem;
+import io.revokefs.kernel.FileOperations;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Iomem;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.VmFault;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
+import io.revokefs.kernel.VmaFlag;
 import io.revokefs.sysfs.PciBus;
 import io.revokefs.sysfs.PciDevice;
 import org.slf4j.Logger;
@@ -166,7 +166,7 @@ public final class VfioDevice {
         log.debug("vfio-pci: {} bound as {} ({} population)", pci.bdf(), path, populate.scenarioName());
     }
 
-    private io.revokefs.core.kernel.AddressSpace objectMapping() {
+    private io.revokefs.kernel.AddressSpace objectMapping() {
         return object.mapping();
     }
 
@@ -499,7 +499,7 @@ public final class VfioDevice {
         private Result<Void> barRw(int index, long offset, int count) {
             Optional<Pci.Bar> bar = bar(index);
             if (bar.isEmpty() || offset < 0 || count < 0
-                    || offset + count > bar.get().pages() * io.revokefs.core.kernel.Kernel.PAGE_SIZE) {
+                    || offset + count > bar.get().pages() * io.revokefs.kernel.Kernel.PAGE_SIZE) {
                 return Result.err(Errno.EINVAL);
             }
             Result<Void> claimed = setupBarmap(index);

@@ -1,10 +1,10 @@
 package io.revokefs.vfio;
 
-import io.revokefs.core.Errno;
+import io.revokefs.kernel.Errno;
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.Kernel;
 import io.revokefs.sysfs.PciBus;
 import io.revokefs.sysfs.PciDevice;
 

@@ -1,8 +1,8 @@
 package io.revokefs.vfio;
 
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.scenario.FuzzGenerator;
 import io.revokefs.scenario.GlobalVerb;
 import io.revokefs.scenario.ScenarioProvider;

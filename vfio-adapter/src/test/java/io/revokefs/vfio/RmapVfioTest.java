@@ -1,9 +1,9 @@
 package io.revokefs.vfio;
 
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Rmap;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Rmap;
+import io.revokefs.kernel.Vma;
 import io.revokefs.history.ReplayState;
 import org.junit.jupiter.api.Test;
 

@@ -1,12 +1,12 @@
 package io.revokefs.vfio;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.Result;
-import io.revokefs.core.Signal;
-import io.revokefs.core.kernel.MemoryAccess;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.MemoryAccess;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.explore.Cases;
 import io.revokefs.explore.ExploreCase;
 import io.revokefs.explore.Invariant;

@@ -1,14 +1,14 @@
 package io.revokefs.vfio;
 
-import io.revokefs.core.Errno;
-import io.revokefs.core.internal.LockOrder;
-import io.revokefs.core.Signal;
+import io.revokefs.kernel.Errno;
+import io.revokefs.kernel.internal.LockOrder;
+import io.revokefs.kernel.Signal;
 import io.revokefs.core.event.RevokeEvent.MappingsZapped;
 import io.revokefs.core.event.RevokeEvent.MemoryToggled;
 import io.revokefs.core.event.RevokeEvent.RevokeStarted;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.devmem.DevMem;
 import io.revokefs.sysfs.PciBus;
 import org.junit.jupiter.api.AfterEach;

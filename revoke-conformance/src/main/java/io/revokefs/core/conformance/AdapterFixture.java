@@ -1,13 +1,13 @@
 package io.revokefs.core.conformance;
 
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
 import io.revokefs.core.event.InMemoryEventLog;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 
 import java.util.Map;
 import java.util.Set;

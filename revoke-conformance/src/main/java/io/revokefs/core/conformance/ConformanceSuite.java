@@ -2,17 +2,17 @@ package io.revokefs.core.conformance;
 
 import io.revokefs.core.testing.Async;
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.core.PollBit;
-import io.revokefs.core.Result;
-import io.revokefs.core.Signal;
+import io.revokefs.kernel.PollBit;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.Signal;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.MemoryAccess;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.MemoryAccess;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -146,9 +146,9 @@ public abstract class ConformanceSuite {
     }
 
     private static final String GUARD = "io.revokefs.core.Guard";
-    private static final String WAIT_QUEUE = "io.revokefs.core.WaitQueue";
+    private static final String WAIT_QUEUE = "io.revokefs.kernel.WaitQueue";
     private static final String REVOCABLE = "io.revokefs.core.RevocableObject";
-    private static final String LOCK = "io.revokefs.core.internal.TrackedLock";
+    private static final String LOCK = "io.revokefs.kernel.internal.TrackedLock";
 
     /** A step on a thread of its own, with the thread at hand for {@link #awaitBlockedIn}. */
     private record Step<T>(Thread thread, CompletableFuture<T> result) {
@@ -181,7 +181,7 @@ public abstract class ConformanceSuite {
     /** {@link #awaitBlockedIn(Thread, String, String)} for a wait that may go through either of two queues. */
     private static void awaitBlockedInAWait(Thread t) throws InterruptedException {
         awaitBlockedIn(t, "a wait", f -> (f.getClassName().equals(WAIT_QUEUE) && f.getMethodName().equals("waitEvent"))
-                || (f.getClassName().equals("io.revokefs.core.internal.Interleave") && f.getMethodName().equals("awaitUntil")));
+                || (f.getClassName().equals("io.revokefs.kernel.internal.Interleave") && f.getMethodName().equals("awaitUntil")));
     }
 
     private static void awaitBlockedIn(Thread t, String where, java.util.function.Predicate<StackTraceElement> frame)
@@ -551,7 +551,7 @@ public abstract class ConformanceSuite {
         CompletableFuture<Result<byte[]>> read = reader.result();
         assertThat(read).as("the read sleeps until an event").isNotDone();
         CompletableFuture<Void> revoke = async(s::revoke);
-        assertThat(read.get(TIMEOUT_S, TimeUnit.SECONDS).errnoOrNull()).isEqualTo(io.revokefs.core.Errno.EIO);
+        assertThat(read.get(TIMEOUT_S, TimeUnit.SECONDS).errnoOrNull()).isEqualTo(io.revokefs.kernel.Errno.EIO);
         revoke.get(TIMEOUT_S, TimeUnit.SECONDS);
     }
 
@@ -594,9 +594,9 @@ public abstract class ConformanceSuite {
         s.revoke();
         assertThat(tracer.accessRemote(p, page(v, 0), 0, false).errnoOrNull()).isEqualTo(errnos().access());
         assertThat(tracer.ptracePeek(p, page(v, 0)).errnoOrNull()).as("PTRACE_PEEKDATA: generic_ptrace_peekdata")
-                .isEqualTo(io.revokefs.core.Errno.EIO);
+                .isEqualTo(io.revokefs.kernel.Errno.EIO);
         assertThat(tracer.procMemAccess(p, page(v, 0), 0, false).errnoOrNull()).as("a read of /proc/pid/mem: mem_rw")
-                .isEqualTo(io.revokefs.core.Errno.EIO);
+                .isEqualTo(io.revokefs.kernel.Errno.EIO);
         assertThat(eventsOf(s, RevokeEvent.AccessRefused.class)).as("each event keeps the op's own result").hasSize(3)
                 .containsOnly(new RevokeEvent.AccessRefused(s.objectId(), "access", errnos().access().name(), null, v.id()));
     }

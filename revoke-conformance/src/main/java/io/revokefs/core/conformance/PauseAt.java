@@ -1,6 +1,6 @@
 package io.revokefs.core.conformance;
 
-import io.revokefs.core.internal.Interleave;
+import io.revokefs.kernel.internal.Interleave;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +32,7 @@ import java.util.function.Predicate;
  * <p>Use: {@link #start()} installs the scheduler and starts the thread; {@link #awaitPaused()};
  * act; {@link #resume()} (or {@link #resumeAndPauseAgain()}); {@link #join()} (or {@link #close()}), which uninstalls it. One at a time
  * per JVM. To know that a thread is asleep in a driver's wait queue instead, use
- * {@link io.revokefs.core.WaitQueue#sleepers()}.
+ * {@link io.revokefs.kernel.WaitQueue#sleepers()}.
  */
 public final class PauseAt implements Interleave.Scheduler, AutoCloseable {
     private final Predicate<String> label;

@@ -1,6 +1,6 @@
 package io.revokefs.core.event;
 
-import io.revokefs.core.Errno;
+import io.revokefs.kernel.Errno;
 
 import java.util.Objects;
 

@@ -1,8 +1,8 @@
 /**
  * Internal to revokefs: the interleaving hooks a schedule explorer installs ({@link
- * io.revokefs.core.internal.Interleave}), the lock-order checker ({@link
- * io.revokefs.core.internal.LockOrder}, {@link io.revokefs.core.internal.TrackedLock}) and the
- * kernel's library-only entry points ({@link io.revokefs.core.internal.KernelAccess}).
+ * io.revokefs.kernel.internal.Interleave}), the lock-order checker ({@link
+ * io.revokefs.kernel.internal.LockOrder}, {@link io.revokefs.kernel.internal.TrackedLock}) and the
+ * kernel's library-only entry points ({@link io.revokefs.kernel.internal.KernelAccess}).
  *
  * <p>Not API. Only revoke-core itself, the reference device (revoke-testing) and the explorer
  * (revoke-explore) may use these types; an adapter may not, and the conformance suite's

@@ -1,12 +1,12 @@
 package io.revokefs.core.testing;
 
-import io.revokefs.core.Result;
-import io.revokefs.core.kernel.VmOperations;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Result;
+import io.revokefs.kernel.VmOperations;
+import io.revokefs.kernel.Vma;
 
 /**
  * Planted bugs: the naive ways Linux drivers do things, kept out of the production strategies
- * ({@link io.revokefs.core.kernel.PfnMapping.Populate} has only the correct ones) so that tests and
+ * ({@link io.revokefs.kernel.PfnMapping.Populate} has only the correct ones) so that tests and
  * the explorer can show each race the library closes. Each is a control: a test that uses one
  * must see the race happen. Not for use in a driver.
  */

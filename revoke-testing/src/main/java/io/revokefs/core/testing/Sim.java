@@ -5,11 +5,11 @@ import io.revokefs.core.ObjectBuilder;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.Kernel;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 
 import java.util.List;
 

@@ -4,7 +4,7 @@ import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.event.RevokeEvent.*;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 import io.revokefs.history.RangeSet;
 import io.revokefs.history.ReplayState;
 

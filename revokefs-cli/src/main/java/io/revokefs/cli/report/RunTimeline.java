@@ -2,7 +2,7 @@ package io.revokefs.cli.report;
 
 import io.revokefs.cli.report.ObjectHistory.RevokeSpan;
 import io.revokefs.core.event.RecordedEvent;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,7 +2,7 @@ package io.revokefs.cli.report;
 
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 import io.revokefs.core.testing.Sim;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package io.revokefs.cli.report;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.Kernel;
+import io.revokefs.kernel.Kernel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;

@@ -5,10 +5,10 @@ import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
-import io.revokefs.core.kernel.Inode;
-import io.revokefs.core.kernel.OpenFile;
-import io.revokefs.core.kernel.Process;
-import io.revokefs.core.kernel.Vma;
+import io.revokefs.kernel.Inode;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.Process;
+import io.revokefs.kernel.Vma;
 import io.revokefs.core.testing.Sim;
 import io.revokefs.core.testing.TestDriver;
 
@@ -148,7 +148,7 @@ final class Runs {
             life.add(new RevokeEvent.RevokeCompleted(object));
             life.add(new RevokeEvent.AccessRefused(object, "read", "ENODEV", "file-" + o + "-" + files, null));
             life.add(new RevokeEvent.AccessRefused(object, "fault", "SIGBUS", null, "vma-" + o + "-" + files));
-            life.add(new RevokeEvent.OpenRefused(object, "file-" + o + "-x", 7, io.revokefs.core.Errno.ENODEV));
+            life.add(new RevokeEvent.OpenRefused(object, "file-" + o + "-x", 7, io.revokefs.kernel.Errno.ENODEV));
             for (RevokeEvent e : life) {
                 out.add(new RecordedEvent(out.size() + 1L, out.size() * 1_000L, e));
             }

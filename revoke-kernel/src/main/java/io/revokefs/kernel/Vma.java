@@ -1,0 +1,195 @@
+package io.revokefs.kernel;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * A virtual memory area ({@code struct vm_area_struct}): {@code [start, end)} of one mm, mapping file
+ * pages from {@code vm_pgoff} on. Addresses are in bytes and page aligned.
+ *
+ * <p>The {@link #id()} names the mapping in events; the pieces a partial munmap leaves keep the id of
+ * the VMA they came from (so "v1" in a scenario keeps naming what was mapped as v1), and a child's
+ * copy at fork gets a new id.
+ *
+ * <p>Fields change only under the owning mm's {@code mmap_lock} held for writing, and, while the VMA
+ * is linked into a mapping, under that mapping's {@code i_mmap_rwsem} too. A driver's
+ * {@code f_op->mmap} may set {@link #setVmOps}, flags, {@link #setPgoff} and {@link #setFile}.
+ */
+public final class Vma {
+    private final String id;
+    private final Mm mm;
+    private long start;
+    private long end;
+    private long pgoff;
+    private final EnumSet<VmaFlag> flags;
+    private VmOperations vmOps;
+    private OpenFile file;
+    private Object privateData;
+    /** Tie-break for the interval tree: a VMA inserted later sorts after one with the same pgoff. */
+    long treeSeq;
+    AddressSpace linkedInto;
+    /** Set by fork on the first piece of each copied mapping: the id it was copied from. */
+    private String forkOrigin;
+    /**
+     * Whether {@code vm_page_prot} lacks the write bit although the VMA is writable: set once
+     * {@code ->mmap} has returned ({@code vma_set_page_prot} in {@code mmap_region}), when
+     * {@code vma_wants_writenotify} holds. PTEs installed from then on are read-only, and the first
+     * store to each takes a write-protect fault ({@code do_wp_page}).
+     */
+    private boolean writeNotify;
+    /** {@code vm_policy}: the NUMA policy {@code mbind(2)} set, or null (the task's default). */
+    private MemPolicy policy;
+
+    Vma(String id, Mm mm, long start, long end, long pgoff, Set<VmaFlag> flags, OpenFile file) {
+        this.id = id;
+        this.mm = mm;
+        this.start = start;
+        this.end = end;
+        this.pgoff = pgoff;
+        this.flags = flags.isEmpty() ? EnumSet.noneOf(VmaFlag.class) : EnumSet.copyOf(flags);
+        this.file = file;
+    }
+
+    /** A copy for fork or split: same range and pgoff, new mm possibly; file reference not taken here. */
+    Vma copy(String newId, Mm newMm) {
+        Vma v = new Vma(newId, newMm, start, end, pgoff, flags, file);
+        v.vmOps = vmOps;
+        v.privateData = privateData;
+        v.writeNotify = writeNotify;
+        v.policy = policy; // vma_dup_policy
+        return v;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Mm mm() {
+        return mm;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    public long end() {
+        return end;
+    }
+
+    public long pages() {
+        return (end - start) / Kernel.PAGE_SIZE;
+    }
+
+    /** {@code vm_pgoff}: the file page mapped at {@link #start()}. */
+    public long pgoff() {
+        return pgoff;
+    }
+
+    /** The last file page this VMA maps. */
+    public long lastPgoff() {
+        return pgoff + pages() - 1;
+    }
+
+    /** The file page mapped at {@code addr}. */
+    public long pgoffAt(long addr) {
+        return pgoff + (addr - start) / Kernel.PAGE_SIZE;
+    }
+
+    public boolean has(VmaFlag f) {
+        return flags.contains(f);
+    }
+
+    public Set<VmaFlag> flags() {
+        return EnumSet.copyOf(flags);
+    }
+
+    /** For drivers in {@code f_op->mmap}: {@code vm_flags_set}. */
+    public void addFlags(VmaFlag... fs) {
+        for (VmaFlag f : fs) {
+            flags.add(f);
+        }
+    }
+
+    public VmOperations vmOps() {
+        return vmOps;
+    }
+
+    public void setVmOps(VmOperations ops) {
+        this.vmOps = ops;
+    }
+
+    public OpenFile file() {
+        return file;
+    }
+
+    /** Replaces {@code vm_file}, as some drivers' {@code ->mmap} do; such a VMA is left unwrapped. */
+    public void setFile(OpenFile f) {
+        this.file = f;
+    }
+
+    /** For drivers in {@code f_op->mmap} only (the VMA is not linked yet). */
+    public void setPgoff(long pgoff) {
+        if (linkedInto != null) {
+            throw new IllegalStateException("vm_pgoff of a linked VMA changes only through the mm");
+        }
+        this.pgoff = pgoff;
+    }
+
+    public Object privateData() {
+        return privateData;
+    }
+
+    public void setPrivateData(Object data) {
+        this.privateData = data;
+    }
+
+    /** The id this VMA was copied from by fork, on the first piece of each copied mapping; else null. */
+    public String forkOrigin() {
+        return forkOrigin;
+    }
+
+    void setForkOrigin(String origin) {
+        this.forkOrigin = origin;
+    }
+
+    /**
+     * {@code vma_set_page_prot}: from now on PTEs of this VMA are installed read-only when
+     * {@code vma_wants_writenotify} holds: a shared writable mapping whose vm_ops has
+     * {@code ->page_mkwrite} ({@code vm_ops_needs_writenotify}; the simulation has no
+     * {@code ->pfn_mkwrite}).
+     */
+    void setPageProt() {
+        this.writeNotify = flags.contains(VmaFlag.SHARED) && flags.contains(VmaFlag.WRITE)
+                && vmOps != null && vmOps.hasPageMkwrite();
+    }
+
+    /** Whether a PTE installed now is writable: {@code VM_WRITE} in {@code vm_page_prot}. */
+    boolean installsWritable() {
+        return flags.contains(VmaFlag.WRITE) && !writeNotify;
+    }
+
+    /** {@code vm_policy}, or null when none was set ({@code mbind(2)}). */
+    public MemPolicy policy() {
+        return policy;
+    }
+
+    void setPolicy(MemPolicy p) {
+        this.policy = p;
+    }
+
+    /** Whether this VMA is linked into its file's mapping ({@code i_mmap}). */
+    public boolean isLinked() {
+        return linkedInto != null;
+    }
+
+    void setRange(long start, long end, long pgoff) {
+        this.start = start;
+        this.end = end;
+        this.pgoff = pgoff;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%s[%s 0x%x-0x%x pgoff=0x%x]", id, mm.owner().pid(), start, end, pgoff);
+    }
+}
