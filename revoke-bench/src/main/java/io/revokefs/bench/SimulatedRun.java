@@ -1,5 +1,6 @@
 package io.revokefs.bench;
 
+import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.RecordedEvent;
@@ -92,7 +93,7 @@ final class SimulatedRun {
     static void run(long n, Consumer<RecordedEvent> sink) {
         long origin = System.nanoTime();
         long[] count = {0};
-        Kernel kernel = new Kernel(event -> {
+        Kernel kernel = new Kernel((EventRecorder) event -> {
             long seq = ++count[0];
             if (seq > n) {
                 throw new IllegalStateException("the run overshot " + n + " events");

@@ -4,11 +4,14 @@ import io.revokefs.kernel.WaitQueue;
 
 import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.kernel.internal.KernelAccess;
+import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.kernel.AddressSpace;
 import io.revokefs.kernel.FileOperations;
 import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.KernelObject;
+import io.revokefs.kernel.Tracepoints;
 import io.revokefs.kernel.PfnMapping;
 import io.revokefs.kernel.OpenFile;
 import io.revokefs.kernel.SigPoll;
@@ -65,7 +68,7 @@ import java.util.function.Supplier;
  * <p>Thread-safe. One object is one life: after revoke it stays revoked; a device that comes back
  * registers a new object.
  */
-public final class RevocableObject {
+public final class RevocableObject implements KernelObject {
     private static final Logger log = LoggerFactory.getLogger(RevocableObject.class);
 
     private static final int LIFE_ACTIVE = 0;
@@ -95,6 +98,7 @@ public final class RevocableObject {
     }
 
     private final Kernel kernel;
+    private final EventRecorder recorder;
     private final String id;
     private final String adapter;
     final FileOperations driver;
@@ -135,6 +139,7 @@ public final class RevocableObject {
                     ErrnoTable errnos, AddressSpace mapping, Supplier<List<ZapRange>> zapRanges, boolean refusesVmClose) {
         this.refusesVmClose = refusesVmClose;
         this.kernel = kernel;
+        this.recorder = recorderOf(kernel);
         this.id = id;
         this.adapter = adapter;
         this.errnos = errnos;
@@ -150,14 +155,17 @@ public final class RevocableObject {
         return new ObjectBuilder(kernel, id, adapter);
     }
 
+    @Override
     public String id() {
         return id;
     }
 
+    @Override
     public String adapter() {
         return adapter;
     }
 
+    @Override
     public Kernel kernel() {
         return kernel;
     }
@@ -177,6 +185,7 @@ public final class RevocableObject {
         return file.fop() instanceof WrappedFileOperations w ? w.owner() : null;
     }
 
+    @Override
     public boolean isRevoked() {
         return life.get() != LIFE_ACTIVE;
     }
@@ -381,7 +390,26 @@ public final class RevocableObject {
     }
 
     void record(RevokeEvent event) {
-        KernelAccess.recorder(kernel).record(event);
+        recorder.record(event);
+    }
+
+    /** The run's event recorder: what {@code kernel} was built with. */
+    private static EventRecorder recorderOf(Kernel kernel) {
+        Tracepoints t = KernelAccess.tracepoints(kernel);
+        if (!(t instanceof EventRecorder)) {
+            throw new IllegalStateException("the kernel reports to " + t.getClass().getName()
+                    + ", not to an EventRecorder: revocable objects need one");
+        }
+        return (EventRecorder) t;
+    }
+
+    /** Every revocable object registered with {@code kernel}, in registration order (all lives). */
+    public static List<RevocableObject> registered(Kernel kernel) {
+        List<RevocableObject> all = new java.util.ArrayList<>();
+        for (KernelObject o : kernel.objects()) {
+            all.add((RevocableObject) o);
+        }
+        return all;
     }
 
     /** Release-once: true if this call ran the release, false if another did (this one waited for it). */

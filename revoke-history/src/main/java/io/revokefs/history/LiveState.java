@@ -34,7 +34,7 @@ public final class LiveState {
      */
     public static ReplayState of(Kernel kernel, long lastSeq) {
         Map<String, List<RevocableObject>> lives = new HashMap<>();
-        for (RevocableObject o : kernel.objects()) {
+        for (RevocableObject o : RevocableObject.registered(kernel)) {
             lives.computeIfAbsent(o.id(), k -> new ArrayList<>()).add(o);
         }
         Map<RevocableObject, SortedMap<String, ReplayState.VmaState>> vmasByLife = vmas(kernel);

@@ -1,8 +1,6 @@
 package io.revokefs.kernel;
 
 import io.revokefs.kernel.internal.KernelAccess;
-import io.revokefs.core.event.EventRecorder;
-import io.revokefs.core.event.RevokeEvent;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -18,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The simulated kernel: physical memory, the iomem resource tree and its one shared mapping,
- * processes, and the id counters of a run. Every revocable object belongs to one kernel and reports
- * its events to the kernel's {@link EventRecorder}.
+ * processes, and the id counters of a run. Every revocable object belongs to one kernel, which
+ * keeps its name ({@link KernelObject}) and reports what it does itself to its {@link Tracepoints}
+ * (the run's event recorder, in revoke-core).
  */
 public final class Kernel {
     /** Bytes per page. */
@@ -44,7 +43,7 @@ public final class Kernel {
         }
     }
 
-    private final EventRecorder recorder;
+    private final Tracepoints tracepoints;
     private final PhysicalMemory phys = new PhysicalMemory();
     private final Iomem iomem = new Iomem(this);
     private final AtomicInteger pids = new AtomicInteger(0);
@@ -53,9 +52,9 @@ public final class Kernel {
     private final Set<String> mappingIds = new HashSet<>();
     private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     private final Map<String, Inode> namespace = new ConcurrentHashMap<>();
-    private final List<io.revokefs.core.RevocableObject> objects = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<KernelObject> objects = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The latest life registered under each id; guarded by itself. */
-    private final Map<String, io.revokefs.core.RevocableObject> latestById = new java.util.HashMap<>();
+    private final Map<String, KernelObject> latestById = new java.util.HashMap<>();
     /**
      * The iomem inode's mapping ({@code iomem_inode->i_mapping}): published once with
      * {@link #publishIomemMapping()} ({@code smp_store_release} in {@code iomem_init_inode}) and read
@@ -64,19 +63,20 @@ public final class Kernel {
     @SuppressWarnings("unused") // accessed through IOMEM_MAPPING
     private AddressSpace iomemMapping;
 
-    public Kernel(EventRecorder recorder) {
-        this.recorder = recorder;
+    /** A kernel that reports its own doing to {@code tracepoints} (a revoke-core {@code EventRecorder}). */
+    public Kernel(Tracepoints tracepoints) {
+        this.tracepoints = java.util.Objects.requireNonNull(tracepoints, "tracepoints");
     }
 
     static {
         KernelAccess.set(new KernelAccess.Access() {
             @Override
-            public EventRecorder recorder(Kernel kernel) {
-                return kernel.recorder;
+            public Tracepoints tracepoints(Kernel kernel) {
+                return kernel.tracepoints;
             }
 
             @Override
-            public void addObject(Kernel kernel, io.revokefs.core.RevocableObject object) {
+            public void addObject(Kernel kernel, KernelObject object) {
                 kernel.addObject(object);
             }
         });
@@ -117,7 +117,7 @@ public final class Kernel {
     // ---------------------------------------------------------------- files and mappings
 
     /** Every revocable object registered with this kernel, in registration order (all lives). */
-    public List<io.revokefs.core.RevocableObject> objects() {
+    public List<KernelObject> objects() {
         return List.copyOf(objects);
     }
 
@@ -128,12 +128,12 @@ public final class Kernel {
      * {@link IllegalArgumentException} naming the id (a new life under an id starts only once the
      * previous one's revoke has begun). Atomic with respect to concurrent registrations.
      */
-    private void addObject(io.revokefs.core.RevocableObject object) {
+    private void addObject(KernelObject object) {
         if (object.kernel() != this) {
             throw new IllegalArgumentException("object " + object.id() + " belongs to another kernel");
         }
         synchronized (latestById) {
-            io.revokefs.core.RevocableObject o = latestById.get(object.id());
+            KernelObject o = latestById.get(object.id());
             if (o != null && !o.isRevoked()) {
                 throw new IllegalArgumentException("object id '" + object.id() + "' belongs to a live object ("
                         + o.adapter() + "); revoke it before registering another under that id");
@@ -234,7 +234,7 @@ public final class Kernel {
     public AddressSpace.ZapCount revokeIomem(Iomem.Resource res) {
         AddressSpace m = iomemMapping();
         AddressSpace.ZapCount z = m == null ? new AddressSpace.ZapCount(0, 0) : m.unmapMappingRange(res.firstPfn(), res.pages());
-        recorder.record(new RevokeEvent.MappingsZapped(IOMEM_OBJECT, z.vmas(), z.ptes(), m == null ? IOMEM_OBJECT : m.id(), res.firstPfn(), res.pages()));
+        tracepoints.iomemRevoked(z.vmas(), z.ptes(), m == null ? IOMEM_OBJECT : m.id(), res.firstPfn(), res.pages());
         return z;
     }
 }

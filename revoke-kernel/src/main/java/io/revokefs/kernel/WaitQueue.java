@@ -8,7 +8,7 @@ import java.util.function.BooleanSupplier;
  * waiting for an interrupt, a poll). Revoking the object kills its queues: every sleeper wakes, and
  * later waits return at once, so the operation can see the revoke and exit, letting the drain finish.
  *
- * <p>Made by {@link RevocableObject#newWaitQueue(String)} or {@link Revocable#newWaitQueue(String)},
+ * <p>Made by {@code RevocableObject#newWaitQueue(String)} or {@code Revocable#newWaitQueue(String)},
  * which kill it at revoke. {@link #sleepers()} tells a test that a reader is asleep (so that an
  * unplug it then starts really races a sleeper, without sleeping for a while and hoping).
  */
@@ -20,7 +20,7 @@ public final class WaitQueue {
 
     /**
      * A queue of no object, never killed (a bus waiting for a removal to finish). The queues of an
-     * object's blocking operations are made by {@link RevocableObject#newWaitQueue(String)}, which
+     * object's blocking operations are made by {@code RevocableObject#newWaitQueue(String)}, which
      * kills them on revoke.
      */
     public WaitQueue(String name) {
@@ -39,7 +39,12 @@ public final class WaitQueue {
         }
     }
 
-    void kill() {
+    /**
+     * Revoke's wake-up for good: every sleeper, now and later, returns with the object gone
+     * ({@link #isKilled}), as uio_unregister_device's {@code wake_up_interruptible(&idev->wait)} after
+     * clearing {@code idev->info} makes uio_read return -EIO. Called by the revoke library only.
+     */
+    public void kill() {
         synchronized (this) {
             killed = true;
             generation++;

@@ -38,7 +38,7 @@ public interface AdapterFixture {
 
     /**
      * The adapter's main package: none of its classes (tests excluded) may use a type of
-     * {@code io.revokefs.core.internal}. By default the package of the fixture's class, which
+     * {@code io.revokefs.kernel.internal} or {@code io.revokefs.core.internal}. By default the package of the fixture's class, which
      * lives beside the adapter's tests.
      */
     default String mainPackage() {

@@ -1,5 +1,8 @@
 package io.revokefs.core.event;
 
+import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.Tracepoints;
+
 /**
  * The port through which the library reports lifecycle events. An implementation assigns the
  * {@code seq} and must append events in the order its {@link #record} calls return: the library
@@ -9,10 +12,16 @@ package io.revokefs.core.event;
  * broken and must not go on silently.
  */
 @FunctionalInterface
-public interface EventRecorder {
+public interface EventRecorder extends Tracepoints {
 
     /** Appends {@code event} and returns its {@code seq}. */
     long record(RevokeEvent event);
+
+    /** The kernel's {@code revoke_iomem} zap, as a {@code MappingsZapped} of {@link Kernel#IOMEM_OBJECT}. */
+    @Override
+    default void iomemRevoked(int vmas, long ptes, String mapping, long firstPfn, long pages) {
+        record(new RevokeEvent.MappingsZapped(Kernel.IOMEM_OBJECT, vmas, ptes, mapping, firstPfn, pages));
+    }
 
     /** A recorder that keeps nothing (benchmarks of the mechanism alone). Its seq counts anyway. */
     static EventRecorder discarding() {

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * Planted bugs inside the library itself, for the explorer's controls: each is a naive way to do a
  * step that the explorer must catch with a schedule. Internal: set only by tests of revoke-explore
- * and revoke-testing, one exploration at a time per JVM (as {@link Interleave}), and reset after.
+ * and revoke-testing, one exploration at a time per JVM (as {@link io.revokefs.kernel.internal.Interleave}), and reset after.
  * Production never changes them.
  */
 public final class PlantedBugs {

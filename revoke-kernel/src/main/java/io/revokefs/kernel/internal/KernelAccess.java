@@ -1,21 +1,21 @@
 package io.revokefs.kernel.internal;
 
-import io.revokefs.core.RevocableObject;
-import io.revokefs.core.event.EventRecorder;
 import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.KernelObject;
+import io.revokefs.kernel.Tracepoints;
 
 /**
- * What the revoke library needs of the simulated kernel and no adapter may use: the kernel's event
- * recorder and the registration of a new object. {@link Kernel} hands its implementation over in
+ * What the revoke library needs of the simulated kernel and no adapter may use: the kernel's tracepoints
+ * (the run's event recorder) and the registration of a new object. {@link Kernel} hands its implementation over in
  * its static initialiser, so these are not public methods of {@code Kernel} (the pattern of the
  * JDK's {@code SharedSecrets}). Internal: used by revoke-core alone.
  */
 public final class KernelAccess {
     /** Implemented by {@link Kernel}. */
     public interface Access {
-        EventRecorder recorder(Kernel kernel);
+        Tracepoints tracepoints(Kernel kernel);
 
-        void addObject(Kernel kernel, RevocableObject object);
+        void addObject(Kernel kernel, KernelObject object);
     }
 
     private static volatile Access access;
@@ -31,13 +31,13 @@ public final class KernelAccess {
         access = a;
     }
 
-    /** The recorder of {@code kernel}'s event log. */
-    public static EventRecorder recorder(Kernel kernel) {
-        return access.recorder(kernel);
+    /** What {@code kernel} reports to: the run's event recorder. */
+    public static Tracepoints tracepoints(Kernel kernel) {
+        return access.tracepoints(kernel);
     }
 
     /** {@code object} starts a life in {@code kernel} (by {@code ObjectBuilder#register()}). */
-    public static void addObject(Kernel kernel, RevocableObject object) {
+    public static void addObject(Kernel kernel, KernelObject object) {
         access.addObject(kernel, object);
     }
 }
