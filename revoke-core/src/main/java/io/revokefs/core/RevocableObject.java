@@ -171,6 +171,7 @@ public final class RevocableObject implements KernelObject {
     }
 
     /** The object's own mapping (the default {@code i_mapping} of its inodes). */
+    @Override
     public AddressSpace mapping() {
         return mapping;
     }

@@ -38,7 +38,8 @@ final class WrappedFileOperations implements FileOperations {
         this.o = owner;
     }
 
-    RevocableObject owner() {
+    @Override
+    public RevocableObject owner() {
         return o;
     }
 

@@ -72,6 +72,14 @@ public interface FileOperations {
         return true;
     }
 
+    /**
+     * The registered object these operations belong to: a revocable object's wrapped operations
+     * answer it, a plain driver's answer null. The kernel's rmap names a VMA's object with it.
+     */
+    default KernelObject owner() {
+        return null;
+    }
+
     /** Whether the driver implements {@code ->mmap}. */
     default boolean hasMmap() {
         return false;

@@ -16,6 +16,9 @@ public interface KernelObject {
     /** The kernel it belongs to. */
     Kernel kernel();
 
+    /** Its {@code address_space}: the mapping its files' VMAs are linked into. */
+    AddressSpace mapping();
+
     /** Whether its revoke has begun (a new life under the same id may then start). */
     boolean isRevoked();
 }

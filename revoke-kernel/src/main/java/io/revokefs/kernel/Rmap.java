@@ -1,7 +1,5 @@
 package io.revokefs.kernel;
 
-import io.revokefs.core.RevocableObject;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -97,7 +95,7 @@ public final class Rmap {
         if (iomem != null && seen.add(iomem)) {
             out.add(iomem);
         }
-        for (RevocableObject o : kernel.objects()) {
+        for (KernelObject o : kernel.objects()) {
             AddressSpace m = o.mapping();
             if (m.pfnMapping() != null && seen.add(m)) {
                 out.add(m);
@@ -180,7 +178,7 @@ public final class Rmap {
         }
         int pid = vma.mm().owner().pid();
         OpenFile file = vma.file();
-        RevocableObject o = file == null ? null : RevocableObject.of(file);
+        KernelObject o = file == null ? null : file.fop().owner();
         Hit h = new Hit(pid, vma.id(), as.id(), file == null ? null : file.inode().path(), o == null ? null : o.id(),
                 o == null ? null : o.adapter(), firstPgoff, firstPagePfn, reached, present);
         hits.merge(pid + " " + vma.id(), h, (x, y) -> {
