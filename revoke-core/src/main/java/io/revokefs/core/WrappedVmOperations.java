@@ -252,6 +252,9 @@ final class WrappedVmOperations implements VmOperations {
         if (driverVm == null) {
             return 0;
         }
+        if (driverVm.hasClose()) {
+            o.linkedPieces.incrementAndGet(); // linked: the close step's walk can find it now
+        }
         int t = o.entries.tryEnter();
         if (t < 0) {
             return 0;
