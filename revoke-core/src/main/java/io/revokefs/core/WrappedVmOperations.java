@@ -100,7 +100,13 @@ final class WrappedVmOperations implements VmOperations {
         }
         int t = o.ops.tryEnter();
         if (t < 0) {
-            return; // kernfs_vma_open: nothing to do once revoked
+            // kernfs_vma_open: nothing to do once revoked. For a driver with close, the log says so:
+            // this piece never reached the driver and is owed no close (the auditor's CLOSE_ONCE).
+            if (driverVm.hasClose()) {
+                o.record(new RevokeEvent.AccessRefused(o.id(), RevokeEvent.AccessRefused.OPEN,
+                        RevokeEvent.AccessRefused.NONE, null, vma.id()));
+            }
+            return;
         }
         try {
             driverVm.open(vma);
