@@ -12,7 +12,7 @@ import java.util.TreeSet;
 /**
  * Parses scenario scripts (docs/semantics.md sections 8 and 12): one command a line, {@code #} starts a
  * comment, names are the user's. A line is {@code [ACTOR] VERB ARG... [key=value]... [as NAME]};
- * global verbs ({@code process}, {@code wait}, and those of the adapters: {@code pci}, {@code uio},
+ * global verbs ({@code process}, {@code wait}, {@code whomaps}, and those of the adapters: {@code pci}, {@code uio},
  * ...) have no actor, process verbs ({@code open}, {@code mmap}, ...) follow a process name.
  * {@code together} ... {@code end} groups lines that run at the same time.
  *
@@ -27,7 +27,8 @@ public final class ScenarioParser {
 
     private static final Map<String, VerbShape> OWN_GLOBAL = Map.of(
             "process", VerbShape.args(1, 1).options("uid"),
-            "wait", VerbShape.args(1, 1));
+            "wait", VerbShape.args(1, 1),
+            "whomaps", VerbShape.args(1, 1).options("pages"));
 
     private static final Map<String, VerbShape> PROCESS = Map.ofEntries(
             Map.entry("open", VerbShape.args(1, 1).options("mode").withAs(true)),
@@ -220,7 +221,12 @@ public final class ScenarioParser {
                         throw malformed(where, text, "'expect' given twice");
                     }
                     for (String alt : value.split(",", -1)) {
-                        if (!ScenarioRunner.isKnownOutcome(alt)) {
+                        if (actor == null && verb.equals("whomaps")) {
+                            if (!ScenarioRunner.isCount(alt)) {
+                                throw malformed(where, text, "expect=" + (alt.equals(value) ? value : value + ": '" + alt + "'")
+                                        + " is not a count: whomaps expects the number of mappings with a PTE present (0, 1, ...)");
+                            }
+                        } else if (!ScenarioRunner.isKnownOutcome(alt)) {
                             throw malformed(where, text, "expect=" + (alt.equals(value) ? value : value + ": '" + alt + "'")
                                     + " is not ok, an errno name, a signal or poll bits (alternatives are separated by commas)");
                         }

@@ -28,12 +28,12 @@ import java.util.concurrent.Callable;
 
 /** {@code revokefs explore}: the race cases of docs/races.md, or the together blocks of scripts, over their interleavings. */
 @Command(name = "explore", mixinStandardHelpOptions = true,
-        description = {"Explores the interleavings of the race cases of docs/races.md, or of the together blocks of",
-                "scenario scripts, with a deterministic scheduler: every schedule up to a preemption bound,",
-                "then random ones from a seed. After each schedule: no live PTE after revoke, release once,",
-                "no deadlock, lock order, the section 7 auditor, and every expect of the script.",
-                "Exit 0: no violation; 1: a violation (its schedule and the failing line are printed);",
-                "2: a malformed script or option."})
+        description = {"Explores the interleavings of the race cases of docs/races.md, or of the together blocks of scripts.",
+                "A deterministic scheduler runs every schedule up to a preemption bound, then random ones from a seed."
+                        + " After each schedule it checks: no live PTE after revoke, release once, no deadlock, lock"
+                        + " order, the section 7 auditor, and every expect of the script.",
+                "Exit 0: no violation; 1: a violation (its schedule and the failing line are printed);"
+                        + " 2: a malformed script or option."})
 final class ExploreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -59,6 +59,10 @@ final class ExploreCommand implements Callable<Integer> {
 
     @Option(names = "--workers", paramLabel = "N", description = "schedules run at once (default: the number of processors)")
     Integer workers;
+
+    @Option(names = "--no-reduction", description = "every schedule of the bounded search: without the reduction that skips"
+            + " schedules only repeating others (docs/explore.md), to compare (replay a schedule with the setting that printed it)")
+    boolean noReduction;
 
     @Option(names = "--replay", paramLabel = "SCHEDULE", description = "re-run one case on this schedule (as printed, e.g. 0x8.1x5.0x4)")
     String replay;
@@ -86,7 +90,8 @@ final class ExploreCommand implements Callable<Integer> {
         List<ExploreCase> chosen = choose();
         Explorer.Options options = Explorer.Options.defaults().withPreemptionBound(preemptions)
                 .withSchedules(schedules, random).withSeed(seed)
-                .withWorkers(workers != null ? workers : Runtime.getRuntime().availableProcessors());
+                .withWorkers(workers != null ? workers : Runtime.getRuntime().availableProcessors())
+                .withReduction(!noReduction);
         if (replay != null) {
             if (chosen.size() != 1) {
                 throw new InputException("--replay needs exactly one case (or one together block: --block LINE), got " + chosen.size());
