@@ -49,8 +49,9 @@ final class VmCloseStep {
             // Still owed, and not in i_mmap when the walk looked: a piece between its ->mmap (which
             // reached the driver before the revoke began) and its link, or between a munmap's or an
             // exit's unlink and its close. Both finish without any lock this step holds (none): wait
-            // until a piece is linked (then walk again) or nothing is owed. Reading the link count
-            // before the walk means a link the walk missed is never waited for.
+            // until a piece is linked (then walk again) or nothing is owed (a close counts only once
+            // the driver's close ran and VmaClosed is logged, so none lands after RevokeCompleted).
+            // Reading the link count before the walk means a link the walk missed is never waited for.
             Interleave.awaitUntil("vm close: an owed piece in flight",
                     () -> o.openPieces.get() == 0 || o.linkedPieces.get() != linked);
             if (o.openPieces.get() == 0) {

@@ -86,9 +86,11 @@ final class WrappedVmOperations implements VmOperations {
 
     /** The driver's close and its event, without the once check (the planted bug of the close step uses it alone). */
     void closeUnchecked(Vma vma, RevokeEvent.VmaClosed.Cause cause) {
-        o.openPieces.decrementAndGet();
         driverVm.close(vma);
         o.record(new RevokeEvent.VmaClosed(o.id(), vma.id(), vma.pgoff(), vma.pages(), cause));
+        // Last: the revoke's close step waits for no piece owed before RevokeCompleted, so a munmap's
+        // close must be done, and logged, by then.
+        o.openPieces.decrementAndGet();
     }
 
     /** A piece of a split or a copy made by fork ({@code kernfs_vma_open}). */
