@@ -145,6 +145,20 @@ class BigLogCommandsTest {
         assertThat(replay.out()).startsWith("state after seq " + EVENTS).contains("[sysfs, life 1, revoked]");
     }
 
+    /** The report's heap: the issue's -Xmx512m for 2,000,000 events, scaled down for the suite's smaller log. */
+    static final String REPORT_HEAP = System.getProperty("revokefs.bigLog.reportHeap",
+            "-Xmx" + Math.max(48, 512 * EVENTS / 2_000_000) + "m");
+
+    @Test
+    void reportOfABigLogRunsInItsHeap() throws Exception {
+        Path html = dir.resolve("report.html");
+        Child report = revokefs(REPORT_HEAP, "report", log.toString(), "--html", html.toString());
+        assertThat(report.code()).as(report.err()).isZero();
+        assertThat(report.out()).contains("(" + EVENTS + " events)");
+        System.out.printf("memory: the page is %d KiB%n", Files.size(html) >> 10);
+        assertThat(Files.readString(html)).contains("data-stat=\"events\" data-count=\"" + EVENTS + "\"");
+    }
+
     @Test
     void outOfMemoryIsExitTwoWithAMessageNotAFinding() throws Exception {
         // The report draws the whole page in memory: in 16 MiB it runs out, and says so.
