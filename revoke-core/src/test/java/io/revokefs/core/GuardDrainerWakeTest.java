@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What {@link Guard} promises the revoker and the explorer beyond the counts {@link GuardTest}
  * checks: an exit after deactivation wakes the thread parked in {@link Guard#drain()} (kernfs_put_active's
- * {@code wake_up_all(&root->deactivate_waitq)}), and entry, exit and deactivation are interleaving
- * points a schedule explorer can stop at. Found by mutation testing (issue 18 point 12): the drain's
+ * {@code wake_up_all(&root->deactivate_waitq)}), (that entry, exit and deactivation are
+ * interleaving points is InterleavingPointsTest's, in revoke-testing). Found by mutation testing (issue 18 point 12): the drain's
  * park is bounded (1 ms), so removing the unpark only slowed every revoke and no test saw it.
  *
  * <p>The wake-up is observed without timing, through the park permit: {@link LockSupport#unpark}
@@ -108,35 +108,5 @@ class GuardDrainerWakeTest {
         assertThat(g.isDrained()).as("deactivated, nothing in flight, not drained yet").isFalse();
         g.drain();
         assertThat(g.isDrained()).isTrue();
-    }
-
-    @Test
-    void entryExitAndDeactivationAreInterleavingPoints() {
-        Guard g = new Guard();
-        List<String> points = Collections.synchronizedList(new ArrayList<>());
-        Thread self = Thread.currentThread();
-        Interleave.install(new Interleave.Scheduler() {
-            @Override
-            public void point(String label) {
-                points.add(label);
-            }
-
-            @Override
-            public void await(String label, BooleanSupplier condition) {
-                points.add("await " + label);
-                assertThat(condition.getAsBoolean()).isTrue();
-            }
-
-            @Override
-            public boolean controls(Thread t) {
-                return t == self;
-            }
-        });
-        int t = g.tryEnter();
-        g.exit(t);
-        g.deactivate();
-        assertThat(g.tryEnter()).isNegative();
-        g.drain();
-        assertThat(points).containsExactly("guard enter", "guard exit", "guard deactivate", "guard enter", "await guard drain");
     }
 }
