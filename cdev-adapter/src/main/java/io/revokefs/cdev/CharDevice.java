@@ -77,6 +77,7 @@ public final class CharDevice {
         }
         this.object = RevocableObject.builder(kernel, ADAPTER + ":" + path, ADAPTER)
                 .operations(new Driver()).errnos(ErrnoTable.CDEV).register();
+        object.mapping().setPfnMapping(vm); // for the rmap
         this.wait = queueOf.apply(object);
         this.inode = kernel.newInode(path, 0600, 0, object.fileOperations(), object.mapping(), null);
         kernel.bind(path, inode);
@@ -203,7 +204,14 @@ public final class CharDevice {
     }
 
     /** Device memory, populated on fault through the core's one PFN helper. */
-    private final PfnMapping vm = PfnMapping.builder(this::pfnOf).build();
+    private final PfnMapping vm = PfnMapping.builder(this::pfnOf).pgoffsOf(this::pgoffsOf).build();
+
+    /** The inverse of {@link #pfnOf}, for the rmap. */
+    private void pgoffsOf(long firstPfn, long lastPfn, PfnMapping.PgoffRanges sink) {
+        if (memory != null) {
+            PfnMapping.PgoffsOf.linear(0, memory.firstPfn(), memory.pages(), firstPfn, lastPfn, sink);
+        }
+    }
 
     private long pfnOf(Vma vma, long pgoff) {
         return pgoff < memory.pages() ? memory.firstPfn() + pgoff : PfnMapping.NO_PFN;

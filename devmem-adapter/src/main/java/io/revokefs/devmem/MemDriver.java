@@ -25,7 +25,7 @@ final class MemDriver implements FileOperations {
      * page is checked under the page table lock, so a claim that lands between the check and the
      * insert is either seen or zaps the new PTE. The page must also still exist: after a hot-unplug
      * the BAR's memory is gone, and a PTE to it would outlive the device (Linux's /dev/mem has no
-     * fault handler, so it never refills).
+     * fault handler, {@code mmap_mem_ops} having only {@code access}, so it never refills).
      */
     private final PfnMapping vmOps;
 

@@ -50,7 +50,10 @@ public final class ProcBusPci {
     private final ProcFs procfs;
     private final Map<String, ProcEntry> entries = new ConcurrentHashMap<>();
 
-    /** {@code proc_bus_pci_init}: makes {@code /proc/bus} and {@code /proc/bus/pci} if needed. */
+    /**
+     * {@code pci_proc_init}: makes {@code /proc/bus/pci} ({@code proc_mkdir("bus/pci", NULL)}), and
+     * {@code /proc/bus} if needed ({@code proc_root_init} makes it at boot in Linux).
+     */
     public ProcBusPci(ProcFs procfs) {
         this.procfs = Objects.requireNonNull(procfs, "procfs");
         procfs.procMkdir(ProcFs.ROOT + "/bus");

@@ -128,9 +128,11 @@ public final class ProcFs {
     /**
      * {@code remove_proc_entry}: removes the entry (or empty directory) named {@code path}, then runs
      * the entry's rundown (the core's revoke, cause {@value #CAUSE}), returning when every operation
-     * in flight has left and every open file is released. Returns false, as Linux WARNs and returns,
-     * when nothing has that name. Throws {@link IllegalStateException} naming the children for a
-     * non-empty directory (Linux WARNs and leaks them; use {@link #removeProcSubtree}).
+     * in flight has left and every open file is released. Returns false, as Linux's
+     * {@code remove_proc_entry} WARNs and returns, when nothing has that name. Throws
+     * {@link IllegalStateException} naming the children for a non-empty directory
+     * ({@code remove_proc_entry} WARNs "removing non-empty directory" and leaks them; use
+     * {@link #removeProcSubtree}).
      */
     public boolean removeProcEntry(String path) {
         ProcEntry entry;

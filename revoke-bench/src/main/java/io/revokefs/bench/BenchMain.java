@@ -20,7 +20,7 @@ import java.util.Set;
  * Runs the whole suite of issue 8 with short settings and prints, for each target, the measured
  * ratio beside its bound. Every ratio is between two figures measured in this one run.
  *
- * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [vmclose] [latency] [events] [shared] [memory] [vfio]</pre>
+ * <pre>java -jar revoke-bench/target/revoke-bench.jar [guard] [fault] [zap] [revoke] [vmclose] [latency] [events] [shared] [memory] [vfio] [rmap]</pre>
  * With no argument it runs everything. The figures each benchmark produced are printed first.
  */
 public final class BenchMain {
@@ -68,6 +68,9 @@ public final class BenchMain {
         }
         if (only.isEmpty() || only.contains("vfio")) {
             m.vfio();
+        }
+        if (only.isEmpty() || only.contains("rmap")) {
+            m.rmap();
         }
         m.print((System.nanoTime() - t0) / 1e9);
     }
@@ -182,6 +185,15 @@ public final class BenchMain {
         ratio("3a zap of an object's 16 VMAs, mapping with 100,000 other VMAs vs none (paired batches)", p.ratio(), 2.0,
                 fmt(p.withOthersNanos()) + " / " + fmt(p.withoutNanos()) + " ns; JMH, run one after the other: "
                         + fmt(with) + " / " + fmt(without) + " ns = " + String.format(Locale.ROOT, "%.2f", with / without) + " x");
+    }
+
+    /** Issue 20: who maps one page, with 100,000 unrelated VMAs in the iomem mapping vs none, paired in one JVM. */
+    void rmap() {
+        PairedRmap.Result r = PairedRmap.run(100_000, 10, 31);
+        scores.put("paired rmap whoMaps others=100000 [ns/op CPU, median]", r.withOthersNanos());
+        scores.put("paired rmap whoMaps others=0 [ns/op CPU, median]", r.withoutNanos());
+        ratio("20 rmap query for one page, iomem mapping with 100,000 other VMAs vs none (paired, CPU time)", r.ratio(), 2.0,
+                fmt(r.withOthersNanos()) + " / " + fmt(r.withoutNanos()) + " ns");
     }
 
     /** Issue 16: revoke of 10,000 VMAs across 100 processes, closing driver vs none, paired in one JVM. */

@@ -65,6 +65,23 @@ final class World {
         return p.mmap(f, pages, pgoff, true).value();
     }
 
+    /**
+     * Maps {@code count} one-page VMAs of {@code inode} at the file pages {@code pgoffOf(i)}, spread
+     * over 100 processes as unrelated users of one mapping would be.
+     */
+    void mapOthers(Inode inode, int count, java.util.function.IntToLongFunction pgoffOf) {
+        int perProcess = Math.max(1, count / 100);
+        Process p = null;
+        OpenFile f = null;
+        for (int i = 0; i < count; i++) {
+            if (i % perProcess == 0) {
+                p = kernel.newProcess(0);
+                f = open(p, inode);
+            }
+            mmap(p, f, 1, pgoffOf.applyAsLong(i));
+        }
+    }
+
     /** Installs every PTE of {@code vma} ({@code remap_pfn_range}) as the fault handler would. */
     void populate(Vma vma) {
         vma.mm().remapPfnRange(vma, 0, BASE_PFN + vma.pgoff(), vma.pages());

@@ -64,17 +64,7 @@ public class ZapScaleBench {
         // The other VMAs: one page each, half below the object's range and half above it, spread
         // over 100 processes as unrelated users of the same mapping would be.
         Inode plain = world.plainInode("others", shared);
-        int perProcess = Math.max(1, others / 100);
-        Process p = null;
-        OpenFile pf = null;
-        for (int i = 0; i < others; i++) {
-            if (i % perProcess == 0) {
-                p = world.kernel.newProcess(0);
-                pf = World.open(p, plain);
-            }
-            long pgoff = i < others / 2 ? i % OBJECT_FIRST : OBJECT_FIRST + OBJECT_VMAS + i;
-            World.mmap(p, pf, 1, pgoff);
-        }
+        world.mapOthers(plain, others, i -> i < others / 2 ? i % OBJECT_FIRST : OBJECT_FIRST + OBJECT_VMAS + i);
         if (shared.vmaCount() != OBJECT_VMAS + others) {
             throw new IllegalStateException("setup: " + shared.vmaCount() + " VMAs in the mapping");
         }

@@ -137,7 +137,7 @@ public final class ErrnoTable {
 
     /**
      * The errno of an ioctl, or {@code null} when the adapter's ioctl is not guarded (the driver's
-     * ioctl runs after revoke too; the VFS answers ENOTTY for a file without one).
+     * ioctl runs after revoke too; {@code vfs_ioctl} answers ENOTTY for a file without one).
      */
     public Errno ioctl() {
         return ioctl;

@@ -185,8 +185,11 @@ final class WrappedFileOperations implements FileOperations {
                 vma.setVmOps(w);
                 w.reached(vma);
             }
+            io.revokefs.core.kernel.PfnMapping pfns = vma.file().mapping().pfnMapping();
+            long pfn = pfns == null ? io.revokefs.core.kernel.PfnMapping.NO_PFN : pfns.pfnOf(vma, vma.pgoff());
             o.record(new RevokeEvent.Mmapped(o.id(), file.id(), vma.id(), vma.mm().owner().pid(),
-                    vma.pgoff(), vma.pages(), vma.file().mapping().id(), vma.mm().populatedPages(vma)));
+                    vma.pgoff(), vma.pages(), vma.file().mapping().id(), vma.mm().populatedPages(vma),
+                    pfn == io.revokefs.core.kernel.PfnMapping.NO_PFN ? null : pfn));
             return r;
         } finally {
             o.entries.exit(t);

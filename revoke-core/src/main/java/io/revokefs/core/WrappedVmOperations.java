@@ -28,7 +28,10 @@ import io.revokefs.core.kernel.Vma;
  *       ptrace or /proc/pid/mem system call then fails with EIO ({@code generic_ptrace_peekdata},
  *       {@code mem_rw});</li>
  *   <li>set_policy: EINVAL; get_policy: the VMA's own {@code vm_policy}
- *       ({@code kernfs_vma_set_policy}, {@code kernfs_vma_get_policy});</li>
+ *       ({@code kernfs_vma_set_policy}, {@code kernfs_vma_get_policy}, as kernels before Hugh
+ *       Dickins' "kernfs: drop shared NUMA mempolicy hooks" (2023) had them; current
+ *       {@code kernfs_vm_ops} has neither, so there {@code mbind} never reaches the driver and
+ *       succeeds after removal too: docs/linux.md);</li>
  *   <li>open: nothing ({@code kernfs_vma_open});</li>
  *   <li>may_split and mremap: {@code kernfs_vm_ops} has neither, so Linux never calls the driver's
  *       (before revoke either: a kernfs driver's may_split and mremap are dropped). The library calls

@@ -40,7 +40,7 @@ import java.util.Set;
 final class EventCodec {
     /** Components that may be absent (read as null, the records' default); every other component is a required field. */
     private static final Set<String> OPTIONAL = Set.of("AccessRefused.file", "AccessRefused.vma", "AccessRefused.by",
-            "AccessRefused.expect", "OpenRefused.expect", "MmapRefused.expect", "Faulted.by");
+            "AccessRefused.expect", "OpenRefused.expect", "MmapRefused.expect", "Faulted.by", "Mmapped.pfn");
 
     /** {@code count} of a {@code MappingsZapped} read without one, and {@code pages} of a whole-VMA unmap. */
     static final long WHOLE = Long.MAX_VALUE;
@@ -250,7 +250,7 @@ final class EventCodec {
                     throw new IllegalArgumentException("field '" + name + "' must be an int, got " + f);
                 }
                 args[i] = f.intValue();
-            } else if (ct == long.class) {
+            } else if (ct == long.class || ct == Long.class) {
                 if (!f.isIntegralNumber() || !f.canConvertToLong()) {
                     throw new IllegalArgumentException("field '" + name + "' must be an integer, got " + f);
                 }
@@ -323,6 +323,9 @@ final class EventCodec {
             }
             if (e.populated() < 0 || e.populated() > e.pages()) {
                 return "'populated' must be between 0 and 'pages' (" + e.pages() + "), got " + e.populated();
+            }
+            if (e.pfn() != null && (e.pfn() < 0 || e.pages() - 1 > Long.MAX_VALUE - e.pfn())) {
+                return "'pfn' must be 0 or more with its 'pages' below 2^63, got " + e.pfn();
             }
             return ids(e.object(), e.file(), e.vma(), e.mapping());
         }

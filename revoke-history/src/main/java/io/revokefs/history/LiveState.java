@@ -62,6 +62,7 @@ public final class LiveState {
         Map<String, RangeSet> populated = new HashMap<>();
         Map<String, Integer> pid = new HashMap<>();
         Map<String, String> mapping = new HashMap<>();
+        Map<String, Long> pfnOffset = new HashMap<>();
         for (Process p : kernel.processes()) {
             for (Vma v : p.mm().vmas()) {
                 RevocableObject o = v.file() == null ? null : RevocableObject.of(v.file());
@@ -71,6 +72,10 @@ public final class LiveState {
                 lifeOf.put(v.id(), o);
                 pid.put(v.id(), p.pid());
                 mapping.put(v.id(), v.file().mapping().id());
+                io.revokefs.core.kernel.PfnMapping pfns = v.file().mapping().pfnMapping();
+                long pfn = pfns == null ? io.revokefs.core.kernel.PfnMapping.NO_PFN : pfns.pfnOf(v, v.pgoff());
+                pfnOffset.put(v.id(), pfn == io.revokefs.core.kernel.PfnMapping.NO_PFN
+                        ? ReplayState.VmaState.defaultPfnOffset(v.file().mapping().id()) : Long.valueOf(pfn - v.pgoff()));
                 mapped.computeIfAbsent(v.id(), k -> new RangeSet()).add(v.pgoff(), v.pages());
                 RangeSet pop = populated.computeIfAbsent(v.id(), k -> new RangeSet());
                 for (long i = 0; i < v.pages(); i++) {
@@ -83,7 +88,7 @@ public final class LiveState {
         Map<RevocableObject, SortedMap<String, ReplayState.VmaState>> out = new IdentityHashMap<>();
         lifeOf.forEach((vma, life) -> out.computeIfAbsent(life, k -> new TreeMap<>())
                 .put(vma, new ReplayState.VmaState(pid.get(vma), mapping.get(vma), mapped.get(vma).toList(),
-                        populated.get(vma).toList())));
+                        populated.get(vma).toList(), pfnOffset.get(vma))));
         return out;
     }
 }

@@ -4,6 +4,7 @@ import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.event.RevokeEvent.*;
+import io.revokefs.core.kernel.Kernel;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,7 +43,8 @@ import java.util.stream.Stream;
  *       after close);</li>
  *   <li>{@code RevokeStarted} marks the current life revoked (its guard is deactivated from then on);</li>
  *   <li>{@code Mmapped} adds a VMA mapping pages {@code [pgoff, pgoff+pages)} of {@code mapping}, the
- *       first {@code populated} of them populated (eager population);</li>
+ *       first {@code populated} of them populated (eager population), the physical page behind
+ *       each known from its {@code pfn} (or, in the iomem mapping, its {@code pgoff}): {@link #whoMaps};</li>
  *   <li>{@code Faulted} marks a page of the VMA populated;</li>
  *   <li>{@code MappingsZapped(mapping, first, count)} clears the populated pages in {@code [first,
  *       first+count)} of every VMA, of any object, linked to that {@code mapping}; VMAs stay;</li>
@@ -138,13 +140,93 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
      * @param mapping the address_space it is linked into
      * @param mapped the file pages it still maps, as sorted, disjoint, non-adjacent ranges
      * @param populated the pages with an installed PTE, in the same form (a subset of mapped)
+     * @param pfnOffset the physical page behind file page {@code p} is {@code p + pfnOffset}: from
+     *     {@code Mmapped.pfn} ({@code pfn - pgoff}); without it 0 for the {@code iomem} mapping (every
+     *     view of physical memory has {@code vm_pgoff} = PFN), else {@code null} (unknown: the VMA is
+     *     left out of {@link #whoMaps})
      */
-    public record VmaState(int pid, String mapping, List<PageRange> mapped, List<PageRange> populated) {
+    public record VmaState(int pid, String mapping, List<PageRange> mapped, List<PageRange> populated, Long pfnOffset) {
         public VmaState {
             Objects.requireNonNull(mapping, "mapping");
             mapped = List.copyOf(mapped);
             populated = List.copyOf(populated);
         }
+
+        /** With the offset a log without {@code Mmapped.pfn} gives ({@link #defaultPfnOffset}). */
+        public VmaState(int pid, String mapping, List<PageRange> mapped, List<PageRange> populated) {
+            this(pid, mapping, mapped, populated, defaultPfnOffset(mapping));
+        }
+
+        /** The {@code pfnOffset} of a VMA whose {@code Mmapped} has no {@code pfn}: 0 in the iomem mapping, else unknown. */
+        public static Long defaultPfnOffset(String mapping) {
+            return Kernel.IOMEM_OBJECT.equals(mapping) ? 0L : null;
+        }
+    }
+
+    /**
+     * One VMA that reaches a queried physical range at the state's seq: the replayed form of the live
+     * rmap ({@code io.revokefs.core.kernel.Rmap.Hit}).
+     *
+     * @param object the object whose file it maps (the view)
+     * @param life that object's life the VMA belongs to
+     * @param firstPgoff the first file page that reaches the range, {@code firstPfn} the page behind it
+     * @param pages how many of its pages reach the range
+     * @param present how many of those are populated (a PTE is present)
+     */
+    public record PfnReach(String object, int life, String vma, int pid, String mapping, long firstPgoff,
+                           long firstPfn, long pages, long present) {
+    }
+
+    /**
+     * The VMAs that reach a page of {@code [firstPfn, firstPfn + pages)}, by pid then VMA id; a VMA of
+     * unknown PFN ({@link VmaState#pfnOffset} null) is left out ({@link #unknownPfnVmas} counts them).
+     */
+    public List<PfnReach> whoMaps(long firstPfn, long pages) {
+        if (firstPfn < 0 || pages <= 0) {
+            throw new IllegalArgumentException("no page range at " + firstPfn + " (" + pages + " pages)");
+        }
+        long lastPfn = pages - 1 > Long.MAX_VALUE - firstPfn ? Long.MAX_VALUE : firstPfn + (pages - 1);
+        List<PfnReach> out = new ArrayList<>();
+        objects.forEach((id, o) -> o.lives().forEach(life -> life.vmas().forEach((vid, v) -> {
+            if (v.pfnOffset() == null) {
+                return;
+            }
+            long off = v.pfnOffset();
+            long[] reach = overlap(v.mapped(), off, firstPfn, lastPfn);
+            if (reach[0] > 0) {
+                long[] present = overlap(v.populated(), off, firstPfn, lastPfn);
+                out.add(new PfnReach(id, life.number(), vid, v.pid(), v.mapping(), reach[1], reach[1] + off, reach[0], present[0]));
+            }
+        })));
+        out.sort(java.util.Comparator.comparingInt(PfnReach::pid).thenComparing(PfnReach::vma));
+        return out;
+    }
+
+    /** How many VMAs of this state have no known PFN ({@link VmaState#pfnOffset} null). */
+    public long unknownPfnVmas() {
+        long[] n = {0};
+        objects.values().forEach(o -> o.lives().forEach(l -> l.vmas().values().forEach(v -> n[0] += v.pfnOffset() == null ? 1 : 0)));
+        return n[0];
+    }
+
+    /** {pages of {@code ranges} whose PFN (pgoff + off) is in [firstPfn, lastPfn], the first such pgoff}. */
+    private static long[] overlap(List<PageRange> ranges, long off, long firstPfn, long lastPfn) {
+        long count = 0;
+        long first = -1;
+        for (PageRange r : ranges) {
+            // PFNs of the range: [r.first + off, r.first + r.count - 1 + off], never past 2^63 (the reader checks).
+            long lo = r.first() + off;
+            long hi = lo + (r.count() - 1);
+            long a = Math.max(lo, firstPfn);
+            long b = Math.min(hi, lastPfn);
+            if (a <= b) {
+                count += b - a + 1;
+                if (first < 0) {
+                    first = a - off;
+                }
+            }
+        }
+        return new long[] {count, first};
     }
 
     /** File pages {@code [first, first + count)}. */
@@ -265,14 +347,16 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
             final String mapping;
             final RangeSet mapped;
             final RangeSet populated;
+            final Long pfnOffset;
 
-            Vma(String object, LifeB life, int pid, String mapping, RangeSet mapped, RangeSet populated) {
+            Vma(String object, LifeB life, int pid, String mapping, RangeSet mapped, RangeSet populated, Long pfnOffset) {
                 this.object = object;
                 this.life = life;
                 this.pid = pid;
                 this.mapping = mapping;
                 this.mapped = mapped;
                 this.populated = populated;
+                this.pfnOffset = pfnOffset;
             }
         }
 
@@ -342,7 +426,8 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
             mapped.add(m.pgoff(), m.pages());
             RangeSet populated = new RangeSet();
             populated.add(m.pgoff(), Math.min(m.populated(), m.pages()));
-            addVma(m.vma(), new Vma(object, o.current(), m.pid(), m.mapping(), mapped, populated));
+            Long offset = m.pfn() != null ? Long.valueOf(m.pfn() - m.pgoff()) : VmaState.defaultPfnOffset(m.mapping());
+            addVma(m.vma(), new Vma(object, o.current(), m.pid(), m.mapping(), mapped, populated, offset));
             return null;
         }
 
@@ -356,7 +441,7 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
             Vma parent = vmas.get(d.from());
             if (parent != null) {
                 addVma(d.vma(), new Vma(parent.object, parent.life, d.pid(), parent.mapping, new RangeSet(parent.mapped),
-                        d.ptes() > 0 ? new RangeSet(parent.populated) : new RangeSet()));
+                        d.ptes() > 0 ? new RangeSet(parent.populated) : new RangeSet(), parent.pfnOffset));
             }
             return null;
         }
@@ -477,7 +562,7 @@ public record ReplayState(long lastSeq, SortedMap<String, ObjectState> objects) 
             SortedMap<String, VmaState> vs = new TreeMap<>();
             for (String vid : l.vmas) {
                 Vma v = vmas.get(vid);
-                vs.put(vid, new VmaState(v.pid, v.mapping, v.mapped.toList(), v.populated.toList()));
+                vs.put(vid, new VmaState(v.pid, v.mapping, v.mapped.toList(), v.populated.toList(), v.pfnOffset));
             }
             return new Life(l.number, l.adapter, l.revoked, new TreeSet<>(l.openFiles), new TreeMap<>(l.releases), vs);
         }

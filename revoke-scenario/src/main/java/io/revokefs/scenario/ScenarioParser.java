@@ -27,7 +27,8 @@ public final class ScenarioParser {
 
     private static final Map<String, VerbShape> OWN_GLOBAL = Map.of(
             "process", VerbShape.args(1, 1).options("uid"),
-            "wait", VerbShape.args(1, 1));
+            "wait", VerbShape.args(1, 1),
+            "whomaps", VerbShape.args(1, 1).options("pages"));
 
     private static final Map<String, VerbShape> PROCESS = Map.ofEntries(
             Map.entry("open", VerbShape.args(1, 1).options("mode").withAs(true)),
@@ -220,7 +221,12 @@ public final class ScenarioParser {
                         throw malformed(where, text, "'expect' given twice");
                     }
                     for (String alt : value.split(",", -1)) {
-                        if (!ScenarioRunner.isKnownOutcome(alt)) {
+                        if (actor == null && verb.equals("whomaps")) {
+                            if (!ScenarioRunner.isCount(alt)) {
+                                throw malformed(where, text, "expect=" + (alt.equals(value) ? value : value + ": '" + alt + "'")
+                                        + " is not a count: whomaps expects the number of mappings with a PTE present (0, 1, ...)");
+                            }
+                        } else if (!ScenarioRunner.isKnownOutcome(alt)) {
                             throw malformed(where, text, "expect=" + (alt.equals(value) ? value : value + ": '" + alt + "'")
                                     + " is not ok, an errno name, a signal or poll bits (alternatives are separated by commas)");
                         }

@@ -10,6 +10,7 @@ import io.revokefs.core.kernel.OpenFile;
 import io.revokefs.core.kernel.PendingSignal;
 import io.revokefs.core.kernel.Pci;
 import io.revokefs.core.kernel.Process;
+import io.revokefs.core.kernel.Rmap;
 import io.revokefs.core.kernel.Vma;
 
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ import java.util.function.Supplier;
  * of a schedule explorer running them one at a time ({@link #runLine}).
  */
 public final class ScenarioRunner {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ScenarioRunner.class);
     /** How long {@code wait} (and a {@code together} block) waits for an operation before calling the script stuck. */
     private static final long WAIT_SECONDS = 10;
 
@@ -240,7 +242,7 @@ public final class ScenarioRunner {
         }
     }
 
-    private static void check(Step s, String outcome) {
+    private void check(Step s, String outcome) {
         if (outcome == null) {
             return; // the verb has no outcome to compare (async start)
         }
@@ -249,8 +251,9 @@ public final class ScenarioRunner {
                 return;
             }
         }
+        String who = whomapsDetail.remove(s);
         throw new ScenarioException(ScenarioException.Kind.EXPECTATION, s,
-                "expected " + String.join(" or ", s.expectations()) + ", got " + outcome);
+                "expected " + String.join(" or ", s.expectations()) + ", got " + outcome + (who == null ? "" : ": " + who));
     }
 
     private static boolean matches(String expect, String outcome) {
@@ -283,6 +286,7 @@ public final class ScenarioRunner {
                     scope.define(Scope.PROCESS, s.args().get(0), s);
                 }
                 case "wait" -> scope.require(Scope.TASK, s.args().get(0), s, "start one with async=true as NAME");
+                case "whomaps" -> whomapsRange(s);
                 default -> throw malformed(s, "unknown verb '" + s.verb() + "'");
             }
             return;
@@ -366,6 +370,65 @@ public final class ScenarioRunner {
             }
             default -> throw malformed(s, "unknown verb '" + s.verb() + "'");
         }
+    }
+
+    /**
+     * The physical pages a script names: 4 KiB pages of a 64-bit physical address space,
+     * {@code [0, 2^52)}.
+     */
+    public static final long PFN_LIMIT = 1L << 52;
+
+    /**
+     * {@code whomaps PFN [pages=N] expect=COUNT}: the range {@code {first, pages}}, checked; the
+     * expectation is required (the count is the point of the line).
+     */
+    private static long[] whomapsRange(Step s) {
+        long first = Numbers.parse(s, "PFN", s.args().get(0), 0, PFN_LIMIT - 1);
+        long pages = Numbers.option(s, "pages", 1, 1, PFN_LIMIT - first);
+        if (s.expect() == null) {
+            throw malformed(s, "whomaps needs expect=COUNT: the number of mappings with a PTE present (expect=0 after a revoke)");
+        }
+        return new long[] {first, pages};
+    }
+
+    /**
+     * Runs {@code whomaps}: asks the kernel's rmap ({@link Rmap}) who maps the range; the outcome is the
+     * number of VMAs with a PTE to it present. The VMAs found are logged, and named in the message of
+     * an unmet expectation.
+     */
+    private String whomaps(Step s) {
+        long[] r = whomapsRange(s);
+        List<Rmap.Hit> hits = Rmap.whoMaps(world.kernel(), r[0], r[1]);
+        String count = Integer.toString(Rmap.presentCount(hits));
+        String who = describe(hits);
+        log.info("{}: whomaps 0x{} pages={}: {} with a PTE present; {}", s.where(), Long.toHexString(r[0]), r[1], count, who);
+        if (!s.expectations().contains(count)) {
+            whomapsDetail.put(s, who);
+        }
+        return count;
+    }
+
+    /** The VMAs of a {@link Rmap#whoMaps} answer, one phrase each. */
+    static String describe(List<Rmap.Hit> hits) {
+        if (hits.isEmpty()) {
+            return "no mapping reaches it";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Rmap.Hit h : hits) {
+            sb.append(sb.length() == 0 ? "" : "; ").append("pid ").append(h.pid()).append(' ').append(h.vma())
+                    .append(" via ").append(h.path()).append(" (").append(h.object() == null ? "no object" : h.object())
+                    .append(", mapping ").append(h.mapping()).append(") ").append(h.present()).append(" of ")
+                    .append(h.pages()).append(h.pages() == 1 ? " page" : " pages").append(" present");
+        }
+        return sb.toString();
+    }
+
+    /** Who a whomaps line found when its count was not the expected one, for the message. */
+    private final Map<Step, String> whomapsDetail = new ConcurrentHashMap<>();
+
+    /** Whether {@code v} is a count for {@code whomaps}'s {@code expect}: decimal digits, no sign, at most 9. */
+    public static boolean isCount(String v) {
+        return v.matches("0|[1-9][0-9]{0,8}");
     }
 
     private static void defineIfMade(Step s, Scope scope, String kind) {
@@ -492,6 +555,7 @@ public final class ScenarioRunner {
                     yield "ok";
                 }
                 case "wait" -> waitFor(s, s.args().get(0));
+                case "whomaps" -> whomaps(s);
                 default -> throw malformed(s, "'" + s.verb() + "' is not available in this build");
             };
         }

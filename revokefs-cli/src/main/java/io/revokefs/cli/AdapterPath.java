@@ -12,7 +12,7 @@ import java.nio.file.Path;
  */
 final class AdapterPath {
     @Option(names = "--adapter-path", paramLabel = "DIR",
-            description = "also load the adapters in the jars of DIR (ServiceLoader: io.revokefs.scenario.ScenarioProvider)")
+            description = "also load the adapters in the jars of DIR (each a ScenarioProvider, found by ServiceLoader)")
     Path dir;
 
     /** The adapters of this run: the class path's, and those of {@code --adapter-path}. */

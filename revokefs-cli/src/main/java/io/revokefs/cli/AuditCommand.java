@@ -22,8 +22,8 @@ import java.util.concurrent.Callable;
  * stays bounded.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"Checks the invariants of docs/semantics.md section 7 on an event log or one run of a store;",
-                "with --follow, audits every run of a database as its events are committed, until stopped.",
+        description = {"Checks the invariants of docs/semantics.md section 7 on an event log or one run of a store.",
+                "With --follow, audits every run of a database as its events are committed, until stopped.",
                 "Exit 0: clean; 1: findings (one line each: [run=ID] invariant, seq, object, sentence); 2: malformed input."})
 final class AuditCommand implements Callable<Integer> {
     @Spec
@@ -35,9 +35,9 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "ID", description = "the run of the store to read (default: its only run; 'revokefs runs STORE' lists them)")
     String run;
 
-    @Option(names = "--follow", paramLabel = "URL", description = {"audit every run of the database at URL as its events are committed",
-            "(an Axon tracking processor; its token is kept in the database, so a follower stopped or killed resumes",
-            "where it stopped, auditing each event once)"})
+    @Option(names = "--follow", paramLabel = "URL", description = "audit every run of the database at URL as its events are committed"
+            + " (an Axon tracking processor; its token is kept in the database, so a follower stopped or killed"
+            + " resumes where it stopped, auditing each event once)")
     String follow;
 
     @Option(names = "--prefix", description = "audit the complete lines of a log whose last line was cut (a killed run)")

@@ -28,12 +28,12 @@ import java.util.concurrent.Callable;
 
 /** {@code revokefs explore}: the race cases of docs/races.md, or the together blocks of scripts, over their interleavings. */
 @Command(name = "explore", mixinStandardHelpOptions = true,
-        description = {"Explores the interleavings of the race cases of docs/races.md, or of the together blocks of",
-                "scenario scripts, with a deterministic scheduler: every schedule up to a preemption bound,",
-                "then random ones from a seed. After each schedule: no live PTE after revoke, release once,",
-                "no deadlock, lock order, the section 7 auditor, and every expect of the script.",
-                "Exit 0: no violation; 1: a violation (its schedule and the failing line are printed);",
-                "2: a malformed script or option."})
+        description = {"Explores the interleavings of the race cases of docs/races.md, or of the together blocks of scripts.",
+                "A deterministic scheduler runs every schedule up to a preemption bound, then random ones from a seed."
+                        + " After each schedule it checks: no live PTE after revoke, release once, no deadlock, lock"
+                        + " order, the section 7 auditor, and every expect of the script.",
+                "Exit 0: no violation; 1: a violation (its schedule and the failing line are printed);"
+                        + " 2: a malformed script or option."})
 final class ExploreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -17,10 +17,11 @@ import java.util.concurrent.Callable;
 
 /** {@code revokefs fuzz}: random scenarios across every adapter, each audited and replayed. */
 @Command(name = "fuzz", mixinStandardHelpOptions = true,
-        description = {"Generates and runs random scenarios across every adapter. After each: the auditor finds",
-                "nothing, the replayed state equals the live state, and no PTE reaches a revoked object or a",
-                "claimed range. Scenario i uses seed SEED+i; a failing one is saved as a script that",
-                "'revokefs run' replays. Exit 0: no findings; 1: a failing scenario."})
+        description = {"Generates and runs random scenarios across every adapter.",
+                "After each: the auditor finds nothing, the replayed state equals the live state, and no PTE reaches"
+                        + " a revoked object or a claimed range. Scenario i uses seed SEED+i; a failing one is saved as"
+                        + " a script that 'revokefs run' replays.",
+                "Exit 0: no findings; 1: a failing scenario."})
 final class FuzzCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,8 +42,8 @@ final class FuzzCommand implements Callable<Integer> {
             description = "where a failing scenario's script is written (default ${DEFAULT-VALUE})")
     Path save;
 
-    @Option(names = "--jdbc", paramLabel = "URL", description = {"also record each scenario as a run (id fuzz-seed-SEED) of the database at URL,",
-            "so that a failing one can be read back from the shared store by its id"})
+    @Option(names = "--jdbc", paramLabel = "URL", description = "also record each scenario as a run (id fuzz-seed-SEED) of the database at URL,"
+            + " so that a failing one can be read back from the shared store by its id")
     String jdbc;
 
     @Override

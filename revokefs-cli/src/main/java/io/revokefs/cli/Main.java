@@ -27,9 +27,7 @@ public final class Main {
 
     /** Runs the command with the given streams; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        // The descriptions are written in lines of up to 100 characters; the default width is 80.
-        cl.setUsageHelpWidth(110);
+        CommandLine cl = commandLine(usageWidth(System.getenv("COLUMNS")));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -52,6 +50,35 @@ public final class Main {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** Narrowest help picocli lays out (its minimum usage width). */
+    static final int MIN_WIDTH = 55;
+    /** Help width when the terminal's is not known. */
+    static final int DEFAULT_WIDTH = 80;
+
+    /**
+     * The help width for a terminal of {@code columns} (the {@code COLUMNS} environment variable,
+     * exported by the shell or not): its value when it is a number, at least {@link #MIN_WIDTH};
+     * {@link #DEFAULT_WIDTH} when it is absent or not a number. Every description is one sentence
+     * or option text per element, so picocli wraps it between words at any width.
+     */
+    static int usageWidth(String columns) {
+        if (columns == null) {
+            return DEFAULT_WIDTH;
+        }
+        try {
+            return Math.max(MIN_WIDTH, Integer.parseInt(columns.trim()));
+        } catch (NumberFormatException e) {
+            return DEFAULT_WIDTH;
+        }
+    }
+
+    /** The command, its help laid out {@code width} columns wide. */
+    static CommandLine commandLine(int width) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setUsageHelpWidth(width);
+        return cl;
     }
 
     /** The version from the jar's manifest, or "dev" when run from classes. */

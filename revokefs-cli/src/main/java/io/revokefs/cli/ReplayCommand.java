@@ -23,9 +23,10 @@ import java.util.concurrent.Callable;
  * forgotten, so memory is bounded by the lives still going; those are printed at the end, by id.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-        description = {"Rebuilds every object's state from an event log or store and prints each life of each object:",
-                "open files, VMAs per process with their populated pages, revoked or live, releases.",
-                "Lives that are over come first, in the order they ended; then the others, by object id."})
+        description = {"Rebuilds every object's state from an event log or store and prints each life of each object.",
+                "For each life: open files, VMAs per process with their populated pages, revoked or live, releases."
+                        + " Lives that are over come first, in the order they ended; then the others, by object id.",
+                "With --pfn: who maps that physical page at the end or at --until, from the log alone."})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,11 +46,19 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--prefix", description = "replay the complete lines of a log whose last line was cut (a killed run)")
     boolean prefix;
 
+    @Option(names = "--pfn", paramLabel = "PFN", description = "print the VMAs that reach this physical page (decimal or 0x hex), "
+            + "each with whether its PTE is present, instead of the objects' state")
+    String pfn;
+
+    @Option(names = "--pages", paramLabel = "N", description = "with --pfn: the range of N pages from PFN (default 1)")
+    Long pages;
+
     @Override
     public Integer call() {
         if (until != null && until < 0) {
             throw new InputException("--until must be a seq (0 or more), got " + until);
         }
+        long[] range = pfnRange();
         long limit = until == null ? Long.MAX_VALUE : until;
         long[] last = {0};
         boolean[] named = {object == null};
@@ -67,6 +76,17 @@ final class ReplayCommand implements Callable<Integer> {
             out.println("prefix: line " + cutTail + " is cut (the writer stopped mid-line); replayed the complete lines before it");
         }
         out.println("state after seq " + last[0]);
+        if (range != null) {
+            // A life handed out as over has no VMA left: the lives still going hold every mapping.
+            ReplayState.Streaming replay = ReplayState.stream((id, life) -> { });
+            LogSource.forEach(source, run, e -> {
+                if (e.seq() <= limit) {
+                    replay.accept(e);
+                }
+            }, prefix);
+            printWhoMaps(out, replay.finish(), range[0], range[1]);
+            return Main.OK;
+        }
         ReplayState.Streaming replay = ReplayState.stream((id, life) -> print(out, id, life));
         LogSource.forEach(source, run, e -> {
             if (e.seq() <= limit) {
@@ -75,6 +95,54 @@ final class ReplayCommand implements Callable<Integer> {
         }, prefix);
         replay.finish().objects().forEach((id, o) -> o.lives().forEach(life -> print(out, id, life)));
         return Main.OK;
+    }
+
+    /** {@code --pfn} and {@code --pages}, checked: {first, pages}, or null without --pfn. */
+    private long[] pfnRange() {
+        if (pfn == null) {
+            if (pages != null) {
+                throw new InputException("--pages goes with --pfn");
+            }
+            return null;
+        }
+        long first;
+        try {
+            first = pfn.startsWith("0x") || pfn.startsWith("0X") ? Long.parseLong(pfn.substring(2), 16) : Long.parseLong(pfn);
+        } catch (NumberFormatException e) {
+            throw new InputException("--pfn must be a physical page number (decimal or 0x hex, 0 to 2^63-1), got '" + pfn + "'");
+        }
+        if (first < 0) {
+            throw new InputException("--pfn must be 0 or more, got " + pfn);
+        }
+        long n = pages == null ? 1 : pages;
+        if (n < 1 || n - 1 > Long.MAX_VALUE - first) {
+            throw new InputException("--pages must be at least 1 and end below 2^63 from --pfn, got " + n);
+        }
+        return new long[] {first, n};
+    }
+
+    private void printWhoMaps(PrintWriter out, ReplayState state, long first, long n) {
+        List<ReplayState.PfnReach> reach = state.whoMaps(first, n);
+        if (object != null) {
+            reach = reach.stream().filter(r -> r.object().equals(object)).toList();
+        }
+        out.println(String.format("who maps pfn 0x%x%s:", first, n == 1 ? "" : String.format("-0x%x", first + n - 1)));
+        if (reach.isEmpty()) {
+            out.println("  no VMA");
+        }
+        int present = 0;
+        for (ReplayState.PfnReach r : reach) {
+            present += r.present() > 0 ? 1 : 0;
+            out.println(String.format("  pid %d %s via %s (life %d, mapping %s) at pgoff 0x%x (pfn 0x%x): %d of %d %s present",
+                    r.pid(), Auditor.escape(r.vma()), Auditor.escape(r.object()), r.life(), Auditor.escape(r.mapping()), r.firstPgoff(),
+                    r.firstPfn(), r.present(), r.pages(), r.pages() == 1 ? "page" : "pages"));
+        }
+        out.println("mappings with a PTE present: " + present);
+        long unknown = state.unknownPfnVmas();
+        if (unknown > 0) {
+            out.println("not counted: " + unknown + " VMA(s) of a driver's own mapping whose Mmapped has no pfn (a log"
+                    + " written without it): their physical pages are not in the log");
+        }
     }
 
     private void print(PrintWriter out, String id, ReplayState.Life life) {

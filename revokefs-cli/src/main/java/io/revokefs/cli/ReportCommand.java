@@ -23,8 +23,9 @@ import java.util.function.Consumer;
  * state at any seq, a timeline per object (docs/report.md).
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Draws one self-contained HTML page (inline SVG and script, no network needed): the run on one",
-                "timeline with what caused each revoke, the state at any seq, and a timeline per object."})
+        description = {"Draws one self-contained HTML page of a run (inline SVG and script, no network needed).",
+                "The page shows the run on one timeline with what caused each revoke, the state at any seq, and a"
+                        + " timeline per object."})
 final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -41,10 +41,13 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** {@code revokefs run}: runs scenario scripts on the simulation and records their events. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs scenario scripts (docs/semantics.md section 8) on one simulated machine, one after another,",
-                "recording every event as one run of a store (a new embedded one under runs/ by default; an existing",
-                "store gets one more run). The run's id is --run NAME, or the first script's name and the UTC time.",
+// sortSynopsis = false: in declaration order the synopsis wraps between options at 80 and 110
+// columns; sorted, picocli's line breaker split "[--log=OUT.jsonl]" after its dot at 80 (HelpTest).
+@Command(name = "run", mixinStandardHelpOptions = true, sortSynopsis = false,
+        description = {"Runs scenario scripts (docs/semantics.md section 8) on one simulated machine, one after another.",
+                "Every event is recorded as one run of a store: a new embedded store under runs/ by default, or one"
+                        + " more run of an existing store. The run's id is --run NAME, or the first script's name and"
+                        + " the UTC time.",
                 "Exit 0: every line ran and every expect held; 1: an expect did not hold; 2: a malformed script."})
 final class RunCommand implements Callable<Integer> {
     @Spec
@@ -70,8 +73,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "NAME", description = "the run's id (letters, digits, '.', '_', '-'; must be new in the store)")
     String run;
 
-    @Option(names = "--log", paramLabel = "OUT.jsonl", description = {"also write the events as JSON lines, streamed as the run goes",
-            "(a killed run leaves a prefix of it: audit --prefix)"})
+    @Option(names = "--log", paramLabel = "OUT.jsonl", description = "also write the events as JSON lines, streamed as the run goes"
+            + " (a killed run leaves a prefix of it: audit --prefix)")
     Path log;
 
     @Option(names = "--html", paramLabel = "OUT.html", description = "also write the report page")

@@ -17,9 +17,11 @@ import java.util.concurrent.Callable;
 
 /** {@code revokefs runs}: the runs a store holds. */
 @Command(name = "runs", mixinStandardHelpOptions = true,
-        description = {"Lists the runs of a store (an embedded store file or a jdbc: URL), oldest first: id, start (UTC),",
-                "events, objects registered, objects revoked, and the audit verdict if one was recorded (by 'revokefs run'",
-                "or by a follower, 'revokefs audit --follow'). Opens the store read-only. Exit 0; 2: not a store."})
+        description = {"Lists the runs of a store (an embedded store file or a jdbc: URL), oldest first.",
+                "For each run: id, start (UTC), events, objects registered, objects revoked, and the audit verdict if"
+                        + " one was recorded (by 'revokefs run' or by a follower, 'revokefs audit --follow')."
+                        + " The store is opened read-only.",
+                "Exit 0; 2: not a store."})
 final class RunsCommand implements Callable<Integer> {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 

@@ -16,6 +16,11 @@ public final class CliChild {
 
     /** Starts {@code revokefs ARGS}; its stdout goes to {@code out}, its stderr to {@code err}. */
     static Process start(Path out, Path err, String... args) throws IOException {
+        return start(java.util.Map.of(), out, err, args);
+    }
+
+    /** As {@link #start(Path, Path, String...)}, with {@code env} added to the child's environment. */
+    static Process start(java.util.Map<String, String> env, Path out, Path err, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
@@ -23,7 +28,9 @@ public final class CliChild {
         command.add(System.getProperty("java.class.path"));
         command.add(CliChild.class.getName());
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(env);
+        return builder.start();
     }
 
     public static void main(String[] args) {

@@ -14,8 +14,11 @@ import java.util.Set;
  * The driver side of a text attribute file: {@code sysfs_kf_seq_show} and {@code sysfs_kf_write}.
  * A read renders {@code ->show} and returns the part from the file position on; a write hands the
  * whole text to {@code ->store}; a poll is {@code kernfs_generic_poll} (see {@link SysfsFile}), and a
- * successful read marks the value seen, as {@code kernfs_seq_show} does. The core wraps these in the
- * file's guard.
+ * read marks the value seen before {@code ->show} runs, whatever it returns, as {@code kernfs_seq_show}
+ * sets {@code of->event} before {@code ->seq_show}. Every read renders here; in Linux
+ * {@code seq_read_iter} calls {@code ->show} only when it refills its buffer from the start
+ * ({@code single_start} returns NULL past index 0), so the read that returns end of file does not
+ * mark the value seen there. The core wraps these in the file's guard.
  */
 final class AttributeOps implements FileOperations {
     private final Attribute attribute;

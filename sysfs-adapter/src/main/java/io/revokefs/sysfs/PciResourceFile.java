@@ -36,6 +36,7 @@ final class PciResourceFile implements BinAttribute {
 
     /**
      * Nothing, except in tests of this package that plant Linux's population inside {@code ->mmap}
+     * ({@code io_remap_pfn_range} in {@code pci_mmap_resource_range})
      * (revoke-testing's {@code Planted.populateInsideMmap}) to show docs/races.md R04.
      */
     private final Consumer<Vma> plantedMmap;

@@ -36,7 +36,7 @@ public final class Uio {
      *   <li>poll {@code EPOLLERR} alone, no {@code DEFAULT_POLLMASK} bits: {@code uio_poll}'s
      *       {@code if (!idev->info || !idev->info->irq) ret = EPOLLERR; ... if (ret) return ret;}
      *       (commit "uio: Fix wrong return value from uio_poll", which replaced {@code -EIO});</li>
-     *   <li>ioctl and llseek not guarded: uio has no ioctl (ENOTTY from the VFS), llseek is
+     *   <li>ioctl and llseek not guarded: uio has no ioctl (ENOTTY from {@code vfs_ioctl}), llseek is
      *       {@code noop_llseek};</li>
      *   <li>mmap EINVAL: {@code uio_mmap}'s {@code if (!idev->info) ret = -EINVAL};</li>
      *   <li>the vm {@code ->access} op EINVAL, as {@code kernfs_vma_access} answers (Linux's uio does

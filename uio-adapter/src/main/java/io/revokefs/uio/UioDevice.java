@@ -40,8 +40,10 @@ public final class UioDevice {
         this.regions = List.copyOf(regions);
         this.path = "/dev/uio" + minor;
         Kernel kernel = uio.kernel();
+        UioFileOps ops = new UioFileOps(this);
         this.object = RevocableObject.builder(kernel, Uio.ADAPTER + ":" + path, Uio.ADAPTER)
-                .operations(new UioFileOps(this)).errnos(Uio.ERRNOS).register();
+                .operations(ops).errnos(Uio.ERRNOS).register();
+        object.mapping().setPfnMapping(ops.pfnMapping()); // for the rmap
         this.wait = object.newWaitQueue("wait");
         this.inode = kernel.newInode(path, 0600, 0, object.fileOperations(), object.mapping(), null);
         kernel.bind(path, inode);
@@ -85,9 +87,11 @@ public final class UioDevice {
     }
 
     /**
-     * The device raised an interrupt: {@code uio_interrupt} then {@code uio_event_notify}: bump the
-     * count and wake readers and pollers. Returns false, doing nothing, once unregistered (the IRQ was
-     * freed) or for a device without an interrupt.
+     * The device raised an interrupt: {@code uio_interrupt} (in recent trees the threaded
+     * {@code uio_interrupt_handler} / {@code uio_interrupt_thread}) then {@code uio_event_notify}: bump
+     * the count and wake readers and pollers. {@code uio_event_notify}'s
+     * {@code kill_fasync(SIGIO, POLL_IN)} to fasync holders is not modelled. Returns false, doing
+     * nothing, once unregistered (the IRQ was freed) or for a device without an interrupt.
      */
     public boolean interrupt() {
         if (!info.irq() || object.isRevoked()) {

@@ -148,14 +148,30 @@ final class UioFileOps implements FileOperations {
      * so a racing unregister's zap cannot miss it (R04), and the zap reaches it (R18). Unchecked, as
      * in Linux: nothing but the unregister takes a map away, and that revokes the device first.
      */
-    private final PfnMapping physical = PfnMapping.builder(this::pfnOf)
+    private final PfnMapping physical = PfnMapping.builder(this::pfnOf).pgoffsOf(this::pgoffsOf)
             .populate(PfnMapping.Populate.AFTER_LINK).noFaultHandler().build();
 
     /**
      * {@code uio_logical_vm_ops}: {@code uio_vma_fault} supplies the page of the map (the simulation
      * has no {@code struct page}: it inserts the PFN).
      */
-    private final PfnMapping logical = PfnMapping.builder(this::pfnOf).build();
+    private final PfnMapping logical = PfnMapping.builder(this::pfnOf).pgoffsOf(this::pgoffsOf).build();
+
+    /**
+     * The inverse of {@link #pfnOf}, for the rmap: map {@code mi} is mmapped at {@code vm_pgoff} =
+     * {@code mi}, its page {@code k} at file page {@code mi + k}. The maps' file pages overlap (map 1's
+     * first page is map 0's second), so this is a superset the rmap checks with {@link #pfnOf}.
+     */
+    private void pgoffsOf(long firstPfn, long lastPfn, PfnMapping.PgoffRanges sink) {
+        for (int mi = 0; mi < dev.info().mem().size(); mi++) {
+            PfnMapping.PgoffsOf.linear(mi, dev.mapFirstPfn(mi), dev.info().mem().get(mi).pages(), firstPfn, lastPfn, sink);
+        }
+    }
+
+    /** What this device's mapping installs (both kinds of map share {@link #pfnOf}), for the rmap. */
+    PfnMapping pfnMapping() {
+        return physical;
+    }
 
     private PfnMapping mappingOf(Vma vma) {
         return dev.info().mem().get((int) vma.privateData()).type() == UioMem.Type.PHYS ? physical : logical;
@@ -164,8 +180,9 @@ final class UioFileOps implements FileOperations {
     /**
      * {@link #physical} and {@link #logical} in one, chosen per VMA by the type of its map: the core
      * accepts one vm_ops per open file (as kernfs does), and a uio file may map a physical and a
-     * logical map. For ptrace both use {@code generic_access_phys}: for page-backed maps Linux uses
-     * get_user_pages, which reads the same page.
+     * logical map. For ptrace both use {@code generic_access_phys}: for page-backed maps Linux's
+     * {@code __access_remote_vm} reaches the page through {@code get_user_page_vma_remote} instead
+     * ({@code uio_logical_vm_ops} has no {@code ->access}), which reads the same page.
      */
     private final VmOperations vmOps = new VmOperations() {
         @Override

@@ -149,8 +149,10 @@ public final class VfioDevice {
             barFirstPfn[i] = pci.bar(i).map(Pci.Bar::firstPfn).orElse(-1L);
         }
         PfnMapping.Allowed allowed = (firstPfn, n) -> mappable();
-        this.onFault = PfnMapping.builder(this::pfnOf).allowed(allowed).populate(PfnMapping.Populate.ON_FAULT).build();
-        this.eager = PfnMapping.builder(this::pfnOf).allowed(allowed).populate(PfnMapping.Populate.AFTER_LINK).build();
+        this.onFault = PfnMapping.builder(this::pfnOf).allowed(allowed).pgoffsOf(this::pgoffsOf)
+                .populate(PfnMapping.Populate.ON_FAULT).build();
+        this.eager = PfnMapping.builder(this::pfnOf).allowed(allowed).pgoffsOf(this::pgoffsOf)
+                .populate(PfnMapping.Populate.AFTER_LINK).build();
         var kernel = driver.kernel();
         this.object = RevocableObject.builder(kernel, VfioPci.ADAPTER + ":" + path, VfioPci.ADAPTER)
                 .operations(new DeviceOps())
@@ -158,6 +160,7 @@ public final class VfioDevice {
                 // vfio_pci_zap_bars: BAR0 to the ROM region, in the device's own mapping.
                 .zapRange(() -> new RevocableObject.ZapRange(objectMapping(), 0, (long) ROM_REGION_INDEX << PGOFF_SHIFT))
                 .register();
+        object.mapping().setPfnMapping(onFault); // for the rmap: what this device's mapping installs
         this.inode = kernel.newInode(path, 0600, 0, object.fileOperations(), object.mapping(), this);
         kernel.bind(path, inode);
         log.debug("vfio-pci: {} bound as {} ({} population)", pci.bdf(), path, populate.scenarioName());
@@ -388,6 +391,14 @@ public final class VfioDevice {
         int index = (int) (pgoff >>> PGOFF_SHIFT);
         long first = index < ROM_REGION_INDEX ? barFirstPfn[index] : -1;
         return first < 0 ? PfnMapping.NO_PFN : first + (pgoff & PGOFF_MASK);
+    }
+
+    /** The inverse of {@link #pfnOf}, for the rmap: the file pages of each BAR whose page is in the range. */
+    private void pgoffsOf(long firstPfn, long lastPfn, PfnMapping.PgoffRanges sink) {
+        for (int i = 0; i < ROM_REGION_INDEX; i++) {
+            int index = i;
+            pci.bar(i).ifPresent(b -> PfnMapping.PgoffsOf.linear(regionPgoff(index, 0), b.firstPfn(), b.pages(), firstPfn, lastPfn, sink));
+        }
     }
 
     /**

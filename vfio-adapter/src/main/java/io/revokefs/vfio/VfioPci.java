@@ -35,11 +35,15 @@ public final class VfioPci {
 
     /**
      * The vfio column of docs/semantics.md section 4 (section 10): after the permanent revoke, open,
-     * read, write, ioctl and mmap fail with ENODEV ({@code vfio_device_fops} reach no device), so
-     * does the config-space write that would turn memory on; a fault raises SIGBUS. The device file
-     * has no {@code ->poll} and no {@code ->llseek} of its own ({@code vfio_device_fops}): poll stays
-     * {@code DEFAULT_POLLMASK} and llseek is not guarded. ptrace access: EINVAL (the library's
-     * default; {@code vfio_pci_mmap_ops} has no {@code ->access}, so before revoke it is EIO).
+     * read, write, ioctl and mmap fail with ENODEV, so does the config-space write that would turn
+     * memory on; a fault raises SIGBUS. These are the library's answers: Linux never revokes a vfio
+     * device ({@code vfio_unregister_group_dev} waits for every user to close it, docs/vfio.md). The
+     * device file has no {@code ->poll} and no {@code ->llseek} of its own ({@code vfio_device_fops}):
+     * poll stays {@code DEFAULT_POLLMASK} ({@code vfs_poll}) and llseek is not guarded (in Linux a
+     * file without {@code ->llseek} gets ESPIPE: {@code do_dentry_open} clears FMODE_LSEEK; the
+     * simulated file keeps the default seek). ptrace access: EINVAL (the library's default;
+     * {@code vfio_pci_mmap_ops} has no {@code ->access}, so before revoke {@code __access_remote_vm}
+     * copies nothing and the ptrace call fails with EIO).
      */
     public static final ErrnoTable ERRNOS = ErrnoTable.builder()
             .open(Errno.ENODEV).read(Errno.ENODEV).write(Errno.ENODEV).poll(PollBit.DEFAULT_POLLMASK)

@@ -127,9 +127,13 @@ public sealed interface RevokeEvent {
      *     that replay can apply a zap of that mapping to every VMA in it
      * @param populated extra field: pages whose PTEs were installed before the mmap returned
      *     (eager population); 0 for populate-on-fault
+     * @param pfn optional field: the physical page behind {@code pgoff}, the VMA's pages following it in
+     *     order (as {@code remap_pfn_range} lays them out), when the mapping says what it installs
+     *     ({@code AddressSpace.pfnMapping}); {@code null} otherwise. Lets replay answer "who maps this
+     *     physical page" for a driver's own mapping, whose {@code pgoff} is not a PFN
      */
     record Mmapped(String object, String file, String vma, int pid, long pgoff, long pages, String mapping,
-                   long populated) implements RevokeEvent {
+                   long populated, Long pfn) implements RevokeEvent {
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.visit(this);
@@ -137,6 +141,12 @@ public sealed interface RevokeEvent {
 
         public Mmapped {
             requireAll(object, file, vma, mapping);
+        }
+
+        /** Without the PFN (a mapping that does not say what it installs). */
+        public Mmapped(String object, String file, String vma, int pid, long pgoff, long pages, String mapping,
+                       long populated) {
+            this(object, file, vma, pid, pgoff, pages, mapping, populated, null);
         }
     }
 

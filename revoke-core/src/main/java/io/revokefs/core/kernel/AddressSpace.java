@@ -16,6 +16,8 @@ public final class AddressSpace {
     private final String id;
     private final TrackedLock iMmapRwsem;
     private final VmaIntervalTree iMmap = new VmaIntervalTree();
+    /** What the VMAs of this mapping install, for the rmap; null: not physical pages the rmap can name. */
+    private volatile PfnMapping pfns;
 
     /** The result of a zap: how many VMAs overlapped the range, and how many PTEs were removed. */
     public record ZapCount(int vmas, long ptes) {
@@ -32,6 +34,31 @@ public final class AddressSpace {
 
     public TrackedLock iMmapRwsem() {
         return iMmapRwsem;
+    }
+
+    /**
+     * Tells the rmap ({@link Rmap}) which physical pages this mapping's VMAs install: the
+     * {@link PfnMapping} whose {@code pfnOf} every VMA linked here populates with. A driver whose
+     * mmap installs PFNs sets it once, when it creates the mapping; the iomem mapping has
+     * {@link PfnMapping#identity()}.
+     */
+    public void setPfnMapping(PfnMapping m) {
+        this.pfns = java.util.Objects.requireNonNull(m, "pfnMapping");
+    }
+
+    /** The {@link PfnMapping} set by {@link #setPfnMapping}, or null. */
+    public PfnMapping pfnMapping() {
+        return pfns;
+    }
+
+    /** Calls {@code action} on each VMA overlapping {@code [first, last]}, in tree order, holding {@code i_mmap_rwsem} for reading. */
+    void forEachOverlappingLocked(long first, long last, java.util.function.Consumer<Vma> action) {
+        iMmapRwsem.readLock();
+        try {
+            iMmap.forEachOverlapping(first, last, action);
+        } finally {
+            iMmapRwsem.readUnlock();
+        }
     }
 
     /** {@code vma_link_file}: takes {@code i_mmap_rwsem} for writing. */

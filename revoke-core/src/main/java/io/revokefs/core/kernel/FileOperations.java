@@ -7,8 +7,14 @@ import io.revokefs.core.Result;
 import java.util.Set;
 
 /**
- * {@code struct file_operations}: what a driver does for its open files. Every method has the
- * kernel's behaviour when the driver leaves the pointer NULL.
+ * {@code struct file_operations}: what a driver does for its open files. Every method but
+ * {@link #llseek} has the kernel's behaviour when the driver leaves the pointer NULL: read and write
+ * EINVAL ({@code vfs_read} / {@code vfs_write} without FMODE_CAN_READ / FMODE_CAN_WRITE, which
+ * {@code do_dentry_open} sets only for a file with the op), poll {@code DEFAULT_POLLMASK}
+ * ({@code vfs_poll}), ioctl ENOTTY ({@code vfs_ioctl}), mmap ENODEV ({@code do_mmap}). The default
+ * {@link #llseek} stands for a driver that set {@code generic_file_llseek}: a NULL {@code ->llseek}
+ * makes {@code do_dentry_open} clear FMODE_LSEEK, so {@code vfs_llseek} returns ESPIPE; a driver
+ * models that with {@link #hasLlseek()} false.
  */
 public interface FileOperations {
 
@@ -40,7 +46,10 @@ public interface FileOperations {
         return Result.err(Errno.ENOTTY);
     }
 
-    /** {@code ->llseek}; {@code generic_file_llseek}-like without it (SEEK_SET and SEEK_CUR). */
+    /**
+     * {@code ->llseek}; by default {@code generic_file_llseek}-like (SEEK_SET and SEEK_CUR), a driver
+     * that set it: Linux gives a NULL {@code ->llseek} ESPIPE ({@link #hasLlseek()}).
+     */
     default Result<Long> llseek(OpenFile file, long offset, int whence) {
         long base = switch (whence) {
             case 0 -> 0;

@@ -102,7 +102,10 @@ public final class Iomem {
     /**
      * {@code __request_region}: claims {@code [firstPfn, firstPfn + pages)} for a driver. Fails with
      * EBUSY when a busy resource overlaps it. On success, revokes every userspace mapping of the range
-     * ({@code revoke_iomem}) before returning, as Linux does since 5.8.
+     * ({@code revoke_iomem}) before returning, as Linux does under CONFIG_IO_STRICT_DEVMEM
+     * ({@code revoke_devmem} in drivers/char/mem.c from 5.8, {@code revoke_iomem} in kernel/resource.c
+     * since 2021; it skips the zap when {@code devmem_is_allowed} still allows both ends, i.e.
+     * {@code iomem=relaxed}, which the simulation does not model).
      */
     public Result<Resource> requestRegion(String name, long firstPfn, long pages, boolean exclusive) {
         Resource claimed;

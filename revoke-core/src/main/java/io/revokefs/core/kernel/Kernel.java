@@ -212,6 +212,7 @@ public final class Kernel {
             return m;
         }
         AddressSpace fresh = newAddressSpace(IOMEM_OBJECT);
+        fresh.setPfnMapping(PfnMapping.identity()); // every view maps vm_pgoff = PFN
         AddressSpace witness = (AddressSpace) IOMEM_MAPPING.compareAndExchangeRelease(this, null, fresh);
         return witness == null ? fresh : witness;
     }

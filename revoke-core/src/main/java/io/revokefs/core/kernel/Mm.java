@@ -339,7 +339,8 @@ public final class Mm {
 
     /**
      * {@code mremap} of one whole VMA at {@code addr}: shrinking unmaps the tail; growing a VM_PFNMAP or
-     * VM_DONTEXPAND VMA fails with EFAULT (as {@code vma_to_resize}); {@code move} relocates it
+     * VM_DONTEXPAND VMA fails with EFAULT (as {@code vma_to_resize}, since renamed {@code resize_is_valid}
+     * and then {@code remap_is_valid}); {@code move} relocates it
      * ({@code move_vma}): its PTEs move with it under {@code i_mmap_rwsem}, so a concurrent zap sees
      * the VMA either before or after the move, never neither. Returns the VMA's new address.
      */
@@ -424,8 +425,9 @@ public final class Mm {
     /**
      * {@code dup_mmap}: copies every VMA without VM_DONTCOPY into {@code child}. Each copy takes a file
      * reference, is linked into the mapping right after its parent (so a concurrent zap visits the
-     * parent first) and gets the parent's PTEs if it is VM_PFNMAP ({@code copy_page_range}); then
-     * each copy gets {@code ->open}. Pieces of one mapping share one new id in the child.
+     * parent first) and gets the parent's PTEs if it is VM_PFNMAP ({@code copy_page_range}, when
+     * {@code vma_needs_copy} says so; Linux's also copies a VM_MIXEDMAP VMA's PTEs, which this does
+     * not); then each copy gets {@code ->open} (docs/linux.md, "fork", on this order). Pieces of one mapping share one new id in the child.
      */
     void dupInto(Mm child) {
         mmapLock.writeLock();
@@ -634,7 +636,10 @@ public final class Mm {
 
     /**
      * {@code access_remote_vm} for ptrace and /proc/pid/mem, with this mm's {@code mmap_lock} held for
-     * reading: VM_IO and VM_PFNMAP VMAs go through {@code ->access}; EIO where nothing is mapped.
+     * reading: a VMA with vm_ops goes through {@code ->access} (in Linux only after
+     * {@code get_user_page_vma_remote} failed, as it does for VM_IO / VM_PFNMAP pages; a normal page
+     * of a VM_MIXEDMAP VMA is reached by GUP there, which the simulation does not model); EIO where
+     * nothing is mapped or there are no vm_ops.
      */
     Result<Long> accessRemote(long addr, long value, boolean write) {
         mmapLock.readLock();

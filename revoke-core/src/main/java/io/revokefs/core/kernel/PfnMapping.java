@@ -64,6 +64,39 @@ public final class PfnMapping implements VmOperations {
     }
 
     /**
+     * The inverse of {@link PfnOf}, for the rmap ({@link Rmap}): calls {@code sink} with each range of
+     * file pages whose PFN may lie in {@code [firstPfn, lastPfn]}. A superset is fine (every page the
+     * rmap finds through it is checked again with {@link PfnOf}); a page left out is a mapping the
+     * rmap misses. {@link #linear} does the arithmetic of one stretch mapped as
+     * {@code remap_pfn_range} maps it.
+     */
+    @FunctionalInterface
+    public interface PgoffsOf {
+        void pgoffsOf(long firstPfn, long lastPfn, PgoffRanges sink);
+
+        /**
+         * Passes to {@code sink} the file pages of the stretch {@code [pgoff, pgoff + pages)}, mapped
+         * to {@code [pfn, pfn + pages)} in order, whose PFN lies in {@code [firstPfn, lastPfn]}.
+         */
+        static void linear(long pgoff, long pfn, long pages, long firstPfn, long lastPfn, PgoffRanges sink) {
+            if (pages <= 0 || pfn < 0) {
+                return;
+            }
+            long from = Math.max(firstPfn, pfn);
+            long to = Math.min(lastPfn, pfn + (pages - 1));
+            if (from <= to) {
+                sink.range(pgoff + (from - pfn), pgoff + (to - pfn));
+            }
+        }
+    }
+
+    /** Receives ranges of file pages {@code [firstPgoff, lastPgoff]}. */
+    @FunctionalInterface
+    public interface PgoffRanges {
+        void range(long firstPgoff, long lastPgoff);
+    }
+
+    /**
      * Whether physical pages {@code [firstPfn, firstPfn + pages)} may be mapped now; evaluated under
      * the page table lock (see the class comment).
      */
@@ -76,9 +109,11 @@ public final class PfnMapping implements VmOperations {
     private final Allowed allowed;
     private final Populate populate;
     private final boolean faultHandler;
+    private final PgoffsOf pgoffsOf;
 
     private PfnMapping(Builder b) {
         this.pfnOf = b.pfnOf;
+        this.pgoffsOf = b.pgoffsOf;
         this.allowed = b.allowed;
         this.populate = b.populate;
         this.faultHandler = b.faultHandler;
@@ -95,6 +130,7 @@ public final class PfnMapping implements VmOperations {
         private Allowed allowed;
         private Populate populate = Populate.ON_FAULT;
         private boolean faultHandler = true;
+        private PgoffsOf pgoffsOf;
 
         private Builder(PfnOf pfnOf) {
             this.pfnOf = Objects.requireNonNull(pfnOf, "pfnOf");
@@ -117,6 +153,15 @@ public final class PfnMapping implements VmOperations {
             return this;
         }
 
+        /**
+         * The inverse of the mapping's {@link PfnOf}, which lets the rmap find the VMAs that can reach
+         * a physical page in the interval tree; without it the rmap checks every VMA of the mapping.
+         */
+        public Builder pgoffsOf(PgoffsOf pgoffsOf) {
+            this.pgoffsOf = Objects.requireNonNull(pgoffsOf, "pgoffsOf");
+            return this;
+        }
+
         public PfnMapping build() {
             return new PfnMapping(this);
         }
@@ -124,6 +169,32 @@ public final class PfnMapping implements VmOperations {
 
     public Populate populate() {
         return populate;
+    }
+
+    /**
+     * The mapping of every physical page to itself, as every view of iomem maps it ({@code vm_pgoff}
+     * is the physical page: {@code mmap_mem}, {@code pci_mmap_resource_range}, {@code proc_bus_pci_mmap}):
+     * the description the iomem mapping gives the rmap. Installs nothing itself.
+     */
+    public static PfnMapping identity() {
+        return builder((vma, pgoff) -> pgoff).pgoffsOf((first, last, sink) -> sink.range(first, last)).build();
+    }
+
+    /** The physical page behind file page {@code pgoff} of {@code vma}, or {@link #NO_PFN}. */
+    public long pfnOf(Vma vma, long pgoff) {
+        return pfnOf.pfnOf(vma, pgoff);
+    }
+
+    /**
+     * The file pages whose PFN may lie in {@code [firstPfn, lastPfn]}, by the driver's
+     * {@link PgoffsOf}; without one, every file page ({@code [0, 2^63-1]}).
+     */
+    public void pgoffsOf(long firstPfn, long lastPfn, PgoffRanges sink) {
+        if (pgoffsOf == null) {
+            sink.range(0, Long.MAX_VALUE);
+        } else {
+            pgoffsOf.pgoffsOf(firstPfn, lastPfn, sink);
+        }
     }
 
     /** {@code vmf_insert_pfn} of the faulting page, if it has one and it is allowed; SIGBUS otherwise. */

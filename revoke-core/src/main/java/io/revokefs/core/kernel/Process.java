@@ -160,7 +160,8 @@ public final class Process {
 
     /**
      * A blocking {@code poll(2)} with no timeout: sleeps until the mask has one of {@code interested},
-     * or POLLERR or POLLHUP (which are always reported, as in Linux), and returns it.
+     * or POLLERR or POLLHUP (which are always reported: {@code do_pollfd} adds EPOLLERR | EPOLLHUP
+     * to the events asked for), and returns it.
      */
     public Result<Set<PollBit>> pollWait(OpenFile file, Set<PollBit> interested) {
         if (badFd(file)) {

@@ -18,14 +18,19 @@ public interface VmOperations {
     default void close(Vma vma) {
     }
 
-    /** Whether the driver has a {@code ->close} (the revocable wrapper refuses such drivers, as kernfs does). */
+    /**
+     * Whether the driver has a {@code ->close}. {@code kernfs_fop_mmap} refuses such drivers with
+     * EINVAL; the revocable wrapper accepts them and closes each VMA once (docs/semantics.md section 9)
+     * unless the adapter asked for kernfs's refusal ({@code ObjectBuilder.refuseVmClose()}).
+     */
     default boolean hasClose() {
         return false;
     }
 
     /**
      * An access found no PTE. Install one with {@link VmFault#insertPfn} and return
-     * {@link FaultResult#NOPAGE}, or return {@link FaultResult#SIGBUS}. A NULL {@code ->fault} means SIGBUS.
+     * {@link FaultResult#NOPAGE}, or return {@link FaultResult#SIGBUS}. A NULL {@code ->fault} means SIGBUS
+     * ({@code do_fault}: VM_FAULT_SIGBUS for a VMA without {@code ->fault} and no PTE).
      */
     default FaultResult fault(VmFault vmf) {
         return FaultResult.SIGBUS;
@@ -54,7 +59,8 @@ public interface VmOperations {
 
     /**
      * {@code ->access}: ptrace and /proc/pid/mem on a VM_IO or VM_PFNMAP VMA; reads (or writes) the
-     * word of the page at {@code addr}. Without it the access fails with EIO.
+     * word of the page at {@code addr}. Without it the access fails with EIO ({@code __access_remote_vm}
+     * copies nothing, and {@code generic_ptrace_peekdata} / {@code mem_rw} answer EIO).
      */
     default Result<Long> access(Vma vma, long addr, long value, boolean write) {
         return Result.err(Errno.EIO);
@@ -87,7 +93,9 @@ public interface VmOperations {
     }
 
     /**
-     * revokefs extension, no kernel counterpart: the VMA has just been linked into its mapping's
+     * revokefs extension, no mainline counterpart (the 2026 proposal "mm: add vm_ops->mapped hook"
+     * adds one called once the mapping is established, docs/linux.md row 1): the VMA has just been
+     * linked into its mapping's
      * {@code i_mmap}, with the mm's {@code mmap_lock} held (for writing at mmap, for reading when a
      * disabled mapping is re-enabled, see {@code RevocableObject#repopulateMappings}). The place to populate
      * eagerly: a concurrent {@code unmap_mapping_range} now finds the VMA, which it would not while

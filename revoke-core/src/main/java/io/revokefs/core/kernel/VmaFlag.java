@@ -8,7 +8,7 @@ public enum VmaFlag {
     /** Pages are raw PFNs with no struct page: fork copies the PTEs, faults must insert PFNs. */
     PFNMAP,
     /**
-     * Pages may be raw PFNs or normal pages ({@code vm_insert_mixed}): {@code vm_normal_page} gives the
+     * Pages may be raw PFNs or normal pages ({@code vmf_insert_mixed}): {@code vm_normal_page} gives the
      * page for a PFN with a {@code struct page} (RAM here) and none for the rest (MMIO), which decides
      * whether a write-protect fault calls {@code ->page_mkwrite} ({@code do_wp_page}).
      */

@@ -9,6 +9,7 @@ import io.revokefs.core.kernel.Vma;
 import io.revokefs.history.Auditor;
 import io.revokefs.history.LiveState;
 import io.revokefs.history.ReplayState;
+import io.revokefs.history.RmapAgreement;
 import io.revokefs.scenario.FuzzGenerator;
 import io.revokefs.scenario.Scenario;
 import io.revokefs.scenario.ScenarioParser;
@@ -34,7 +35,8 @@ import java.util.Random;
  * recorded with {@code expect=} set to the outcome it had, so the recorded script replays the same
  * run under {@code revokefs run}. After the run: the auditor finds nothing, the state replayed from
  * the log equals the live state, no PTE reaches the pages of a revoked object, and each adapter's
- * own checks hold (no PTE to a range a driver claimed). A failing scenario names its seed and carries its script.
+ * own checks hold (no PTE to a range a driver claimed), and the rmap replayed from the log agrees with the
+ * live one ({@link RmapAgreement}). A failing scenario names its seed and carries its script.
  */
 public final class ScenarioFuzzer {
 
@@ -62,15 +64,32 @@ public final class ScenarioFuzzer {
         this.providers = providers;
     }
 
+    /** Looks at a scenario's world after each of its lines (a check deeper than the one after the run). */
+    @FunctionalInterface
+    public interface LineObserver {
+        /** Called after each generated line with the world and the events so far; returns problems found (empty: none). */
+        List<String> afterLine(ScenarioWorld world, List<RecordedEvent> events);
+    }
+
     /** Generates and runs the scenario of {@code seed}. */
     public Outcome run(long seed) {
-        Gen g = new Gen(providers, seed);
+        return run(seed, (world, events) -> List.of());
+    }
+
+    /**
+     * Generates and runs the scenario of {@code seed}, asking {@code observer} after each line; the
+     * first problem it reports ends the scenario, as a problem of the outcome.
+     */
+    public Outcome run(long seed, LineObserver observer) {
+        Gen g = new Gen(providers, seed, observer);
         List<String> problems = new ArrayList<>();
         try {
             for (int i = 0; i < steps; i++) {
                 g.step();
             }
             g.finish();
+        } catch (Observed e) {
+            problems.addAll(e.problems);
         } catch (RuntimeException e) {
             problems.add("exception at line " + g.script.size() + ": " + e);
         }
@@ -99,10 +118,21 @@ public final class ScenarioFuzzer {
                 }
             }
         }
+        problems.addAll(RmapAgreement.differences(kernel, replayed));
         for (FuzzGenerator.Session x : g.sessions) {
             problems.addAll(x.check(g.world));
         }
         return problems;
+    }
+
+    /** What an observer found: stops the scenario at the line. */
+    private static final class Observed extends RuntimeException {
+        final List<String> problems;
+
+        Observed(List<String> problems) {
+            super(null, null, false, false);
+            this.problems = problems;
+        }
     }
 
     /** The generator's state for one scenario. */
@@ -118,8 +148,10 @@ public final class ScenarioFuzzer {
         final List<FuzzGenerator.Session> sessions = new ArrayList<>();
         final Map<String, String> pathOfFile = new HashMap<>();
         int nextName;
+        final LineObserver observer;
 
-        Gen(ScenarioProviders providers, long seed) {
+        Gen(ScenarioProviders providers, long seed, LineObserver observer) {
+            this.observer = observer;
             rnd = new Random(seed);
             parser = new ScenarioParser(providers);
             world = new ScenarioWorld(log, providers);
@@ -263,10 +295,21 @@ public final class ScenarioFuzzer {
             String outcome = runner.runUnchecked(s);
             if (outcome == null) { // an async start: its outcome comes with its wait
                 script.add(line);
+                observe();
                 return "started";
             }
             script.add(outcome.equals("ok") ? line : line + " expect=" + outcome);
+            observe();
             return outcome;
+        }
+
+        private void observe() {
+            List<String> found = observer.afterLine(world, log.events());
+            if (!found.isEmpty()) {
+                List<String> at = new ArrayList<>();
+                found.forEach(f -> at.add("after line " + script.size() + ": " + f));
+                throw new Observed(at);
+            }
         }
     }
 }
