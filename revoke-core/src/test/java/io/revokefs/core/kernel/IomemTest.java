@@ -44,6 +44,8 @@ class IomemTest {
                 .hasMessageContaining("conflicts with a [0x100-0x107]");
         assertThatThrownBy(() -> iomem.insert("c", 0xff, 2)).isInstanceOf(IllegalArgumentException.class);
         iomem.insert("d", 0x108, 1); // adjacent is not an overlap
+        iomem.insert("e", 0xfe, 2); // nor adjacent below
+        assertThat(iomem.root().name()).isEqualTo("iomem");
     }
 
     @Test

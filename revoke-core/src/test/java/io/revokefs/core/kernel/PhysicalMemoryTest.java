@@ -55,6 +55,7 @@ class PhysicalMemoryTest {
         assertThatThrownBy(() -> phys.addRam(0x1000, 1L << 31)).hasMessageContaining("too large");
         phys.addMmio(0x110, 1, "adjacent"); // the page after the RAM is free
         phys.addMmio(0xff, 1, "before"); // and the one before it
+        assertThat(phys.addRam(0, 1).firstPfn()).as("page 0 is a page").isZero();
     }
 
     @Test
@@ -79,6 +80,7 @@ class PhysicalMemoryTest {
         assertThat(phys.findFree(2, 0x100)).isEqualTo(0x110);
         assertThat(phys.findFree(3, 0x100)).as("the hole [0x110, 0x112) is too small").isEqualTo(0x114);
         assertThat(phys.findFree(1, 0x200)).isEqualTo(0x200);
+        assertThat(phys.findFree(1, 0x10f)).as("from the RAM's last page").isEqualTo(0x110);
     }
 
     @Test
