@@ -49,10 +49,12 @@ public final class Explorer {
      * @param lockOrderChecking whether {@link LockOrder} checks (and throws) while exploring
      * @param logChecks the checks of each schedule's event log
      * @param workers schedules run at once (each on its own threads); 1 explores in a fixed order
+     * @param reduction whether the systematic search prunes schedules that only repeat others
+     *     (docs/explore.md, "Partial-order reduction"); off, it is the plain bounded search
      */
     public record Options(int preemptionBound, int maxSystematic, int randomSchedules, long seed, int maxSteps,
                           long stuckMillis, boolean stopAtFirstViolation, boolean lockOrderChecking, List<LogCheck> logChecks,
-                          int workers) {
+                          int workers, boolean reduction) {
 
         public Options {
             logChecks = List.copyOf(logChecks);
@@ -66,39 +68,44 @@ public final class Explorer {
          * log goes through the section 7 auditor ({@link AuditorCheck}).
          */
         public static Options defaults() {
-            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true, List.of(new AuditorCheck()), 1);
+            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true, List.of(new AuditorCheck()), 1, true);
         }
 
         public Options withPreemptionBound(int b) {
-            return new Options(b, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers);
+            return new Options(b, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
         }
 
         public Options withSchedules(int systematic, int random) {
-            return new Options(preemptionBound, systematic, random, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers);
+            return new Options(preemptionBound, systematic, random, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
         }
 
         public Options withSeed(long s) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, s, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, s, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
         }
 
         public Options withLockOrderChecking(boolean on) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, on, logChecks, workers);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, on, logChecks, workers, reduction);
         }
 
         public Options withStopAtFirstViolation(boolean stop) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stop, lockOrderChecking, logChecks, workers);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stop, lockOrderChecking, logChecks, workers, reduction);
         }
 
         /** These options running {@code n} schedules at once: workers over disjoint parts of the search. */
         public Options withWorkers(int n) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, n);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, n, reduction);
+        }
+
+        /** These options with the reduction on or off (off: every schedule of the bounded search). */
+        public Options withReduction(boolean on) {
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, on);
         }
 
         /** These options with one more log check (the history module's auditor, for one). */
         public Options withLogCheck(LogCheck check) {
             List<LogCheck> l = new ArrayList<>(logChecks);
             l.add(Objects.requireNonNull(check, "check"));
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, l, workers);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, l, workers, reduction);
         }
     }
 
@@ -288,7 +295,7 @@ public final class Explorer {
     private static void systematicWorker(Search search) {
         try {
             for (Strategies.Subtree t = search.take(); t != null; t = search.take()) {
-                Strategies.Dfs dfs = new Strategies.Dfs(search.options.preemptionBound(), t);
+                Strategies.Dfs dfs = new Strategies.Dfs(search.options.preemptionBound(), t, search.options.reduction());
                 do {
                     if (!search.tryStart()) {
                         break;
@@ -345,7 +352,8 @@ public final class Explorer {
             LockOrder.clearViolations(); // with several workers a run's own violation also throws in its thread
         }
         RaceWorld w = c.newWorld();
-        ScheduleRun run = new ScheduleRun(w.threadNames(), w.threadBodies(), strategy, options.maxSteps(), options.stuckMillis());
+        ScheduleRun run = new ScheduleRun(w.threadNames(), w.threadBodies(), strategy, options.maxSteps(), options.stuckMillis(),
+                options.reduction());
         ScheduleRun.Outcome o = run.run();
         List<String> problems = new ArrayList<>();
         if (o.violation() != null) {

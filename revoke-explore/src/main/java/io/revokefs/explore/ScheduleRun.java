@@ -48,9 +48,11 @@ final class ScheduleRun implements Interleave.Scheduler {
          * @param candidates indices of the threads that may run, ascending, never empty
          * @param self the deciding thread, or -1 for the first decision
          * @param selfEnabled whether {@code self} is among the candidates (choosing another preempts it)
+         * @param stutter whether {@code self} has just looked at a wait condition, found it false and
+         *     changed nothing (a re-check after being chosen, or a first look right after its point)
          * @return one of {@code candidates}
          */
-        int choose(int[] candidates, int self, boolean selfEnabled);
+        int choose(int[] candidates, int self, boolean selfEnabled, boolean stutter);
     }
 
     private enum Phase { NEW, RUNNABLE, AWAITING, DONE }
@@ -62,6 +64,14 @@ final class ScheduleRun implements Interleave.Scheduler {
         Phase phase = Phase.NEW;
         String label = "start";
         long checkedEpoch = -1;
+        /** Set while it decides after a look at a wait that found it false and changed nothing. */
+        boolean stuttered;
+        /**
+         * At a point before an acquisition (with the reduction on): whether going on would block, and
+         * where. A RUNNABLE thread it says would block is no candidate: choosing it would only stutter.
+         */
+        java.util.function.Predicate<Thread> wouldBlock;
+        String waitLabel;
 
         ScheduleRun owner() {
             return ScheduleRun.this;
@@ -105,6 +115,7 @@ final class ScheduleRun implements Interleave.Scheduler {
     private final Strategy strategy;
     private final int maxSteps;
     private final long stuckMillis;
+    private final boolean reduce;
     private final List<Integer> choices = new ArrayList<>();
     private final List<String> trace = new ArrayList<>();
     private int current = -1;
@@ -117,6 +128,15 @@ final class ScheduleRun implements Interleave.Scheduler {
     private Throwable cause;
 
     ScheduleRun(List<String> names, List<Runnable> bodies, Strategy strategy, int maxSteps, long stuckMillis) {
+        this(names, bodies, strategy, maxSteps, stuckMillis, false);
+    }
+
+    /**
+     * @param reduce whether a thread at a point whose acquisition would block counts as blocked, not
+     *     runnable ({@link Interleave.Scheduler#point(String, String, java.util.function.Predicate)})
+     */
+    ScheduleRun(List<String> names, List<Runnable> bodies, Strategy strategy, int maxSteps, long stuckMillis, boolean reduce) {
+        this.reduce = reduce;
         for (int i = 0; i < names.size(); i++) {
             workers.add(new Worker(i, names.get(i), bodies.get(i)));
         }
@@ -140,8 +160,18 @@ final class ScheduleRun implements Interleave.Scheduler {
         }
 
         @Override
+        public void point(String label, String waitLabel, java.util.function.Predicate<Thread> wouldBlock) {
+            ((Worker) Thread.currentThread()).owner().point(label, waitLabel, wouldBlock);
+        }
+
+        @Override
         public void await(String label, BooleanSupplier condition) {
             ((Worker) Thread.currentThread()).owner().await(label, condition);
+        }
+
+        @Override
+        public void awaitSincePoint(String label, BooleanSupplier condition) {
+            ((Worker) Thread.currentThread()).owner().awaitSincePoint(label, condition);
         }
 
         @Override
@@ -249,6 +279,11 @@ final class ScheduleRun implements Interleave.Scheduler {
 
     @Override
     public void point(String label) {
+        point(label, null, null);
+    }
+
+    @Override
+    public void point(String label, String waitLabel, java.util.function.Predicate<Thread> wouldBlock) {
         Worker me = (Worker) Thread.currentThread();
         synchronized (mon) {
             if (aborting) {
@@ -256,15 +291,38 @@ final class ScheduleRun implements Interleave.Scheduler {
             }
             me.phase = Phase.RUNNABLE;
             me.label = label;
-            decide(me);
-            waitTurn(me);
+            if (reduce) {
+                me.wouldBlock = wouldBlock;
+                me.waitLabel = waitLabel;
+            }
+            try {
+                decide(me);
+                waitTurn(me);
+            } finally {
+                me.wouldBlock = null;
+            }
             epoch++;
         }
     }
 
     @Override
     public void await(String label, BooleanSupplier condition) {
+        await(label, condition, false);
+    }
+
+    @Override
+    public void awaitSincePoint(String label, BooleanSupplier condition) {
+        await(label, condition, true);
+    }
+
+    /**
+     * Waits for {@code condition}. A look that finds it false is a stutter (it changed nothing: the
+     * state is the one the decision before saw) when it is a re-check after being chosen, or the
+     * first look of a thread that changed nothing since its point ({@code sincePoint}).
+     */
+    private void await(String label, BooleanSupplier condition, boolean sincePoint) {
         Worker me = (Worker) Thread.currentThread();
+        boolean again = sincePoint;
         while (true) {
             synchronized (mon) {
                 if (aborting) {
@@ -282,9 +340,13 @@ final class ScheduleRun implements Interleave.Scheduler {
                 me.phase = Phase.AWAITING;
                 me.label = label;
                 me.checkedEpoch = epoch;
+                // Interleave.awaitUntil's contract: a false condition has no effect.
+                me.stuttered = again;
                 decide(me);
+                me.stuttered = false;
                 waitTurn(me);
             }
+            again = true;
         }
     }
 
@@ -317,7 +379,8 @@ final class ScheduleRun implements Interleave.Scheduler {
         boolean allDone = true;
         for (Worker w : workers) {
             boolean candidate = switch (w.phase) {
-                case NEW, RUNNABLE -> true;
+                case NEW -> true;
+                case RUNNABLE -> w.wouldBlock == null || !w.wouldBlock.test(w);
                 case AWAITING -> w.checkedEpoch != epoch;
                 case DONE -> false;
             };
@@ -341,7 +404,8 @@ final class ScheduleRun implements Interleave.Scheduler {
             StringBuilder sb = new StringBuilder("deadlock: no thread can run;");
             for (Worker w : workers) {
                 if (w.phase != Phase.DONE) {
-                    sb.append(' ').append(w.threadName).append(" waits at '").append(w.label).append("';");
+                    String at = w.phase == Phase.RUNNABLE && w.wouldBlock != null ? w.waitLabel : w.label;
+                    sb.append(' ').append(w.threadName).append(" waits at '").append(at).append("';");
                 }
             }
             fail(sb.substring(0, sb.length() - 1), null);
@@ -350,7 +414,7 @@ final class ScheduleRun implements Interleave.Scheduler {
         int[] candidates = java.util.Arrays.copyOf(buf, n);
         int chosen;
         try {
-            chosen = strategy.choose(candidates, self == null ? -1 : self.index, selfEnabled);
+            chosen = strategy.choose(candidates, self == null ? -1 : self.index, selfEnabled, self != null && self.stuttered);
         } catch (RuntimeException e) {
             fail("strategy failed at decision " + choices.size() + ": " + e.getMessage(), e);
             return;

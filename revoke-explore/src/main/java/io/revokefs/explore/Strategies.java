@@ -41,6 +41,8 @@ final class Strategies {
             final int preemptionsBefore;
             final BitSet tried = new BitSet();
             int chosen;
+            /** Heads a subtree that only repeats others ({@link Dfs#redundant}): nothing here or below is tried. */
+            boolean redundant;
 
             Node(int[] candidates, int self, boolean selfEnabled, int preemptionsBefore, int chosen) {
                 this.candidates = candidates;
@@ -57,18 +59,23 @@ final class Strategies {
         }
 
         private final int bound;
+        private final boolean reduce;
         private final List<Node> stack = new ArrayList<>();
         /** Decisions below this index are the subtree's fixed prefix: never backtracked. */
         private final int floor;
         private int depth;
 
         Dfs(int preemptionBound) {
-            this(preemptionBound, new Subtree(List.of()));
+            this(preemptionBound, new Subtree(List.of()), true);
         }
 
-        /** The search of one subtree: its first run follows {@code root}'s prefix, then goes on by default. */
-        Dfs(int preemptionBound, Subtree root) {
+        /**
+         * The search of one subtree: its first run follows {@code root}'s prefix, then goes on by
+         * default; {@code reduce} prunes below failed re-checks of waits (see {@link Node#redundant}).
+         */
+        Dfs(int preemptionBound, Subtree root, boolean reduce) {
             this.bound = preemptionBound;
+            this.reduce = reduce;
             this.stack.addAll(root.prefix());
             this.floor = root.prefix().size();
         }
@@ -80,6 +87,9 @@ final class Strategies {
         Subtree donate() {
             for (int i = floor; i < Math.min(depth, stack.size()); i++) {
                 Node n = stack.get(i);
+                if (n.redundant) {
+                    return null; // nothing here or below is tried (see redundant())
+                }
                 for (int c : n.candidates) {
                     if (!n.tried.get(c) && n.preemptionsBefore + n.cost(c) <= bound) {
                         n.tried.set(c);
@@ -102,7 +112,7 @@ final class Strategies {
         }
 
         @Override
-        public int choose(int[] candidates, int self, boolean selfEnabled) {
+        public int choose(int[] candidates, int self, boolean selfEnabled, boolean stutter) {
             int i = depth++;
             if (i < stack.size()) {
                 Node n = stack.get(i);
@@ -111,6 +121,7 @@ final class Strategies {
                             + Arrays.toString(candidates) + " (self " + self + "), earlier " + Arrays.toString(n.candidates)
                             + " (self " + n.self + ")");
                 }
+                n.redundant |= redundant(i, stutter);
                 return n.chosen;
             }
             int before = 0;
@@ -119,8 +130,29 @@ final class Strategies {
                 before = prev.preemptionsBefore + prev.cost(prev.chosen);
             }
             int c = keepGoing(candidates, self, selfEnabled);
-            stack.add(new Node(candidates, self, selfEnabled, before, c));
+            Node n = new Node(candidates, self, selfEnabled, before, c);
+            n.redundant = redundant(i, stutter);
+            stack.add(n);
             return c;
+        }
+
+        /**
+         * The reduction: whether decision {@code i}, after a stutter of the thread chosen at decision
+         * {@code i - 1} (a look at a wait condition that found it false and changed nothing), heads a
+         * subtree that only repeats others. It does when that thread was switched to: every schedule
+         * below matches, step for step after the stutter, one that skips it, which chooses at
+         * decision {@code i - 1} what this one chooses at {@code i}; that is a sibling of this
+         * subtree, reaches the same states, and costs no more preemptions (the switch to the
+         * stutterer cost as much as the sibling's choice or more; the choice after a stutter is
+         * free). When the stutterer was the deciding thread going on, its failed look is a free
+         * switch away from it that the sibling would pay for: not redundant.
+         */
+        private boolean redundant(int i, boolean stutter) {
+            if (!reduce || !stutter || i == 0) {
+                return false;
+            }
+            Node parent = stack.get(i - 1);
+            return parent.chosen != parent.self;
         }
 
         /** Moves to the next schedule; false when the bounded space is exhausted. */
@@ -129,6 +161,17 @@ final class Strategies {
             while (stack.size() > depth) {
                 stack.remove(stack.size() - 1);
             }
+            // The run went on below a redundant decision (it may end in a deadlock no sibling
+            // reaches: every thread blocked), but nothing there is tried: drop it and what is under it.
+            for (int i = 0; i < stack.size(); i++) {
+                if (stack.get(i).redundant) {
+                    while (stack.size() > i) {
+                        stack.remove(stack.size() - 1);
+                    }
+                    break;
+                }
+            }
+
             while (stack.size() > floor) {
                 Node top = stack.get(stack.size() - 1);
                 for (int c : top.candidates) {
@@ -161,7 +204,7 @@ final class Strategies {
         }
 
         @Override
-        public int choose(int[] candidates, int self, boolean selfEnabled) {
+        public int choose(int[] candidates, int self, boolean selfEnabled, boolean stutter) {
             return candidates[rnd.nextInt(candidates.length)];
         }
     }
@@ -176,7 +219,7 @@ final class Strategies {
         }
 
         @Override
-        public int choose(int[] candidates, int self, boolean selfEnabled) {
+        public int choose(int[] candidates, int self, boolean selfEnabled, boolean stutter) {
             int i = depth++;
             if (i < choices.size()) {
                 int c = choices.get(i);

@@ -37,7 +37,7 @@ class AdapterRaceCasesExploreTest {
     void raceCaseHoldsInEveryScheduleOnTheAdapter(String name) throws IOException {
         List<ScriptCase> cs = ScriptCase.of(name, ADAPTERS, new ScenarioParser(ADAPTERS).parse(name, ScriptFiles.read(DIR.resolve(name))));
         assertThat(cs).hasSize(1);
-        Report r = ExploreReportFile.add(Explorer.explore(cs.get(0), Explorer.Options.defaults().withWorkers(2)), "(2 workers)");
+        Report r = ExploreReportFile.add(Explorer.explore(cs.get(0), TestBounds.options().withWorkers(2)), "(2 workers)");
         assertThat(r.failure()).as(r.failure().map(f -> f.describe(30)).orElse("")).isEmpty();
         assertThat(r.exhaustive()).as("exhausted within the default bounds").isTrue();
     }

@@ -12,7 +12,7 @@ import java.util.TreeSet;
 /**
  * Parses scenario scripts (docs/semantics.md sections 8 and 12): one command a line, {@code #} starts a
  * comment, names are the user's. A line is {@code [ACTOR] VERB ARG... [key=value]... [as NAME]};
- * global verbs ({@code process}, {@code wait}, and those of the adapters: {@code pci}, {@code uio},
+ * global verbs ({@code process}, {@code wait}, {@code whomaps}, and those of the adapters: {@code pci}, {@code uio},
  * ...) have no actor, process verbs ({@code open}, {@code mmap}, ...) follow a process name.
  * {@code together} ... {@code end} groups lines that run at the same time.
  *

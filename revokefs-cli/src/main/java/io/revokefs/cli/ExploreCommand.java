@@ -60,6 +60,10 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", description = "schedules run at once (default: the number of processors)")
     Integer workers;
 
+    @Option(names = "--no-reduction", description = "every schedule of the bounded search: without the reduction that skips"
+            + " schedules only repeating others (docs/explore.md), to compare (replay a schedule with the setting that printed it)")
+    boolean noReduction;
+
     @Option(names = "--replay", paramLabel = "SCHEDULE", description = "re-run one case on this schedule (as printed, e.g. 0x8.1x5.0x4)")
     String replay;
 
@@ -86,7 +90,8 @@ final class ExploreCommand implements Callable<Integer> {
         List<ExploreCase> chosen = choose();
         Explorer.Options options = Explorer.Options.defaults().withPreemptionBound(preemptions)
                 .withSchedules(schedules, random).withSeed(seed)
-                .withWorkers(workers != null ? workers : Runtime.getRuntime().availableProcessors());
+                .withWorkers(workers != null ? workers : Runtime.getRuntime().availableProcessors())
+                .withReduction(!noReduction);
         if (replay != null) {
             if (chosen.size() != 1) {
                 throw new InputException("--replay needs exactly one case (or one together block: --block LINE), got " + chosen.size());

@@ -10,17 +10,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * docs/races.md R23, R28, R29 and R30 explored on the real vfio adapter (both population strategies where
  * both apply), and the three planted variants, each of which the explorer must catch with a schedule
- * that reproduces it. Bounds: {@link Explorer.Options#defaults()} (15,000 systematic schedules at most,
- * then 300 random ones; 5,000 for R23's eager case), preemption bound 3 for two threads and 2 for
- * three. The whole class takes about 30 s.
+ * that reproduces it. Bounds: {@link Explorer.Options#defaults()} (with its reduction: 15,000
+ * systematic schedules at most), preemption bound 3 for two threads; for three threads bound 1 in
+ * the default run, then 100 random schedules; with {@code -Dexplore.deep=true}, bound 2 for three
+ * threads and 300 random schedules (5,000 systematic for R23's eager case). The planted variants run at the same bounds either way.
+ * The default run of the class takes about 10 s.
  */
 class VfioExploreTest {
     private static final VfioPci.Populate FAULT = VfioPci.Populate.ON_FAULT;
     private static final VfioPci.Populate EAGER = VfioPci.Populate.EAGER;
     private static final VfioDevice.Naive NONE = VfioDevice.Naive.NONE;
 
+    private static final boolean DEEP = Boolean.getBoolean("explore.deep");
+
     /** The bounds for {@code c}, whose description ends with its thread count. */
     private static Explorer.Options options(ExploreCase c) {
+        Explorer.Options d = Explorer.Options.defaults();
+        boolean three = c.description().endsWith("3 threads");
+        if (DEEP) {
+            return d.withPreemptionBound(three ? 2 : 3);
+        }
+        return d.withPreemptionBound(three ? 1 : 3).withSchedules(d.maxSystematic(), 100);
+    }
+
+    /** The planted variants' bounds: the deep run's, in every run (each is found within them). */
+    private static Explorer.Options plantedOptions(ExploreCase c) {
         return Explorer.Options.defaults().withPreemptionBound(c.description().endsWith("3 threads") ? 2 : 3);
     }
 
@@ -84,11 +98,11 @@ class VfioExploreTest {
     void R23_offThenOnRacingAFaultAndAnMmapBringsEveryPageBack() {
         holds(VfioCases.of("R23-vfio-fault", "off then on racing a fault and an mmap (on fault): 3 threads", FAULT, NONE,
                 VfioCases::offOnRacingAFaultAndAnMmap));
-        // The eager variant's bounded space is larger than the default cap (15,000): explore 5,000
-        // systematically, then 300 random schedules, to keep the module's test time down.
+        // The eager variant's space at bound 2 is larger than the default cap (15,000): the deep run
+        // explores 5,000 systematically, then 300 random schedules; the default run exhausts bound 1.
         ExploreCase eager = VfioCases.of("R23-vfio-eager", "off then on racing a fault and an mmap (eager): 3 threads", EAGER, NONE,
                 VfioCases::offOnRacingAFaultAndAnMmap);
-        holds(eager, options(eager).withSchedules(5_000, 300));
+        holds(eager, DEEP ? options(eager).withSchedules(5_000, 300) : options(eager));
     }
 
     @Test
@@ -104,18 +118,18 @@ class VfioExploreTest {
         ExploreCase naive = VfioCases.of("R29-vfio-naive-remap-under-memory-lock",
                 "eager memory on remapping under memory_lock, racing a fault and an mmap: 3 threads", EAGER,
                 VfioDevice.Naive.REMAP_UNDER_MEMORY_LOCK, VfioCases::memoryOnRacingAFaultAndAnMmap);
-        mustFind(naive, options(naive), "lock order violation: taking mmap_lock");
+        mustFind(naive, plantedOptions(naive), "lock order violation: taking mmap_lock");
         // With the lock checker off the explorer finds the deadlock itself: the enabler holds
         // memory_lock for writing and waits for q's mmap_lock; the mmapper holds q's mmap_lock (for
         // writing) and waits for memory_lock in its population after link.
-        mustFind(naive, options(naive).withLockOrderChecking(false), "deadlock");
+        mustFind(naive, plantedOptions(naive).withLockOrderChecking(false), "deadlock");
     }
 
     @Test
     void R28_naive_aFaultThatChecksMemoryOutsideTheLocksInstallsAPteWhileMemoryIsOff() {
         ExploreCase naive = VfioCases.of("R28-vfio-naive-check-outside-locks", "memory off racing a fault that checks without memory_lock: 2 threads",
                 FAULT, VfioDevice.Naive.CHECK_OUTSIDE_LOCKS, VfioCases::memoryOffRacingAFault);
-        Report r = mustFind(naive, options(naive), "NO_PTE_WHILE_MEMORY_OFF");
+        Report r = mustFind(naive, plantedOptions(naive), "NO_PTE_WHILE_MEMORY_OFF");
         // Both the live check and the auditor's, over the schedule's event log.
         assertThat(r.failure().get().problems()).anyMatch(p -> p.startsWith("NO_PTE_WHILE_MEMORY_OFF at seq"));
     }

@@ -19,10 +19,30 @@ public final class Interleave {
         void point(String label);
 
         /**
+         * {@link #point(String)}, where going on may block: {@code wouldBlock} tells, for the thread
+         * at the point, whether it would wait (at {@code waitLabel}) if it went on now. It has no
+         * effect and may be asked from any thread while the one at the point is stopped. A schedule
+         * explorer may then count that thread as blocked rather than runnable. The default ignores it.
+         */
+        default void point(String label, String waitLabel, java.util.function.Predicate<Thread> wouldBlock) {
+            point(label);
+        }
+
+        /**
          * The current thread cannot go on until {@code condition} holds; the scheduler runs other
          * threads and returns once the condition is true. It reports a deadlock when no thread can run.
          */
         void await(String label, BooleanSupplier condition);
+
+        /**
+         * {@link #await}, for a caller that has done nothing with an effect on shared state since its
+         * last {@link #point}: a first look that finds {@code condition} false leaves everything as
+         * that point found it, which a schedule explorer may use to skip the schedules that only
+         * repeat others. The default is {@link #await}.
+         */
+        default void awaitSincePoint(String label, BooleanSupplier condition) {
+            await(label, condition);
+        }
 
         /** Whether the current thread is one the scheduler controls. */
         boolean controls(Thread thread);
@@ -60,6 +80,18 @@ public final class Interleave {
         }
     }
 
+    /**
+     * A point before an acquisition that may block ({@link TrackedLock}): {@code wouldBlock} tells,
+     * with no effect and from any thread, whether the thread at the point would wait at
+     * {@code waitLabel} if it went on now ({@link Scheduler#point(String, String, java.util.function.Predicate)}).
+     */
+    public static void point(String label, String waitLabel, java.util.function.Predicate<Thread> wouldBlock) {
+        Scheduler s = scheduler;
+        if (s != null && s.controls(Thread.currentThread())) {
+            s.point(label, waitLabel, wouldBlock);
+        }
+    }
+
     /** The scheduler controlling this thread, or {@code null}: blocking code then waits for real. */
     public static Scheduler controlling() {
         Scheduler s = scheduler;
@@ -67,15 +99,34 @@ public final class Interleave {
     }
 
     /**
-     * Waits until {@code condition} holds. Under a scheduler, the scheduler runs other threads; without
-     * one, the thread parks and must be unparked by whoever makes the condition true (the caller
+     * Waits until {@code condition} holds; {@code condition} must have no effect when it is false
+     * (a schedule explorer takes a false look for a step that changed nothing). Under a scheduler,
+     * the scheduler runs other threads; without one, the thread parks and must be unparked by whoever makes the condition true (the caller
      * registers itself first), with a bounded park as a safety net against a lost wakeup bug turning
      * into a hang.
      */
     public static void awaitUntil(String label, BooleanSupplier condition) {
+        await(label, condition, false);
+    }
+
+    /**
+     * {@link #awaitUntil}, for a caller that has changed no shared state since its last
+     * {@link #point} (a {@link TrackedLock} whose {@code tryLock} failed right after its point), and
+     * whose {@code condition} has no effect when false. The scheduler may then treat a false first
+     * look as a step that changed nothing ({@link Scheduler#awaitSincePoint}).
+     */
+    public static void awaitUntilSincePoint(String label, BooleanSupplier condition) {
+        await(label, condition, true);
+    }
+
+    private static void await(String label, BooleanSupplier condition, boolean sincePoint) {
         Scheduler s = controlling();
         if (s != null) {
-            s.await(label, condition);
+            if (sincePoint) {
+                s.awaitSincePoint(label, condition);
+            } else {
+                s.await(label, condition);
+            }
             return;
         }
         while (!condition.getAsBoolean()) {

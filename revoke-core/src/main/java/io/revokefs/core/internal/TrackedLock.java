@@ -1,6 +1,7 @@
 package io.revokefs.core.internal;
 
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
 
 /**
  * A read-write lock of the simulated kernel ({@code mmap_lock}, {@code i_mmap_rwsem}, a page table
@@ -10,14 +11,31 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class TrackedLock {
     private final String name;
     private final LockOrder.Level level;
-    private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
-    /** The interleaving label, built once rather than at every acquisition. */
+    private final Rw rw = new Rw();
+    /** The interleaving labels, built once rather than at every acquisition. */
     private final String pointLabel;
+    private final String writeLabel;
+    private final String readLabel;
+    /** Whether a thread's write {@code tryLock} would fail now (asked by a schedule explorer). */
+    private final Predicate<Thread> writeWouldBlock = t -> rw.isWriteLocked() ? rw.owner() != t : rw.getReadLockCount() > 0;
+    /** Whether a thread's read {@code tryLock} would fail now. */
+    private final Predicate<Thread> readWouldBlock = t -> rw.isWriteLocked() && rw.owner() != t;
+
+    /** Exposes the write owner, so an explorer can tell whether an acquisition would block. */
+    private static final class Rw extends ReentrantReadWriteLock {
+        private static final long serialVersionUID = 1L;
+
+        Thread owner() {
+            return getOwner();
+        }
+    }
 
     public TrackedLock(String name, LockOrder.Level level) {
         this.name = name;
         this.level = level;
         this.pointLabel = "lock " + name;
+        this.writeLabel = "write " + name;
+        this.readLabel = "read " + name;
     }
 
     public String name() {
@@ -30,11 +48,11 @@ public final class TrackedLock {
 
     public void writeLock() {
         LockOrder.beforeAcquire(this);
-        Interleave.point(pointLabel);
+        Interleave.point(pointLabel, writeLabel, writeWouldBlock);
         ReentrantReadWriteLock.WriteLock w = rw.writeLock();
         if (Interleave.controlling() != null) {
             if (!w.tryLock()) {
-                Interleave.awaitUntil("write " + name, w::tryLock);
+                Interleave.awaitUntilSincePoint(writeLabel, w::tryLock); // nothing changed since the point
             }
         } else {
             w.lock();
@@ -49,11 +67,11 @@ public final class TrackedLock {
 
     public void readLock() {
         LockOrder.beforeAcquire(this);
-        Interleave.point(pointLabel);
+        Interleave.point(pointLabel, readLabel, readWouldBlock);
         ReentrantReadWriteLock.ReadLock r = rw.readLock();
         if (Interleave.controlling() != null) {
             if (!r.tryLock()) {
-                Interleave.awaitUntil("read " + name, r::tryLock);
+                Interleave.awaitUntilSincePoint(readLabel, r::tryLock);
             }
         } else {
             r.lock();
