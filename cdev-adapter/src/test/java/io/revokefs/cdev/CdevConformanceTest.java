@@ -3,75 +3,39 @@ package io.revokefs.cdev;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.kernel.PollBit;
 import io.revokefs.kernel.Errno;
-import io.revokefs.kernel.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
 import io.revokefs.core.conformance.ConformanceSuite;
+import io.revokefs.core.conformance.DeviceSubject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.kernel.Kernel;
-import io.revokefs.kernel.OpenFile;
-import io.revokefs.kernel.Process;
-import io.revokefs.kernel.Vma;
+import org.junit.jupiter.api.Nested;
 
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
 
-/** The conformance suite on {@code /dev/foo} with 8 pages of device memory. */
-class CdevConformanceTest extends ConformanceSuite {
+/**
+ * The conformance suite on {@code /dev/foo} with 8 pages of device memory, once with a driver whose
+ * vm_ops has no close and once with {@code vmclose} (its counting {@code ->close}: R25-R27 run, and
+ * R09, R10 and R24 count the closes).
+ */
+class CdevConformanceTest {
 
-    @Override
-    protected AdapterFixture fixture() {
+    static AdapterFixture fixture(boolean vmclose) {
         return new AdapterFixture() {
             @Override
             public String adapter() {
-                return CharDevice.ADAPTER;
+                return CharDevice.ADAPTER + (vmclose ? " (vmclose)" : "");
             }
 
             @Override
             public Subject create() {
                 InMemoryEventLog log = new InMemoryEventLog();
                 Kernel kernel = new Kernel(log);
-                CharDevice dev = CharDevice.create(kernel, "foo", 8, false);
-                return new Subject() {
-                    @Override
-                    public Kernel kernel() {
-                        return kernel;
-                    }
-
-                    @Override
-                    public InMemoryEventLog log() {
-                        return log;
-                    }
-
-                    @Override
-                    public String objectId() {
-                        return "cdev:/dev/foo";
-                    }
-
-                    @Override
-                    public Result<OpenFile> open(Process p) {
-                        return p.open(dev.inode(), false); // the node's name is gone after unplug
-                    }
-
-                    @Override
-                    public Result<Vma> mmap(Process p, OpenFile f, long pages, long offset) {
-                        return p.mmap(f, pages, offset, true);
-                    }
-
-                    @Override
-                    public long mapOffset() {
-                        return 0;
-                    }
-
-                    @Override
-                    public long mappablePages() {
-                        return 8;
-                    }
-
-                    @Override
-                    public void revoke() {
-                        dev.unplug();
-                    }
-
+                CharDevice dev = CharDevice.create(kernel, "foo", 8, vmclose);
+                // The node's name is gone after unplug: the subject opens the held inode.
+                return new DeviceSubject(log, kernel, "cdev:/dev/foo", dev.inode(), 8, dev::unplug) {
                     @Override
                     public int readCount() {
                         return 8; // the counter, at once
@@ -85,6 +49,11 @@ class CdevConformanceTest extends ConformanceSuite {
                     @Override
                     public void interrupt() {
                         dev.event();
+                    }
+
+                    @Override
+                    public Optional<LongSupplier> vmCloses() {
+                        return vmclose ? Optional.of(dev::vmCloses) : Optional.empty();
                     }
                 };
             }
@@ -109,5 +78,21 @@ class CdevConformanceTest extends ConformanceSuite {
                         + " as evdev_read does (CharDeviceTest.aReaderAsleepAtUnplugWakesWithEnodev)");
             }
         };
+    }
+
+    @Nested
+    class NoVmClose extends ConformanceSuite {
+        @Override
+        protected AdapterFixture fixture() {
+            return CdevConformanceTest.fixture(false);
+        }
+    }
+
+    @Nested
+    class VmClose extends ConformanceSuite {
+        @Override
+        protected AdapterFixture fixture() {
+            return CdevConformanceTest.fixture(true);
+        }
     }
 }

@@ -115,6 +115,12 @@ public final class RevocableObject implements KernelObject {
     final boolean refusesVmClose;
     /** Pieces of VMAs owed a driver close ({@link WrappedVmOperations#reached}); 0 skips the close step. */
     final AtomicInteger openPieces = new AtomicInteger();
+    /**
+     * VMAs of a driver with close linked into i_mmap by an mmap ({@link WrappedVmOperations#mapped}, after
+     * the link): the close step waits on it for a piece whose mmap reached the driver before the
+     * revoke and linked it after the step's walk.
+     */
+    final java.util.concurrent.atomic.AtomicLong linkedPieces = new java.util.concurrent.atomic.AtomicLong();
     /** Every release done in this life, by file id; kept after the file is gone. */
     private final Map<String, ReleaseCause> releases = new ConcurrentHashMap<>();
     private final List<WaitQueue> queues = new CopyOnWriteArrayList<>();

@@ -34,14 +34,30 @@ final class VmCloseStep {
             return 0; // no piece of a driver with close is owed one: nothing to walk
         }
         int closed = 0;
-        for (RevocableObject.ZapRange z : ranges) {
-            closed += switch (PlantedBugs.vmCloseStep()) {
-                case LOCK_DANCE -> lockDance(o, z);
-                case MMAP_LOCK_UNDER_I_MMAP_RWSEM -> plantedMmapLockUnderIMmapRwsem(o, z);
-                case CLOSE_FROM_ZAP_WITHOUT_RECHECK -> plantedCloseWithoutRecheck(o, z);
-            };
+        while (true) {
+            long linked = o.linkedPieces.get();
+            for (RevocableObject.ZapRange z : ranges) {
+                closed += switch (PlantedBugs.vmCloseStep()) {
+                    case LOCK_DANCE -> lockDance(o, z);
+                    case MMAP_LOCK_UNDER_I_MMAP_RWSEM -> plantedMmapLockUnderIMmapRwsem(o, z);
+                    case CLOSE_FROM_ZAP_WITHOUT_RECHECK -> plantedCloseWithoutRecheck(o, z);
+                };
+            }
+            if (o.openPieces.get() == 0 || PlantedBugs.vmCloseStep() != PlantedBugs.VmCloseStep.LOCK_DANCE) {
+                return closed;
+            }
+            // Still owed, and not in i_mmap when the walk looked: a piece between its ->mmap (which
+            // reached the driver before the revoke began) and its link, or between a munmap's or an
+            // exit's unlink and its close. Both finish without any lock this step holds (none): wait
+            // until a piece is linked (then walk again) or nothing is owed (a close counts only once
+            // the driver's close ran and VmaClosed is logged, so none lands after RevokeCompleted).
+            // Reading the link count before the walk means a link the walk missed is never waited for.
+            Interleave.awaitUntil("vm close: an owed piece in flight",
+                    () -> o.openPieces.get() == 0 || o.linkedPieces.get() != linked);
+            if (o.openPieces.get() == 0) {
+                return closed;
+            }
         }
-        return closed;
     }
 
     private static WrappedVmOperations owedBy(RevocableObject o, Vma v) {

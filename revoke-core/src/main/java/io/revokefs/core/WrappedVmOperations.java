@@ -91,9 +91,11 @@ final class WrappedVmOperations implements VmOperations {
 
     /** The driver's close and its event, without the once check (the planted bug of the close step uses it alone). */
     void closeUnchecked(Vma vma, RevokeEvent.VmaClosed.Cause cause) {
-        o.openPieces.decrementAndGet();
         driverVm.close(vma);
         o.record(new RevokeEvent.VmaClosed(o.id(), vma.id(), vma.pgoff(), vma.pages(), cause));
+        // Last: the revoke's close step waits for no piece owed before RevokeCompleted, so a munmap's
+        // close must be done, and logged, by then.
+        o.openPieces.decrementAndGet();
     }
 
     /** A piece of a split or a copy made by fork ({@code kernfs_vma_open}). */
@@ -108,7 +110,13 @@ final class WrappedVmOperations implements VmOperations {
         }
         int t = o.ops.tryEnter();
         if (t < 0) {
-            return; // kernfs_vma_open: nothing to do once revoked
+            // kernfs_vma_open: nothing to do once revoked. For a driver with close, the log says so:
+            // this piece never reached the driver and is owed no close (the auditor's CLOSE_ONCE).
+            if (driverVm.hasClose()) {
+                o.record(new RevokeEvent.AccessRefused(o.id(), RevokeEvent.AccessRefused.OPEN,
+                        RevokeEvent.AccessRefused.NONE, null, vma.id()));
+            }
+            return;
         }
         try {
             driverVm.open(vma);
@@ -259,6 +267,9 @@ final class WrappedVmOperations implements VmOperations {
     public long mapped(Vma vma) {
         if (driverVm == null) {
             return 0;
+        }
+        if (driverVm.hasClose()) {
+            o.linkedPieces.incrementAndGet(); // linked: the close step's walk can find it now
         }
         int t = o.entries.tryEnter();
         if (t < 0) {

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code CLOSE_ONCE} (docs/semantics.md section 9) on logs of real runs with a closing test driver, and
  * on the same logs with one planted defect each: a double close, a close after
- * {@code RevokeCompleted}, a VMA left unclosed by its revoke. A run whose driver has no close (no
+ * {@code RevokeCompleted}, a VMA, a split piece or a fork copy left unclosed by its revoke (and a copy
+ * whose {@code ->open} the revoke refused, owed nothing). A run whose driver has no close (no
  * {@code VmaClosed} at all) passes.
  */
 class CloseOnceAuditTest {
@@ -86,6 +87,46 @@ class CloseOnceAuditTest {
                 .skip(1).findFirst().orElseThrow();
         log.removeIf(e -> e instanceof VmaClosed c && c.vma().equals(second) && c.cause() == VmaClosed.Cause.REVOKE);
         assertThat(closeOnce(log)).singleElement().satisfies(x -> assertThat(x.message()).contains(second).contains("not closed"));
+    }
+
+    @Test
+    void aSplitPieceLeftUnclosedByItsRevokeIsFound() {
+        List<RevokeEvent> log = new ArrayList<>(closingRun(true));
+        // The first VMA was split by the munmap of its second page: [0, 1) and [2, 4) are left, each
+        // closed by the revoke. Drop the close of [2, 4) only: the VMA still has a close, the piece not.
+        String first = log.stream().filter(RevokeEvent.Mmapped.class::isInstance).map(e -> ((RevokeEvent.Mmapped) e).vma())
+                .findFirst().orElseThrow();
+        assertThat(log.removeIf(e -> e instanceof VmaClosed c && c.vma().equals(first) && c.cause() == VmaClosed.Cause.REVOKE
+                && c.pgoff() == 2)).isTrue();
+        assertThat(closeOnce(log)).singleElement().satisfies(x -> assertThat(x.message()).contains(first)
+                .contains("[0x2, 0x4)").contains("not closed"));
+    }
+
+    @Test
+    void aForkCopyLeftUnclosedByItsRevokeIsFound() {
+        List<RevokeEvent> log = new ArrayList<>(closingRun(true));
+        String copy = firstCopy(log);
+        assertThat(log.removeIf(e -> e instanceof VmaClosed c && c.vma().equals(copy))).isTrue();
+        assertThat(closeOnce(log)).isNotEmpty().allSatisfy(x -> assertThat(x.message()).contains(copy).contains("not closed"));
+    }
+
+    @Test
+    void aForkCopyWhoseOpenTheRevokeRefusedIsOwedNoClose() {
+        // The same copy without its closes, but its ->open refused (the fork ran once the revoke
+        // began): it never reached the driver, so nothing is owed.
+        List<RevokeEvent> log = new ArrayList<>(closingRun(true));
+        String copy = firstCopy(log);
+        log.removeIf(e -> e instanceof VmaClosed c && c.vma().equals(copy));
+        RevokeEvent.VmaDuplicated dup = (RevokeEvent.VmaDuplicated) log.stream()
+                .filter(e -> e instanceof RevokeEvent.VmaDuplicated d && d.vma().equals(copy)).findFirst().orElseThrow();
+        log.add(log.indexOf(dup) + 1, new RevokeEvent.AccessRefused(dup.object(), RevokeEvent.AccessRefused.OPEN,
+                RevokeEvent.AccessRefused.NONE, null, copy));
+        assertThat(Auditor.audit(Logs.numbered(log))).isEmpty();
+    }
+
+    private static String firstCopy(List<RevokeEvent> log) {
+        return log.stream().filter(RevokeEvent.VmaDuplicated.class::isInstance).map(e -> ((RevokeEvent.VmaDuplicated) e).vma())
+                .findFirst().orElseThrow();
     }
 
     private static int indexOfFirst(List<RevokeEvent> log, Class<?> type) {

@@ -173,7 +173,9 @@ public final class AddressSpace {
             iMmapRwsem.readLock();
             try {
                 iMmap.forEachOverlapping(first, last, v -> {
-                    if (wanted.test(v) && !seen.contains(v) && mms.add(v.mm())) {
+                    // The mm first: once it is collected its other VMAs need no test (an mm has many).
+                    if (!mms.contains(v.mm()) && wanted.test(v) && (actionSettles || !seen.contains(v))) {
+                        mms.add(v.mm());
                         order.add(v.mm());
                     }
                 });
@@ -196,7 +198,7 @@ public final class AddressSpace {
                         if (!mm.isDead()) {
                             for (Vma v : mm.vmasLocked()) {
                                 if (v.linkedInto == this && v.pgoff() <= last && v.lastPgoff() >= first
-                                        && wanted.test(v) && !seen.contains(v)) {
+                                        && wanted.test(v) && (actionSettles || !seen.contains(v))) {
                                     still.add(v);
                                 }
                             }

@@ -6,12 +6,12 @@ import io.revokefs.kernel.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
 import io.revokefs.core.conformance.ConformanceSuite;
+import io.revokefs.core.conformance.DeviceSubject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.kernel.Inode;
 import io.revokefs.kernel.Kernel;
 import io.revokefs.kernel.OpenFile;
 import io.revokefs.kernel.Process;
-import io.revokefs.kernel.Vma;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -56,48 +56,10 @@ class SysfsAttributeConformanceTest extends ConformanceSuite {
                 }
             });
             Inode inode = file.inode();
-            return new Subject() {
-                @Override
-                public Kernel kernel() {
-                    return kernel;
-                }
-
-                @Override
-                public InMemoryEventLog log() {
-                    return log;
-                }
-
-                @Override
-                public String objectId() {
-                    return file.objectId();
-                }
-
-                /** By the held inode: the path is ENOENT once removed, the held inode ENODEV (the row). */
-                @Override
-                public Result<OpenFile> open(Process p) {
-                    return p.open(inode, false);
-                }
-
-                @Override
-                public Result<Vma> mmap(Process p, OpenFile f, long pages, long offset) {
-                    return p.mmap(f, pages, offset, true);
-                }
-
-                @Override
-                public long mapOffset() {
-                    return 0;
-                }
-
-                @Override
-                public long mappablePages() {
-                    return 4; // never used: every mmap case is not applicable
-                }
-
-                @Override
-                public void revoke() {
-                    sysfs.remove(PATH, "device_remove_file"); // a second caller finds ENOENT; see R22 below
-                }
-
+            // By the held inode: the path is ENOENT once removed, the held inode ENODEV (the row). A
+            // second remover finds ENOENT; see R22 below. 4 mappable pages: never used, every mmap case
+            // is not applicable.
+            return new DeviceSubject(log, kernel, file.objectId(), inode, 4, () -> sysfs.remove(PATH, "device_remove_file")) {
                 /** The driver's sysfs_notify: the value changed. */
                 @Override
                 public void interrupt() {

@@ -1,16 +1,11 @@
 package io.revokefs.sysfs;
 
 import io.revokefs.core.ErrnoTable;
-import io.revokefs.kernel.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
 import io.revokefs.core.conformance.ConformanceSuite;
-import io.revokefs.core.event.InMemoryEventLog;
+import io.revokefs.core.conformance.DeviceSubject;
 import io.revokefs.kernel.Inode;
-import io.revokefs.kernel.Kernel;
-import io.revokefs.kernel.OpenFile;
-import io.revokefs.kernel.Process;
-import io.revokefs.kernel.Vma;
 
 import java.util.Map;
 
@@ -35,47 +30,9 @@ class SysfsResourceConformanceTest extends ConformanceSuite {
             // The inode, as held by whoever opened the file before (or through /proc/self/fd): after
             // removal the path is ENOENT (the name is gone) and the held inode ENODEV, the section 4 row.
             Inode inode = w.sysfs.file(RESOURCE0).value().inode();
-            return new Subject() {
-                @Override
-                public Kernel kernel() {
-                    return w.kernel;
-                }
-
-                @Override
-                public InMemoryEventLog log() {
-                    return w.log;
-                }
-
-                @Override
-                public String objectId() {
-                    return PciWorld.RESOURCE0_ID;
-                }
-
-                @Override
-                public Result<OpenFile> open(Process p) {
-                    return p.open(inode, false);
-                }
-
-                @Override
-                public Result<Vma> mmap(Process p, OpenFile f, long pages, long offset) {
-                    return p.mmap(f, pages, offset, true);
-                }
-
-                @Override
-                public long mapOffset() {
-                    return 0;
-                }
-
-                @Override
-                public long mappablePages() {
-                    return PciWorld.BAR0_PAGES;
-                }
-
-                @Override
-                public void revoke() {
-                    w.bus.remove(PciWorld.BDF); // ENODEV for a second caller: the device is gone or going
-                }
-            };
+            // ENODEV for a second remover: the device is gone or going.
+            return new DeviceSubject(w.log, w.kernel, PciWorld.RESOURCE0_ID, inode, PciWorld.BAR0_PAGES,
+                    () -> w.bus.remove(PciWorld.BDF));
         }
 
         @Override

@@ -7,11 +7,9 @@ import io.revokefs.kernel.Result;
 import io.revokefs.core.conformance.AdapterFixture;
 import io.revokefs.core.conformance.Case;
 import io.revokefs.core.conformance.ConformanceSuite;
+import io.revokefs.core.conformance.DeviceSubject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.kernel.Kernel;
-import io.revokefs.kernel.OpenFile;
-import io.revokefs.kernel.Process;
-import io.revokefs.kernel.Vma;
 
 import java.util.HashMap;
 import java.util.List;
@@ -34,47 +32,8 @@ class UioConformanceTest extends ConformanceSuite {
                 Uio uio = new Uio(kernel);
                 UioDevice dev = uio.register(new UioInfo("test", List.of(new UioMem("regs", map0, 8),
                         new UioMem("other", UioMem.Type.PHYS, 1)), true, irqOn -> Result.ok()));
-                return new Subject() {
-                    @Override
-                    public Kernel kernel() {
-                        return kernel;
-                    }
-
-                    @Override
-                    public InMemoryEventLog log() {
-                        return log;
-                    }
-
-                    @Override
-                    public String objectId() {
-                        return "uio:/dev/uio0";
-                    }
-
-                    @Override
-                    public Result<OpenFile> open(Process p) {
-                        return p.open(dev.inode(), false); // the node's name is gone after unregister
-                    }
-
-                    @Override
-                    public Result<Vma> mmap(Process p, OpenFile f, long pages, long offset) {
-                        return p.mmap(f, pages, offset, true);
-                    }
-
-                    @Override
-                    public long mapOffset() {
-                        return 0; // map index 0
-                    }
-
-                    @Override
-                    public long mappablePages() {
-                        return 8;
-                    }
-
-                    @Override
-                    public void revoke() {
-                        dev.unregister();
-                    }
-
+                // The node's name is gone after unregister: the subject opens the held inode (map index 0).
+                return new DeviceSubject(log, kernel, "uio:/dev/uio0", dev.inode(), 8, dev::unregister) {
                     @Override
                     public void makeReadable() {
                         dev.interrupt();

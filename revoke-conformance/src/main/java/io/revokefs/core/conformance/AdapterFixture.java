@@ -10,7 +10,9 @@ import io.revokefs.kernel.Process;
 import io.revokefs.kernel.Vma;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * What an adapter supplies to run the {@link ConformanceSuite}: how to build a world with one live
@@ -107,5 +109,47 @@ public interface AdapterFixture {
          */
         default void beforePoll(Process p, OpenFile f) {
         }
+
+        /**
+         * Optional capability: the device's memory goes away and comes back while the object stays
+         * (docs/semantics.md section 10's temporary revoke). The cases that need it (R28, R29, R30)
+         * are skipped, with that reason, for an adapter whose subject returns none (the default).
+         */
+        default Optional<Memory> memory() {
+            return Optional.empty();
+        }
+
+        /**
+         * Optional capability: the driver's vm_ops has a {@code ->close}, and this is its own count
+         * of the calls (docs/semantics.md section 9). The cases that need it (R25, R26, R27) are
+         * skipped for an adapter whose subject returns none (the default); R09, R10 and R24 check the
+         * closes too when it is there.
+         */
+        default Optional<LongSupplier> vmCloses() {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A temporary revoke through the adapter's own paths (vfio-pci: a config-space write of
+     * PCI_COMMAND's memory bit, {@code VFIO_DEVICE_RESET}). {@link #off} and {@link #on} are writes
+     * to the open file, so after revoke they answer the table's write cell; {@link #reset} is an
+     * ioctl and answers its ioctl cell.
+     */
+    interface Memory {
+        /** Clears the memory enable: every mapping is zapped, faults get SIGBUS until {@link #on}. */
+        Result<?> off(Process p, OpenFile f);
+
+        /** Sets it again: mappings come back, by themselves ({@link #eager()}) or at their next fault. */
+        Result<?> on(Process p, OpenFile f);
+
+        /** Zaps, resets the device and restores its memory enable as it was. */
+        Result<?> reset(Process p, OpenFile f);
+
+        /**
+         * True when mappings are populated after link and brought back by the walk after an enable
+         * (the fault handler only raises SIGBUS); false when they fault their pages in.
+         */
+        boolean eager();
     }
 }

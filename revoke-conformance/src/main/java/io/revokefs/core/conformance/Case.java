@@ -43,5 +43,17 @@ public enum Case {
     /** Revoke twice, or racing itself. */
     R22,
     /** Process exit while revoke is zapping its VMAs, both ways round. */
-    R24
+    R24,
+    /** munmap racing revoke's vm close step (needs {@link AdapterFixture.Subject#vmCloses()}). */
+    R25,
+    /** Fork or split racing revoke's vm close step (needs {@link AdapterFixture.Subject#vmCloses()}). */
+    R26,
+    /** Exit racing revoke's vm close step (needs {@link AdapterFixture.Subject#vmCloses()}). */
+    R27,
+    /** Memory off racing a fault (needs {@link AdapterFixture.Subject#memory()}). */
+    R28,
+    /** Memory on racing a fault and an mmap (needs {@link AdapterFixture.Subject#memory()}). */
+    R29,
+    /** A reset or memory toggle racing the permanent revoke (needs {@link AdapterFixture.Subject#memory()}). */
+    R30
 }

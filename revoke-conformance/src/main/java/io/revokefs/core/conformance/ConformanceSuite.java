@@ -8,6 +8,7 @@ import io.revokefs.kernel.Signal;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
+import io.revokefs.kernel.internal.LockOrder;
 import io.revokefs.kernel.Kernel;
 import io.revokefs.kernel.MemoryAccess;
 import io.revokefs.kernel.OpenFile;
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,17 +62,30 @@ public abstract class ConformanceSuite {
     private AdapterFixture.Subject subject(Case c) {
         String reason = fixture().notApplicable().get(c);
         Assumptions.assumeTrue(reason == null, () -> fixture().adapter() + ": " + c + " not applicable: " + reason);
+        checkedLockOrderBefore = LockOrder.isChecking();
+        LockOrder.clearViolations();
+        LockOrder.setChecking(true);
         current = fixture().create();
         return current;
     }
+
+    private boolean checkedLockOrderBefore;
 
     private ErrnoTable errnos() {
         return fixture().errnos();
     }
 
+    /**
+     * After every case: the whole log obeys the section 7 invariants, and no path the case took broke
+     * the lock order (mmap_lock, memory_lock, i_mmap_rwsem, page table lock), which is checked on
+     * every lock taken while the case runs.
+     */
     @AfterEach
     void logObeysTheSection7Invariants() {
         if (current != null) {
+            List<String> violations = LockOrder.violations();
+            LockOrder.setChecking(checkedLockOrderBefore);
+            assertThat(violations).as("lock order while the case ran on %s", fixture().adapter()).isEmpty();
             assertThat(Auditor.audit(current.log().events()))
                     .as("section 7 invariants of the log of %s", current.objectId()).isEmpty();
         }
@@ -205,6 +220,39 @@ public abstract class ConformanceSuite {
         }
     }
 
+    /**
+     * {@code held} runs on a thread held at the first point {@code at} accepts; meanwhile {@code op},
+     * on a thread of its own, must block in {@code type.method} and not finish until {@code held}
+     * goes on. Returns what {@code op} returned; {@code held} has finished too.
+     */
+    private static <T> T waitsForTheHeld(java.util.function.Predicate<String> at, Runnable held,
+                                         java.util.function.Supplier<T> op, String type, String method, String what)
+            throws Exception {
+        PauseAt holder = new PauseAt(at, held).start();
+        Step<T> step;
+        try {
+            holder.awaitPaused();
+            step = Step.supply(op);
+            awaitBlockedIn(step.thread(), type, method);
+            assertThat(step.result()).as(what).isNotDone();
+        } finally {
+            holder.join();
+        }
+        return step.get();
+    }
+
+    /** {@link #waitsForTheHeld} with {@code op} held and the revoke waiting; returns what {@code op} returned. */
+    private static <T> T revokeWaitsFor(AdapterFixture.Subject s, java.util.function.Predicate<String> at,
+                                        java.util.function.Supplier<T> op, String type, String method, String what)
+            throws Exception {
+        AtomicReference<T> out = new AtomicReference<>();
+        waitsForTheHeld(at, () -> out.set(op.get()), () -> {
+            s.revoke();
+            return null;
+        }, type, method, what);
+        return out.get();
+    }
+
     private static CompletableFuture<Void> async(Runnable r) {
         return Async.run(r);
     }
@@ -245,31 +293,28 @@ public abstract class ConformanceSuite {
     @Test
     void ioctlAfterRevokeFailsWithTheAdaptersErrnoOrIsNotGuarded() {
         AdapterFixture.Subject s = subject(Case.ROW_IOCTL);
-        Process p = root(s);
-        OpenFile f = open(s, p);
-        Result<Long> before = p.ioctl(f, s.ioctlCommand(), 0);
-        s.revoke();
-        Result<Long> after = p.ioctl(f, s.ioctlCommand(), 0);
-        if (errnos().ioctl() != null) {
-            assertThat(after.errnoOrNull()).isEqualTo(errnos().ioctl());
-        } else {
-            assertThat(after).as("an unguarded ioctl behaves as before revoke").isEqualTo(before);
-            assertThat(eventsOf(s, RevokeEvent.AccessRefused.class)).isEmpty();
-        }
+        refusedOrUnguardedAfterRevoke(s, "ioctl", (p, f) -> p.ioctl(f, s.ioctlCommand(), 0), errnos().ioctl());
     }
 
     @Test
     void llseekAfterRevokeFailsWithTheAdaptersErrnoOrIsNotGuarded() {
         AdapterFixture.Subject s = subject(Case.ROW_LLSEEK);
+        refusedOrUnguardedAfterRevoke(s, "llseek", (p, f) -> p.llseek(f, 0, 0), errnos().llseek());
+    }
+
+    /** {@code op} after revoke answers {@code cell}, or, for an unguarded op (a null cell), what it answered before. */
+    private static void refusedOrUnguardedAfterRevoke(AdapterFixture.Subject s, String name,
+                                                      java.util.function.BiFunction<Process, OpenFile, Result<Long>> op,
+                                                      io.revokefs.kernel.Errno cell) {
         Process p = root(s);
         OpenFile f = open(s, p);
-        Result<Long> before = p.llseek(f, 0, 0);
+        Result<Long> before = op.apply(p, f);
         s.revoke();
-        Result<Long> after = p.llseek(f, 0, 0);
-        if (errnos().llseek() != null) {
-            assertThat(after.errnoOrNull()).isEqualTo(errnos().llseek());
+        Result<Long> after = op.apply(p, f);
+        if (cell != null) {
+            assertThat(after.errnoOrNull()).isEqualTo(cell);
         } else {
-            assertThat(after).as("an unguarded llseek behaves as before revoke").isEqualTo(before);
+            assertThat(after).as("an unguarded %s behaves as before revoke", name).isEqualTo(before);
             assertThat(eventsOf(s, RevokeEvent.AccessRefused.class)).isEmpty();
         }
     }
@@ -506,6 +551,8 @@ public abstract class ConformanceSuite {
         done.set(true);
         forker.get(TIMEOUT_S, TimeUnit.SECONDS);
         assertNoPteSurvives(s);
+        // With a closing driver: every copy that got ->open before the revoke is closed by it, once.
+        closedOnceAndNeverAfterRevoke(s, -1, -1);
     }
 
     @Test
@@ -524,6 +571,8 @@ public abstract class ConformanceSuite {
         assertThat(p.load(start).signal()).isEqualTo(Signal.SIGBUS);
         assertThat(p.load(start + Kernel.PAGE_SIZE).signal()).isEqualTo(Signal.SIGSEGV);
         assertThat(p.load(start + 3 * Kernel.PAGE_SIZE).signal()).isEqualTo(Signal.SIGBUS);
+        // With a closing driver: the unmapped middle piece at its munmap, the two left at revoke.
+        closedOnceAndNeverAfterRevoke(s, 2, 1);
     }
 
     @Test
@@ -722,6 +771,9 @@ public abstract class ConformanceSuite {
         assertThat(f.parent().hasExited()).isTrue();
         assertNoPteSurvives(s);
         f.childGetsSigbus();
+        // With a closing driver: the parent's VMA by its exit (the close step waits for its
+        // mmap_lock and finds the mm dead), the child's copy by the revoke.
+        closedOnceAndNeverAfterRevoke(s, 1, 1);
     }
 
     @Test
@@ -731,17 +783,413 @@ public abstract class ConformanceSuite {
         // The exiter is held between zapping its own PTEs and unlinking its VMA from i_mmap, with
         // its mmap_lock held: the revoke still finds the VMA, and must neither wait for the exit
         // nor touch a page table the exit frees afterwards.
+        // With a closing driver the revoke's close step must take the parent's mmap_lock, so there
+        // it waits for the exit, which closes the VMA itself (R27).
+        boolean closes = s.vmCloses().isPresent();
         PauseAt exiter = new PauseAt(PauseAt.startsWith("lock i_mmap_rwsem"), f.parent()::exit).start();
+        Step<Void> revoke;
         try {
             exiter.awaitPaused();
-            async(s::revoke).get(TIMEOUT_S, TimeUnit.SECONDS);
+            revoke = Step.run(s::revoke);
+            if (closes) {
+                awaitBlockedIn(revoke.thread(), LOCK, "readLock");
+                assertThat(revoke.result()).as("the close step waits for the exiting mm's mmap_lock").isNotDone();
+            } else {
+                revoke.get();
+            }
         } finally {
             exiter.join();
         }
+        revoke.get();
         assertThat(f.parent().hasExited()).isTrue();
         assertNoPteSurvives(s);
         f.childGetsSigbus();
         f.child().exit();
         assertThat(eventsOf(s, RevokeEvent.FileReleased.class)).as("one release of the one open file").hasSize(1);
+        closedOnceAndNeverAfterRevoke(s, 1, 1);
+    }
+
+    // ---------------------------------------------------------------- vm close (R25-R27)
+
+    /** The subject's count of its driver's vm {@code ->close} calls, or the case is skipped: the driver has none. */
+    private LongSupplier vmCloses(AdapterFixture.Subject s, Case c) {
+        java.util.Optional<LongSupplier> n = s.vmCloses();
+        Assumptions.assumeTrue(n.isPresent(), () -> fixture().adapter() + ": " + c
+                + " needs a driver whose vm_ops has close (Subject.vmCloses()); this one has none");
+        return n.get();
+    }
+
+    /**
+     * With a closing driver ({@link AdapterFixture.Subject#vmCloses()}): the driver's own count equals
+     * the {@code VmaClosed} events, {@code revoke} of them by the revoke and {@code unmap} by a munmap
+     * or exit (-1: any number), all before {@code RevokeCompleted}; and once every process has exited
+     * the driver has not been called again. Without one: no {@code VmaClosed} at all. Which piece got
+     * which close, and that none got two, the {@link Auditor}'s CLOSE_ONCE checks after the test.
+     */
+    private static void closedOnceAndNeverAfterRevoke(AdapterFixture.Subject s, long revoke, long unmap) {
+        List<RevokeEvent.VmaClosed> closed = eventsOf(s, RevokeEvent.VmaClosed.class).stream()
+                .map(RevokeEvent.VmaClosed.class::cast).toList();
+        java.util.Optional<LongSupplier> driver = s.vmCloses();
+        if (driver.isEmpty()) {
+            assertThat(closed).as("a driver without close: no VmaClosed").isEmpty();
+            return;
+        }
+        assertThat(driver.get().getAsLong()).as("the driver's closes, one per VmaClosed").isEqualTo(closed.size());
+        if (revoke >= 0) {
+            assertThat(closed).as("closes by the revoke").filteredOn(c -> c.cause() == RevokeEvent.VmaClosed.Cause.REVOKE)
+                    .hasSize((int) revoke);
+        }
+        if (unmap >= 0) {
+            assertThat(closed).as("closes by munmap or exit").filteredOn(c -> c.cause() == RevokeEvent.VmaClosed.Cause.UNMAP)
+                    .hasSize((int) unmap);
+        }
+        long completed = seqOf(s, RevokeEvent.RevokeCompleted.class);
+        assertThat(s.log().eventsOf(s.objectId()).stream().filter(e -> e.event() instanceof RevokeEvent.VmaClosed)
+                .mapToLong(RecordedEvent::seq)).as("every close before RevokeCompleted").allMatch(q -> q < completed);
+        for (Process p : s.kernel().processes()) {
+            if (!p.hasExited()) {
+                p.exit();
+            }
+        }
+        assertThat(driver.get().getAsLong()).as("no close after the revoke completed, every process gone").isEqualTo(closed.size());
+    }
+
+    /**
+     * The revoke held in its close step at {@code v} (its mm's {@code mmap_lock} held for reading,
+     * about to close the piece) while {@code op} runs on a thread of its own: {@code op} must wait for
+     * that {@code mmap_lock} for writing. Returns what {@code op} returned once the revoke went on.
+     */
+    private static <T> T waitsForTheCloseStep(AdapterFixture.Subject s, Vma v, java.util.function.Supplier<T> op)
+            throws Exception {
+        return waitsForTheHeld(l -> l.equals("vm close " + v.id()), s::revoke, op, LOCK, "writeLock",
+                "waits for the mmap_lock the close step holds");
+    }
+
+    /**
+     * {@code op} held at the first point {@code at} accepts with its mm's {@code mmap_lock} held for
+     * writing, while the revoke runs: its close step must wait for that {@code mmap_lock} (never take
+     * it under {@code i_mmap_rwsem}, never skip the mm). Returns what {@code op} returned.
+     */
+    private static <T> T holdsMmapLockWhileTheCloseStepWaits(AdapterFixture.Subject s, java.util.function.Predicate<String> at,
+                                                             java.util.function.Supplier<T> op) throws Exception {
+        return revokeWaitsFor(s, at, op, LOCK, "readLock", "the close step waits for the mm's mmap_lock");
+    }
+
+    private static final java.util.function.Predicate<String> UNLINK = PauseAt.startsWith("lock i_mmap_rwsem");
+
+    /** A process with {@code pages} pages of the object mapped and populated. */
+    private record Mapped(AdapterFixture.Subject s, Process p, OpenFile f, Vma v) {
+        static Mapped of(AdapterFixture.Subject s, long pages) {
+            Process p = root(s);
+            OpenFile f = open(s, p);
+            Vma v = mmap(s, p, f, pages);
+            populate(p, v, pages);
+            return new Mapped(s, p, f, v);
+        }
+
+        Result<Void> munmap(long firstPage, long pages) {
+            return p.munmap(page(v, firstPage), pages);
+        }
+    }
+
+    @Test
+    void R03_mmapHeldBeforeItsLinkIsClosedByTheRevokeOnceLinked() throws Exception {
+        AdapterFixture.Subject s = subject(Case.R03);
+        vmCloses(s, Case.R03);
+        Process p = root(s);
+        OpenFile f = open(s, p);
+        // The mmap has been through ->mmap (it reached the driver before the revoke began) and is
+        // not yet in i_mmap: the close step's walk cannot see it, and must wait for it.
+        revokeWaitsFor(s, PauseAt.startsWith("mmap before link"), () -> mmap(s, p, f, 1),
+                "io.revokefs.kernel.internal.Interleave", "awaitUntil", "the close step waits for the piece being linked");
+        assertThat(p.mm().vmas()).hasSize(1);
+        closedOnceAndNeverAfterRevoke(s, 1, 0);
+    }
+
+    /** The subject of case {@code c} (skipped without a closing driver), {@code pages} pages mapped and populated. */
+    private Mapped closingDriverMapping(Case c, long pages) {
+        AdapterFixture.Subject s = subject(c);
+        vmCloses(s, c);
+        return Mapped.of(s, pages);
+    }
+
+    @Test
+    void R25_munmapWaitingForTheCloseStepFindsThePieceClosedByTheRevoke() throws Exception {
+        Mapped m = closingDriverMapping(Case.R25, 2);
+        AdapterFixture.Subject s = m.s();
+        ok(waitsForTheCloseStep(s, m.v(), () -> m.munmap(0, 2)), "munmap");
+        assertThat(m.p().mm().vmas()).isEmpty();
+        closedOnceAndNeverAfterRevoke(s, 1, 0);
+    }
+
+    @Test
+    void R25_munmapHoldingMmapLockClosesThePieceAndTheCloseStepSkipsIt() throws Exception {
+        Mapped m = closingDriverMapping(Case.R25, 2);
+        AdapterFixture.Subject s = m.s();
+        // Held between zapping its PTEs and unlinking the VMA, mmap_lock held for writing.
+        ok(holdsMmapLockWhileTheCloseStepWaits(s, UNLINK, () -> m.munmap(0, 2)), "munmap");
+        closedOnceAndNeverAfterRevoke(s, 0, 1);
+    }
+
+    @Test
+    void R26_forkWaitingForTheCloseStepGivesTheChildACopyOwedNoClose() throws Exception {
+        Mapped m = closingDriverMapping(Case.R26, 2);
+        AdapterFixture.Subject s = m.s();
+        Process child = waitsForTheCloseStep(s, m.v(), m.p()::fork);
+        assertThat(child.mm().vmas()).as("the copy is made, after the revoke, without ->open").hasSize(1);
+        assertThat(child.load(child.mm().vmas().get(0).start()).signal()).isEqualTo(Signal.SIGBUS);
+        closedOnceAndNeverAfterRevoke(s, 1, 0);
+    }
+
+    @Test
+    void R26_forkHoldingMmapLockBeforeItsOpensMakesTheCloseStepWaitAndCloseWhatReachedTheDriver() throws Exception {
+        Mapped m = closingDriverMapping(Case.R26, 2);
+        AdapterFixture.Subject s = m.s();
+        // Held with the copy linked into i_mmap and its ->open not yet called, both mmap_locks held:
+        // the close step sees the child's copy but must not close it (the revoke refuses its ->open).
+        Process child = holdsMmapLockWhileTheCloseStepWaits(s, PauseAt.startsWith("dup_mmap copied"), m.p()::fork);
+        assertThat(child.mm().vmas()).hasSize(1);
+        assertNoPteSurvives(s);
+        closedOnceAndNeverAfterRevoke(s, 1, 0);
+    }
+
+    @Test
+    void R26_splitWaitingForTheCloseStepMakesPiecesOwedNoClose() throws Exception {
+        Mapped m = closingDriverMapping(Case.R26, 4);
+        AdapterFixture.Subject s = m.s();
+        ok(waitsForTheCloseStep(s, m.v(), () -> m.munmap(1, 1)), "munmap of the second page");
+        assertThat(m.p().mm().vmas()).as("split after the revoke: two pieces").hasSize(2);
+        closedOnceAndNeverAfterRevoke(s, 1, 0);
+    }
+
+    @Test
+    void R26_splitHoldingMmapLockMakesTheCloseStepWaitAndEveryPieceThatReachedTheDriverIsClosedOnce() throws Exception {
+        Mapped m = closingDriverMapping(Case.R26, 4);
+        AdapterFixture.Subject s = m.s();
+        // Held at the first split's relink ([0,1) and [1,4), the new piece opened while the object
+        // was live); the second split ([1,2) and [2,4)) runs after the revoke deactivated, so its new
+        // piece gets no ->open and is owed no close. The middle piece is closed by the munmap, the
+        // first piece by the revoke.
+        ok(holdsMmapLockWhileTheCloseStepWaits(s, UNLINK, () -> m.munmap(1, 1)), "munmap of the second page");
+        assertThat(m.p().mm().vmas()).hasSize(2);
+        assertNoPteSurvives(s);
+        closedOnceAndNeverAfterRevoke(s, 1, 1);
+    }
+
+    @Test
+    void R27_exitWaitingForTheCloseStepFindsItsVmaClosedByTheRevoke() throws Exception {
+        Mapped m = closingDriverMapping(Case.R27, 2);
+        AdapterFixture.Subject s = m.s();
+        waitsForTheCloseStep(s, m.v(), () -> {
+            m.p().exit();
+            return null;
+        });
+        assertThat(m.p().hasExited()).isTrue();
+        closedOnceAndNeverAfterRevoke(s, 1, 0);
+    }
+
+    @Test
+    void R27_exitHoldingMmapLockClosesItsVmaAndTheCloseStepSkipsTheDeadMm() throws Exception {
+        Mapped m = closingDriverMapping(Case.R27, 2);
+        AdapterFixture.Subject s = m.s();
+        holdsMmapLockWhileTheCloseStepWaits(s, UNLINK, () -> {
+            m.p().exit();
+            return null;
+        });
+        assertThat(m.p().hasExited()).isTrue();
+        closedOnceAndNeverAfterRevoke(s, 0, 1);
+    }
+
+    // ---------------------------------------------------------------- temporary revoke (R28-R30)
+
+    /** The subject's memory toggle, or the case is skipped: the adapter has none. */
+    private AdapterFixture.Memory memory(AdapterFixture.Subject s, Case c) {
+        java.util.Optional<AdapterFixture.Memory> m = s.memory();
+        Assumptions.assumeTrue(m.isPresent(), () -> fixture().adapter() + ": " + c
+                + " needs a memory toggle (Subject.memory()); this adapter's memory never goes away while the object stays");
+        return m.get();
+    }
+
+    private static void ok(Result<?> r, String what) {
+        assertThat(r.errnoOrNull()).as(what).isNull();
+    }
+
+    /** Every page of every VMA of {@code p} is back: populated by itself (eager) or at a load. */
+    private static void everyPageIsBack(Process p, AdapterFixture.Memory m) {
+        for (Vma v : p.mm().vmas()) {
+            if (m.eager()) {
+                assertThat(p.mm().populatedPages(v)).as("eager: %s populated once memory is on, before any access", v.id())
+                        .isEqualTo(v.pages());
+            }
+            populate(p, v, v.pages());
+        }
+    }
+
+    @Test
+    void R28_faultInFlightWhenMemoryGoesOffInstallsFirstAndIsZapped() throws Exception {
+        AdapterFixture.Subject s = subject(Case.R28);
+        AdapterFixture.Memory m = memory(s, Case.R28);
+        Assumptions.assumeFalse(m.eager(), "eager: the fault handler only raises SIGBUS, no fault is in flight with a PFN to install");
+        Process p = root(s);
+        OpenFile f = open(s, p);
+        OpenFile cfg = open(s, p);
+        Vma v = mmap(s, p, f, 1);
+        AtomicReference<MemoryAccess> load = new AtomicReference<>();
+        ok(waitsForTheHeld(PauseAt.startsWith("insert_pfn"), () -> load.set(p.load(page(v, 0))), () -> m.off(p, cfg),
+                LOCK, "writeLock", "memory off waits for the fault holding the memory lock"), "memory off");
+        assertThat(load.get().isOk() || load.get().signal() == Signal.SIGBUS).as("the load in flight: %s", load.get()).isTrue();
+        // The fault installed its PFN before the zap; its Faulted is recorded only if the PTE is still
+        // there when the fault returns (the zap may come first once the memory lock is dropped).
+        long faulted = seqOf(s, RevokeEvent.Faulted.class);
+        if (faulted > 0) {
+            assertThat(faulted).as("the fault's Faulted precedes the zap").isLessThan(seqOf(s, RevokeEvent.MappingsZapped.class));
+        }
+        assertThat(seqOf(s, RevokeEvent.MappingsZapped.class)).as("memory off zapped").isPositive();
+        assertNoPteSurvives(s);
+        assertThat(p.load(page(v, 0)).signal()).as("a fault while memory is off").isEqualTo(Signal.SIGBUS);
+        ok(m.on(p, cfg), "memory on");
+        everyPageIsBack(p, m);
+    }
+
+    @Test
+    void R28_faultAfterMemoryOffGetsSigbusAndInstallsNothingUntilOn() {
+        AdapterFixture.Subject s = subject(Case.R28);
+        AdapterFixture.Memory m = memory(s, Case.R28);
+        Mapped mapped = offWithTwoPagesMapped(s, m);
+        Process p = mapped.p();
+        Vma v = mapped.v();
+        assertNoPteSurvives(s);
+        long faulted = eventsOf(s, RevokeEvent.Faulted.class).size();
+        assertThat(p.load(page(v, 0)).signal()).isEqualTo(Signal.SIGBUS);
+        assertThat(p.store(page(v, 1), 3).signal()).isEqualTo(Signal.SIGBUS);
+        assertThat(eventsOf(s, RevokeEvent.Faulted.class)).as("no PFN installed while memory is off").hasSize((int) faulted);
+        assertNoPteSurvives(s);
+        assertThat(p.mm().vmas()).as("the VMA stays").containsExactly(v);
+        ok(m.on(p, mapped.f()), "memory on");
+        everyPageIsBack(p, m);
+    }
+
+    /** A process with two pages of the object mapped and populated, then the memory turned off. */
+    private static Mapped offWithTwoPagesMapped(AdapterFixture.Subject s, AdapterFixture.Memory m) {
+        Mapped mapped = Mapped.of(s, 2);
+        ok(m.off(mapped.p(), mapped.f()), "memory off");
+        return mapped;
+    }
+
+    @Test
+    void R29_memoryOnWhileAnMmapIsHeldBeforeLinkBringsEveryVmaBack() throws Exception {
+        AdapterFixture.Subject s = subject(Case.R29);
+        AdapterFixture.Memory m = memory(s, Case.R29);
+        Mapped mapped = offWithTwoPagesMapped(s, m);
+        Process p = mapped.p();
+        Process q = root(s);
+        OpenFile g = open(s, q);
+        // q's mmap is held between ->mmap and its link into i_mmap: the enable's walk cannot see it,
+        // so the mmap's own population after link must.
+        PauseAt mapper = new PauseAt(PauseAt.startsWith("mmap before link"), () -> mmap(s, q, g, 1)).start();
+        try {
+            mapper.awaitPaused();
+            ok(Step.supply(() -> m.on(p, mapped.f())).get(), "memory on, the mmap held before link");
+        } finally {
+            mapper.join();
+        }
+        assertThat(q.mm().vmas()).hasSize(1);
+        everyPageIsBack(p, m);
+        everyPageIsBack(q, m);
+    }
+
+    @Test
+    void R29_faultInFlightWhenMemoryComesOnEndsInAPteOrSigbusAndEveryPageIsBack() throws Exception {
+        AdapterFixture.Subject s = subject(Case.R29);
+        AdapterFixture.Memory m = memory(s, Case.R29);
+        Process p = root(s);
+        OpenFile f = open(s, p);
+        OpenFile cfg = open(s, p);
+        Vma v = mmap(s, p, f, 2);
+        ok(m.off(p, cfg), "memory off");
+        AtomicReference<MemoryAccess> load = new AtomicReference<>();
+        // The faulter holds mmap_lock for reading, about to call ->fault; the enable's walk takes the
+        // same mmap_lock for reading, then the memory lock.
+        PauseAt faulter = new PauseAt(l -> l.equals("fault " + v.id()), () -> load.set(p.load(page(v, 1)))).start();
+        try {
+            faulter.awaitPaused();
+            ok(Step.supply(() -> m.on(p, cfg)).get(), "memory on, a fault in flight");
+        } finally {
+            faulter.join();
+        }
+        assertThat(load.get().isOk() || load.get().signal() == Signal.SIGBUS).as("the load in flight: %s", load.get()).isTrue();
+        if (!m.eager()) {
+            assertThat(load.get().isOk()).as("on fault: the fault after the enable installs its PFN").isTrue();
+        }
+        everyPageIsBack(p, m);
+    }
+
+    @Test
+    void R30_memoryOnAndResetAfterRevokeFailAndRepopulateNothing() {
+        AdapterFixture.Subject s = subject(Case.R30);
+        AdapterFixture.Memory m = memory(s, Case.R30);
+        Mapped mapped = offWithTwoPagesMapped(s, m);
+        Process p = mapped.p();
+        OpenFile f = mapped.f();
+        Vma v = mapped.v();
+        s.revoke();
+        assertThat(m.on(p, f).errnoOrNull()).as("memory on after revoke: the write cell").isEqualTo(errnos().write());
+        assertThat(m.reset(p, f).errnoOrNull()).as("reset after revoke: the ioctl cell").isEqualTo(errnos().ioctl());
+        assertThat(m.off(p, f).errnoOrNull()).as("memory off after revoke: the write cell").isEqualTo(errnos().write());
+        assertNoPteSurvives(s);
+        assertThat(p.load(page(v, 0)).signal()).isEqualTo(Signal.SIGBUS);
+        assertNoPteSurvives(s);
+    }
+
+    @Test
+    void R30_memoryOnInFlightWhenRevokeStartsIsZappedByTheRevoke() throws Exception {
+        toggleInFlightWhenRevokeStarts(Case.R30, true);
+    }
+
+    @Test
+    void R30_resetInFlightWhenRevokeStartsIsZappedByTheRevoke() throws Exception {
+        toggleInFlightWhenRevokeStarts(Case.R30, false);
+    }
+
+    /**
+     * A memory on (after an off), or a reset, held inside the adapter's operation once it has done
+     * its work ({@code guard exit}: for eager, the walk has repopulated): the revoke drains it, then
+     * its zap takes everything away.
+     */
+    private void toggleInFlightWhenRevokeStarts(Case c, boolean memoryOn) throws Exception {
+        AdapterFixture.Subject s = subject(c);
+        AdapterFixture.Memory m = memory(s, c);
+        Mapped mapped = memoryOn ? offWithTwoPagesMapped(s, m) : Mapped.of(s, 2);
+        Process p = mapped.p();
+        OpenFile cfg = mapped.f();
+        Vma v = mapped.v();
+        Result<?> toggled = revokeWaitsFor(s, l -> l.equals("guard exit"), () -> memoryOn ? m.on(p, cfg) : m.reset(p, cfg),
+                GUARD, "drain", "the revoke waits for the operation in flight");
+        ok(toggled, memoryOn ? "memory on in flight" : "reset in flight");
+        assertNoPteSurvives(s);
+        assertThat(p.load(page(v, 0)).signal()).isEqualTo(Signal.SIGBUS);
+        assertThat(p.load(page(v, 1)).signal()).isEqualTo(Signal.SIGBUS);
+        assertNoPteSurvives(s);
+    }
+
+    @Test
+    void R30_memoryOnWhileTheRevokeZapsIsRefusedAndRepopulatesNothing() throws Exception {
+        AdapterFixture.Subject s = subject(Case.R30);
+        AdapterFixture.Memory m = memory(s, Case.R30);
+        Mapped mapped = offWithTwoPagesMapped(s, m);
+        Process p = mapped.p();
+        OpenFile cfg = mapped.f();
+        Vma v = mapped.v();
+        PauseAt revoker = new PauseAt(l -> l.equals("zap " + v.id()), s::revoke).start();
+        try {
+            revoker.awaitPaused();
+            assertThat(Step.supply(() -> m.on(p, cfg)).get().errnoOrNull())
+                    .as("memory on once the revoke has begun: the write cell").isEqualTo(errnos().write());
+        } finally {
+            revoker.join();
+        }
+        assertNoPteSurvives(s);
+        assertThat(p.load(page(v, 0)).signal()).isEqualTo(Signal.SIGBUS);
+        assertNoPteSurvives(s);
     }
 }

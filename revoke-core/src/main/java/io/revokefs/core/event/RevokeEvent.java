@@ -258,8 +258,11 @@ public sealed interface RevokeEvent {
      * An operation on the object was refused because the object is revoked (or being revoked), or,
      * with {@code by} {@value #DRIVER}, by a check of the driver's own while the object is live.
      *
-     * @param op read, write, poll, ioctl, llseek, mmap, fault, page_mkwrite, access
-     * @param result an errno name, {@code SIGBUS}, or poll bits
+     * @param op read, write, poll, ioctl, llseek, mmap, fault, page_mkwrite, access; {@value #OPEN}
+     *     for the vm {@code ->open} of a split piece or fork copy of a driver with {@code ->close}
+     *     (the piece did not reach the driver and is owed no close)
+     * @param result an errno name, {@code SIGBUS}, or poll bits; {@value #NONE} for {@value #OPEN}
+     *     ({@code kernfs_vma_open} returns nothing)
      * @param file the file the operation was on, or {@code null} for a vm operation
      * @param vma the VMA the operation was on, or {@code null} for a file operation
      * @param by optional field: {@code null} when the revoke refused it (the guard);
@@ -272,6 +275,10 @@ public sealed interface RevokeEvent {
             implements RevokeEvent {
         /** {@code by} of a refusal the driver's own check gave. */
         public static final String DRIVER = "driver";
+        /** {@code op} of a refused vm {@code ->open} (a split piece or fork copy made once the revoke began). */
+        public static final String OPEN = "open";
+        /** {@code result} of a refused {@value #OPEN}: the operation returns nothing. */
+        public static final String NONE = "none";
 
         @Override
         public <R> R accept(Visitor<R> visitor) {

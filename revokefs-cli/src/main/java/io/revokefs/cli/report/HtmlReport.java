@@ -3,10 +3,13 @@ package io.revokefs.cli.report;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static io.revokefs.cli.report.Text.escape;
 
@@ -153,9 +156,48 @@ public final class HtmlReport {
 
     /** The page for {@code events}, titled {@code title}, drawing no more than {@code limits} allow. */
     public static String render(String title, List<RecordedEvent> events, Limits limits) {
-        List<ObjectHistory> objects = ObjectHistory.of(events);
-        RunAnalysis run = RunAnalysis.of(events, objects.stream().map(h -> h.object).toList(), limits.stateStops());
-        boolean logHasTime = !events.isEmpty() && events.stream().anyMatch(e -> e.timeNanos() != events.get(0).timeNanos());
+        return render(title, events::forEach, limits);
+    }
+
+    /**
+     * A log the page reads twice, one event at a time, in seq order: {@code forEach} hands every
+     * event to the consumer each time it is called (a list, or a log file read again).
+     */
+    @FunctionalInterface
+    public interface Log {
+        void forEach(Consumer<RecordedEvent> sink);
+    }
+
+    /**
+     * The page for {@code log}, read twice and never held whole: the first pass counts and keeps the
+     * events of the drawn objects, the second analyses the run ({@link RunAnalysis}). The memory is
+     * what the page draws and the run's cascades and VMA lives, not the log's length (issue 18 point 9).
+     */
+    public static String render(String title, Log log, Limits limits) {
+        StringBuilder page = new StringBuilder(64 * 1024);
+        try {
+            render(title, log, limits, page);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringBuilder does not throw
+        }
+        return page.toString();
+    }
+
+    /**
+     * Writes the page for {@code log} to {@code out} as it is drawn, section by section, so the page
+     * is never held whole (a big log's state-view data alone is tens of megabytes). Nothing is written
+     * until both passes over the log are done.
+     */
+    public static void render(String title, Log log, Limits limits, Appendable out) throws IOException {
+        Summary events = new Summary();
+        ObjectHistory.Collector histories = new ObjectHistory.Collector(limits.objects());
+        log.forEach(e -> {
+            events.accept(e);
+            histories.accept(e);
+        });
+        List<ObjectHistory> objects = histories.histories();
+        RunAnalysis run = RunAnalysis.of(log, events.count, objects.stream().map(h -> h.object).toList(), limits.stateStops());
+        boolean logHasTime = events.timeVaries;
         StringBuilder sb = new StringBuilder(64 * 1024);
         sb.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>").append(escape(title))
@@ -163,19 +205,24 @@ public final class HtmlReport {
         sb.append("<header><h1>").append(escape(title)).append("</h1>\n<p class=\"sub\">revokefs report · event log schema v")
                 .append(RevokeEvent.SCHEMA_VERSION).append(logHasTime ? "" : " · the log carries no times: axes run in seq")
                 .append("</p></header>\n");
-        Map<String, Integer> counts = countsByType(events);
+        Map<String, Integer> counts = events.byType;
         summary(sb, events, objects, counts);
-        if (events.isEmpty()) {
+        if (events.count == 0) {
             sb.append("<p class=\"empty\">The log is empty.</p>\n");
         } else {
-            long firstSeq = events.get(0).seq();
-            long lastSeq = events.get(events.size() - 1).seq();
+            long firstSeq = events.firstSeq;
+            long lastSeq = events.lastSeq;
             sb.append("<section class=\"box run\"><h2>The run</h2>\n<p class=\"meta\">One lane per object, grouped by device, on one axis in seq. ")
                     .append("Circles are the causes of cascades, solid arrows go to the revokes and zaps they caused (found by adjacency in the log), ")
                     .append("dashed arrows from a zap to the VMAs of other objects whose PTEs it removed. Click a mark to see the state there.</p>\n");
             RunTimeline.render(objects, run, limits, firstSeq, lastSeq, sb);
             sb.append("</section>\n");
-            StateView.render(run, firstSeq, lastSeq, sb);
+            StateView.renderHead(run, firstSeq, lastSeq, sb);
+            flush(sb, out);
+            for (int i = 0; i < run.stops.length(); i += 64 * 1024) {
+                out.append(run.stops, i, Math.min(run.stops.length(), i + 64 * 1024));
+            }
+            StateView.renderTail(sb);
             sb.append("<div class=\"top\">\n");
             counts(sb, counts);
             sb.append("<div class=\"col\">\n");
@@ -185,35 +232,60 @@ public final class HtmlReport {
             int drawn = Math.min(objects.size(), limits.objects());
             for (int i = 0; i < drawn; i++) {
                 object(sb, objects.get(i), run, i, limits, logHasTime);
+                flush(sb, out);
             }
             if (drawn < objects.size()) {
                 sb.append("<p class=\"note\">Timelines are drawn for the first ").append(drawn).append(" of ")
                         .append(objects.size()).append(" objects; the index above counts the events of the others.</p>\n");
             }
         }
-        return sb.append("</body>\n</html>\n").toString();
+        flush(sb.append("</body>\n</html>\n"), out);
     }
 
-    /** Events by type, every type of the schema included, in schema order. */
-    private static Map<String, Integer> countsByType(List<RecordedEvent> events) {
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (String t : TYPES) {
-            counts.put(t, 0);
-        }
-        for (RecordedEvent e : events) {
-            counts.merge(e.type(), 1, Integer::sum);
-        }
-        return counts;
+    private static void flush(StringBuilder sb, Appendable out) throws IOException {
+        out.append(sb);
+        sb.setLength(0);
     }
 
-    private static void summary(StringBuilder sb, List<RecordedEvent> events, List<ObjectHistory> objects,
+    /** What the page says of the whole log, counted in one pass. */
+    private static final class Summary implements Consumer<RecordedEvent> {
+        int count;
+        long firstSeq;
+        long lastSeq;
+        long firstTime;
+        long lastTime;
+        /** Whether any event's time differs from the first's (else the axes run in seq). */
+        boolean timeVaries;
+        /** Events by type, every type of the schema included, in schema order. */
+        final Map<String, Integer> byType = new LinkedHashMap<>();
+
+        Summary() {
+            for (String t : TYPES) {
+                byType.put(t, 0);
+            }
+        }
+
+        @Override
+        public void accept(RecordedEvent e) {
+            if (count++ == 0) {
+                firstSeq = e.seq();
+                firstTime = e.timeNanos();
+            }
+            timeVaries |= e.timeNanos() != firstTime;
+            lastSeq = e.seq();
+            lastTime = e.timeNanos();
+            byType.merge(e.type(), 1, Integer::sum);
+        }
+    }
+
+    private static void summary(StringBuilder sb, Summary events, List<ObjectHistory> objects,
                                 Map<String, Integer> counts) {
         int refused = counts.get("OpenRefused") + counts.get("MmapRefused") + counts.get("AccessRefused");
         int expected = objects.stream().mapToInt(h -> h.expectedRefusals).sum();
         boolean fromRun = objects.stream().anyMatch(h -> h.judgedRefusals > 0);
-        long span = events.isEmpty() ? 0 : events.get(events.size() - 1).timeNanos() - events.get(0).timeNanos();
+        long span = events.count == 0 ? 0 : events.lastTime - events.firstTime;
         sb.append("<section class=\"summary\">\n<div class=\"stats\">\n");
-        stat(sb, "events", events.size(), false);
+        stat(sb, "events", events.count, false);
         stat(sb, "objects", objects.size(), false);
         stat(sb, "revokes", counts.get("RevokeStarted"), false);
         stat(sb, "revokes completed", counts.get("RevokeCompleted"), false);
@@ -303,8 +375,8 @@ public final class HtmlReport {
             } else {
                 sb.append(escape(h.object));
             }
-            sb.append("</td><td>").append(escape(adapter(h))).append("</td><td class=\"num\">").append(h.events.size())
-                    .append("</td><td class=\"num\">").append(h.revokes.size()).append("</td><td class=\"num\">").append(h.refused)
+            sb.append("</td><td>").append(escape(adapter(h))).append("</td><td class=\"num\">").append(h.eventCount)
+                    .append("</td><td class=\"num\">").append(h.revokeCount).append("</td><td class=\"num\">").append(h.refused)
                     .append("</td></tr>\n");
         }
         if (rows < objects.size()) {

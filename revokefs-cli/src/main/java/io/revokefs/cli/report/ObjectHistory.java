@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The events of one revocable object, in log order, with its revokes picked out: each
@@ -19,11 +20,23 @@ import java.util.Set;
  * {@code MappingsZapped} and {@code RevokeCompleted} fill in (docs/semantics.md section 7,
  * {@code REVOKE_ORDER}). A step that comes outside an open span (a log that breaks the order, or a
  * zap of the shared iomem mapping) stays a plain event and is drawn as a mark.
+ *
+ * <p>Only the objects the page draws ({@link HtmlReport.Limits#objects}, the first to appear) keep
+ * their events and revokes; the others keep their counts for the index and the summary, so the
+ * histories of a log of many objects take memory for the drawn ones only (issue 18 point 9).
  */
 final class ObjectHistory implements RevokeEvent.Visitor<Void> {
     final String object;
+    /** Whether the events and revokes are kept ({@link #events}, {@link #revokes}, {@link #inSpans}); else only counted. */
+    final boolean detailed;
+    /** The object's events, in log order; empty unless {@link #detailed}. */
     final List<RecordedEvent> events = new ArrayList<>();
+    /** The object's revokes; empty unless {@link #detailed}. */
     final List<RevokeSpan> revokes = new ArrayList<>();
+    /** How many events the object has, kept or not. */
+    int eventCount;
+    /** How many {@code RevokeStarted} the object has, kept or not. */
+    int revokeCount;
     /** The seqs of the events a {@link RevokeSpan} draws, so that they get no mark of their own. */
     final Set<Long> inSpans = new HashSet<>();
     /** The adapter of the object's latest {@code ObjectRegistered}, or {@code null}. */
@@ -38,17 +51,36 @@ final class ObjectHistory implements RevokeEvent.Visitor<Void> {
     private RevokeSpan open;
     private RecordedEvent current;
 
-    private ObjectHistory(String object) {
+    private ObjectHistory(String object, boolean detailed) {
         this.object = object;
+        this.detailed = detailed;
     }
 
-    /** The histories of {@code events}, one per object, in the order objects first appear. */
-    static List<ObjectHistory> of(List<RecordedEvent> events) {
-        Map<String, ObjectHistory> byObject = new LinkedHashMap<>();
-        for (RecordedEvent e : events) {
-            byObject.computeIfAbsent(e.object(), ObjectHistory::new).add(e);
+    /**
+     * The histories of a log, one per object in the order objects first appear, fed one event at a
+     * time; the first {@code detailed} objects keep their events.
+     */
+    static final class Collector implements Consumer<RecordedEvent> {
+        private final int detailed;
+        private final Map<String, ObjectHistory> byObject = new LinkedHashMap<>();
+
+        Collector(int detailed) {
+            this.detailed = detailed;
         }
-        return List.copyOf(byObject.values());
+
+        @Override
+        public void accept(RecordedEvent e) {
+            ObjectHistory h = byObject.get(e.object());
+            if (h == null) {
+                h = new ObjectHistory(e.object(), byObject.size() < detailed);
+                byObject.put(e.object(), h);
+            }
+            h.add(e);
+        }
+
+        List<ObjectHistory> histories() {
+            return List.copyOf(byObject.values());
+        }
     }
 
     /** Whether this is the pseudo-object under which {@code revoke_iomem} records its zaps. */
@@ -57,9 +89,15 @@ final class ObjectHistory implements RevokeEvent.Visitor<Void> {
     }
 
     private void add(RecordedEvent e) {
-        events.add(e);
+        eventCount++;
+        if (detailed) {
+            events.add(e);
+        }
         current = e;
         e.event().accept(this);
+        if (!detailed) {
+            current = null; // nor the last one
+        }
     }
 
     @Override
@@ -70,6 +108,10 @@ final class ObjectHistory implements RevokeEvent.Visitor<Void> {
 
     @Override
     public Void visit(RevokeStarted e) {
+        revokeCount++;
+        if (!detailed) {
+            return null;
+        }
         open = new RevokeSpan(current);
         revokes.add(open);
         inSpans.add(current.seq());

@@ -201,10 +201,13 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
         forcedStops = maxStops;
     }
 
-    /** Analyses {@code events}, whose objects are {@code objects} in order of first appearance. */
-    static RunAnalysis of(List<RecordedEvent> events, List<String> objects, int maxStops) {
-        RunAnalysis a = new RunAnalysis(objects, events.size(), maxStops);
-        a.stops.append("{\"events\":").append(events.size()).append(",\"stride\":").append(a.stride).append(",\"objects\":[");
+    /**
+     * Analyses the {@code count} events of {@code log}, read once, whose objects are {@code objects}
+     * in order of first appearance.
+     */
+    static RunAnalysis of(HtmlReport.Log log, int count, List<String> objects, int maxStops) {
+        RunAnalysis a = new RunAnalysis(objects, count, maxStops);
+        a.stops.append("{\"events\":").append(count).append(",\"stride\":").append(a.stride).append(",\"objects\":[");
         for (int i = 0; i < objects.size(); i++) {
             a.stops.append(i == 0 ? "" : ",");
             Json.string(a.stops, objects.get(i));
@@ -215,9 +218,11 @@ final class RunAnalysis implements RevokeEvent.Visitor<Void> {
             Json.string(a.stops, TYPES.get(i));
         }
         a.stops.append("],\"stops\":[");
-        for (int i = 0; i < events.size(); i++) {
-            a.apply(events.get(i), i % a.stride == a.stride - 1 || i == events.size() - 1);
-        }
+        int[] i = {0};
+        log.forEach(e -> {
+            a.apply(e, i[0] % a.stride == a.stride - 1 || i[0] == count - 1);
+            i[0]++;
+        });
         a.stops.append("]}");
         for (VmaSt v : a.vmas.values()) {
             a.vmaSpans.add(new VmaSpan(v.id, objects.get(v.object), v.pid, v.startSeq, 0));

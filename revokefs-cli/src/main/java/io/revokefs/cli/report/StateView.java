@@ -157,6 +157,16 @@ final class StateView {
 
     /** Appends the view's section: controls, the data of {@code run}, the output area and the script. */
     static void render(RunAnalysis run, long firstSeq, long lastSeq, StringBuilder sb) {
+        renderHead(run, firstSeq, lastSeq, sb);
+        sb.append(run.stops);
+        renderTail(sb);
+    }
+
+    /**
+     * The section up to its data, which goes next ({@code run.stops}, the one part of the page that
+     * grows with the log: the page writes it straight out rather than copy it), then {@link #renderTail}.
+     */
+    static void renderHead(RunAnalysis run, long firstSeq, long lastSeq, StringBuilder sb) {
         sb.append("<section class=\"box state-view\" id=\"state-view\"><h2>State at a seq</h2>\n")
                 .append("<p class=\"meta\">What <code>revokefs replay --until SEQ</code> prints, just after the chosen event. ")
                 .append("Drag the slider, type a seq, click a mark of the run timeline, or open the page at <code>#seq=N</code>.</p>\n")
@@ -165,7 +175,11 @@ final class StateView {
                 .append(firstSeq).append("\" max=\"").append(lastSeq).append("\" value=\"").append(lastSeq)
                 .append("\"/></label> <span id=\"state-label\" class=\"meta\"></span></div>\n")
                 .append("<div id=\"state-out\"><p class=\"note\">This view is drawn by the page's inline script.</p></div>\n")
-                .append("<script type=\"application/json\" id=\"state-data\">").append(run.stops).append("</script>\n")
-                .append("<script>//<![CDATA[\n").append(SCRIPT).append("//]]></script>\n</section>\n");
+                .append("<script type=\"application/json\" id=\"state-data\">");
+    }
+
+    /** The section after its data. */
+    static void renderTail(StringBuilder sb) {
+        sb.append("</script>\n").append("<script>//<![CDATA[\n").append(SCRIPT).append("//]]></script>\n</section>\n");
     }
 }
