@@ -49,12 +49,10 @@ final class WrappedVmOperations implements VmOperations {
     private final RevocableObject o;
     /** The driver's vm_ops (null: the driver's mmap set none). */
     final VmOperations driverVm;
-    /**
-     * The pieces that reached the driver (the first mmap, each split piece and fork copy whose
-     * {@code ->open} ran) and have not had their {@code ->close} yet; only for a driver with close.
-     * Removing a piece from it is the right to close it: exactly one caller wins (docs/semantics.md section 9).
-     */
-    private final java.util.Set<Vma> open = java.util.Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
+    // The pieces that reached the driver (the first mmap, each split piece and fork copy whose
+    // ->open ran) and have not had their ->close yet, only for a driver with close, are marked on
+    // the VMA itself (Vma.markCloseOwed); taking the mark is the right to close the piece: exactly
+    // one caller wins (docs/semantics.md section 9).
 
     WrappedVmOperations(RevocableObject owner, VmOperations driverVm) {
         this.o = owner;
@@ -67,14 +65,14 @@ final class WrappedVmOperations implements VmOperations {
 
     /** {@code vma} reached the driver (its mmap or its {@code ->open} ran): it is owed one close. */
     void reached(Vma vma) {
-        if (driverVm != null && driverVm.hasClose() && open.add(vma)) {
+        if (driverVm != null && driverVm.hasClose() && vma.markCloseOwed()) {
             o.openPieces.incrementAndGet();
         }
     }
 
     /** Whether {@code vma} reached the driver and has not been closed. */
     boolean isOpen(Vma vma) {
-        return open.contains(vma);
+        return vma.isCloseOwed();
     }
 
     /**
@@ -82,7 +80,7 @@ final class WrappedVmOperations implements VmOperations {
      * {@code VmaClosed}; false if it was closed already (or never reached the driver).
      */
     boolean closeOnce(Vma vma, RevokeEvent.VmaClosed.Cause cause) {
-        if (!open.remove(vma)) {
+        if (!vma.takeClose()) {
             return false;
         }
         closeUnchecked(vma, cause);

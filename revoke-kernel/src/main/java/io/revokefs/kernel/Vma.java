@@ -1,5 +1,7 @@
 package io.revokefs.kernel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -39,6 +41,27 @@ public final class Vma {
     private boolean writeNotify;
     /** {@code vm_policy}: the NUMA policy {@code mbind(2)} set, or null (the task's default). */
     private MemPolicy policy;
+    /**
+     * The one bit the revoke library's close step keeps on a VMA (docs/semantics.md section 9):
+     * {@link #CLOSE_NONE}, {@link #CLOSE_OWED} (this piece reached a driver whose vm_ops has close)
+     * or {@link #CLOSE_DONE}. Linux has no such field: kernfs_fop_mmap refuses a driver with
+     * {@code ->close}, so nothing in mm records which pieces are owed one. A copy or a split piece
+     * starts at {@code CLOSE_NONE} and becomes owed when its {@code ->open} reaches the driver.
+     */
+    @SuppressWarnings("unused") // accessed through CLOSE
+    private volatile int close;
+    private static final int CLOSE_NONE = 0;
+    private static final int CLOSE_OWED = 1;
+    private static final int CLOSE_DONE = 2;
+    private static final VarHandle CLOSE;
+
+    static {
+        try {
+            CLOSE = MethodHandles.lookup().findVarHandle(Vma.class, "close", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     Vma(String id, Mm mm, long start, long end, long pgoff, Set<VmaFlag> flags, OpenFile file) {
         this.id = id;
@@ -48,6 +71,21 @@ public final class Vma {
         this.pgoff = pgoff;
         this.flags = flags.isEmpty() ? EnumSet.noneOf(VmaFlag.class) : EnumSet.copyOf(flags);
         this.file = file;
+    }
+
+    /** The library's close step: this piece is owed one driver close; false if it was owed or closed already. */
+    public boolean markCloseOwed() {
+        return CLOSE.compareAndSet(this, CLOSE_NONE, CLOSE_OWED);
+    }
+
+    /** Whether this piece is owed a driver close (reached the driver, not yet closed). */
+    public boolean isCloseOwed() {
+        return close == CLOSE_OWED;
+    }
+
+    /** Takes the right to close this piece: true for exactly one caller, the one that must close it. */
+    public boolean takeClose() {
+        return CLOSE.compareAndSet(this, CLOSE_OWED, CLOSE_DONE);
     }
 
     /** A copy for fork or split: same range and pgoff, new mm possibly; file reference not taken here. */
