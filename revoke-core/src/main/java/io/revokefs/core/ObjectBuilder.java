@@ -1,10 +1,12 @@
 package io.revokefs.core;
 
+import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.kernel.internal.KernelAccess;
 import io.revokefs.kernel.AddressSpace;
 import io.revokefs.kernel.FileOperations;
 import io.revokefs.kernel.Kernel;
+import io.revokefs.kernel.Tracepoints;
 
 import java.util.List;
 import java.util.Objects;
@@ -111,5 +113,15 @@ public final class ObjectBuilder {
         KernelAccess.addObject(kernel, o);
         o.record(new RevokeEvent.ObjectRegistered(id, adapter));
         return o;
+    }
+
+    /** The run's event recorder: what {@code kernel} was built with. */
+    static EventRecorder recorderOf(Kernel kernel) {
+        Tracepoints t = KernelAccess.tracepoints(kernel);
+        if (!(t instanceof EventRecorder)) {
+            throw new IllegalStateException("the kernel reports to " + t.getClass().getName()
+                    + ", not to an EventRecorder: revocable objects need one");
+        }
+        return (EventRecorder) t;
     }
 }

@@ -1,9 +1,5 @@
 package io.revokefs.core;
 
-import io.revokefs.kernel.WaitQueue;
-
-import io.revokefs.kernel.internal.Interleave;
-import io.revokefs.kernel.internal.KernelAccess;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
@@ -11,12 +7,11 @@ import io.revokefs.kernel.AddressSpace;
 import io.revokefs.kernel.FileOperations;
 import io.revokefs.kernel.Kernel;
 import io.revokefs.kernel.KernelObject;
-import io.revokefs.kernel.Tracepoints;
 import io.revokefs.kernel.PfnMapping;
 import io.revokefs.kernel.OpenFile;
 import io.revokefs.kernel.SigPoll;
 import io.revokefs.kernel.VmOperations;
-import io.revokefs.kernel.Vma;
+import io.revokefs.kernel.WaitQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +55,8 @@ import java.util.function.Supplier;
  * entry path. Operations of the first kind never sleep, so that drain is short.
  *
  * <h2>Files</h2>
- * This file is the lifecycle: registration, the revoke steps, release-once, and the disable's zap
+ * This file is the lifecycle: registration, the revoke steps, release-once (with {@link FileState},
+ * {@code kernfs_open_file}), and the disable's zap
  * and the re-enable's repopulation. The wrapped operations, each an explicit enter / try / exit
  * around the driver's, are {@link WrappedFileOperations} ({@code kernfs_fop_*}) and
  * {@link WrappedVmOperations} ({@code kernfs_vm_ops}), as fs/kernfs/file.c keeps them.
@@ -122,30 +118,16 @@ public final class RevocableObject implements KernelObject {
      */
     final java.util.concurrent.atomic.AtomicLong linkedPieces = new java.util.concurrent.atomic.AtomicLong();
     /** Every release done in this life, by file id; kept after the file is gone. */
-    private final Map<String, ReleaseCause> releases = new ConcurrentHashMap<>();
+    final Map<String, ReleaseCause> releases = new ConcurrentHashMap<>();
     private final List<WaitQueue> queues = new CopyOnWriteArrayList<>();
     private final WrappedFileOperations wrapped = new WrappedFileOperations(this);
-
-    /** Per open file ({@code kernfs_open_file}): release-once state and the wrapped vm_ops of its mappings. */
-    static final class FileState {
-        private static final int OPEN = 0;
-        private static final int RELEASING = 1;
-        private static final int RELEASED = 2;
-        final AtomicInteger release = new AtomicInteger(OPEN);
-        final WaitQueue releaseDone;
-        volatile WrappedVmOperations vm;
-
-        FileState(OpenFile file) {
-            this.releaseDone = new WaitQueue("release " + file.id());
-        }
-    }
 
     /** See {@link ObjectBuilder#register()}; a null mapping or zap ranges take their defaults. */
     RevocableObject(Kernel kernel, String id, String adapter, Function<RevocableObject, FileOperations> driverOf,
                     ErrnoTable errnos, AddressSpace mapping, Supplier<List<ZapRange>> zapRanges, boolean refusesVmClose) {
         this.refusesVmClose = refusesVmClose;
         this.kernel = kernel;
-        this.recorder = recorderOf(kernel);
+        this.recorder = ObjectBuilder.recorderOf(kernel);
         this.id = id;
         this.adapter = adapter;
         this.errnos = errnos;
@@ -266,7 +248,7 @@ public final class RevocableObject implements KernelObject {
         int released = 0;
         for (Map.Entry<OpenFile, FileState> e : files.entrySet()) {
             e.getKey().setFasync(false);
-            if (releaseOnce(e.getKey(), e.getValue(), ReleaseCause.REVOKE)) {
+            if (e.getValue().releaseOnce(this, e.getKey(), ReleaseCause.REVOKE)) {
                 released++;
             }
         }
@@ -400,16 +382,6 @@ public final class RevocableObject implements KernelObject {
         recorder.record(event);
     }
 
-    /** The run's event recorder: what {@code kernel} was built with. */
-    private static EventRecorder recorderOf(Kernel kernel) {
-        Tracepoints t = KernelAccess.tracepoints(kernel);
-        if (!(t instanceof EventRecorder)) {
-            throw new IllegalStateException("the kernel reports to " + t.getClass().getName()
-                    + ", not to an EventRecorder: revocable objects need one");
-        }
-        return (EventRecorder) t;
-    }
-
     /** Every revocable object registered with {@code kernel}, in registration order (all lives). */
     public static List<RevocableObject> registered(Kernel kernel) {
         List<RevocableObject> all = new java.util.ArrayList<>();
@@ -417,47 +389,6 @@ public final class RevocableObject implements KernelObject {
             all.add((RevocableObject) o);
         }
         return all;
-    }
-
-    /** Release-once: true if this call ran the release, false if another did (this one waited for it). */
-    boolean releaseOnce(OpenFile file, FileState fs, ReleaseCause cause) {
-        if (fs.release.compareAndSet(FileState.OPEN, FileState.RELEASING)) {
-            Interleave.point("release", file.id());
-            try {
-                driver.release(file);
-            } finally {
-                releases.put(file.id(), cause);
-                record(new RevokeEvent.FileReleased(id, file.id(), cause));
-                fs.release.set(FileState.RELEASED);
-                fs.releaseDone.wakeUp();
-            }
-            return true;
-        }
-        // close_pdeo: the other side is releasing; wait until it is done.
-        fs.releaseDone.waitEvent(() -> fs.release.get() == FileState.RELEASED);
-        return false;
-    }
-
-    /**
-     * Records a {@code Faulted} for each page of {@code [first, first + count)} of {@code vma} that has
-     * a PTE, holding the VMA's page table lock while it checks and records. A zap takes that lock too,
-     * so the log orders the two as they happened: a PTE a zap (a vfio-style disable racing the fault)
-     * removed before it was recorded is not recorded at all, and one recorded is before the
-     * {@code MappingsZapped} of any zap that removes it. Without the lock a fault's {@code Faulted}
-     * could follow the zap that undid it, and a replay would show a page the live state does not have.
-     */
-    void recordPopulated(Vma vma, long first, long count, String by) {
-        var ptl = vma.mm().pageTable().lock();
-        ptl.writeLock();
-        try {
-            for (long i = first; i < first + count; i++) {
-                if (vma.mm().isPopulated(vma, i)) { // re-takes the (reentrant) page table lock
-                    record(new RevokeEvent.Faulted(id, vma.id(), vma.pgoff() + i, by));
-                }
-            }
-        } finally {
-            ptl.writeUnlock();
-        }
     }
 
     @Override

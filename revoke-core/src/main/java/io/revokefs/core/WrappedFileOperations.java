@@ -67,7 +67,7 @@ final class WrappedFileOperations implements FileOperations {
                 o.record(new RevokeEvent.OpenRefused(o.id(), file.id(), pid, r.errnoOrNull()));
                 return r;
             }
-            o.files.put(file, new RevocableObject.FileState(file));
+            o.files.put(file, new FileState(file));
             o.record(new RevokeEvent.FileOpened(o.id(), file.id(), pid));
             return r;
         } finally {
@@ -179,7 +179,7 @@ final class WrappedFileOperations implements FileOperations {
                     log.warn("{}: refusing mmap: the driver's vm_ops has ->close, which this adapter does not wrap (as kernfs)", o.id());
                     return refuseMmap(file, vma, Errno.EINVAL, "vm_ops has close, which cannot be wrapped");
                 }
-                RevocableObject.FileState fs = o.files.get(file);
+                FileState fs = o.files.get(file);
                 WrappedVmOperations w = fs.vm;
                 if (w == null) {
                     w = new WrappedVmOperations(o, driverVm);
@@ -210,11 +210,11 @@ final class WrappedFileOperations implements FileOperations {
     /** The last reference to {@code file} is gone ({@code kernfs_fop_release}): release once, unguarded. */
     @Override
     public void release(OpenFile file) {
-        RevocableObject.FileState fs = o.files.get(file);
+        FileState fs = o.files.get(file);
         if (fs == null) {
             return; // the open failed: ->release never runs for it
         }
-        o.releaseOnce(file, fs, ReleaseCause.CLOSE);
+        fs.releaseOnce(o, file, ReleaseCause.CLOSE);
         o.files.remove(file);
         o.record(new RevokeEvent.FileClosed(o.id(), file.id()));
     }

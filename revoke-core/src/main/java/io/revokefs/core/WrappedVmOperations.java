@@ -151,7 +151,7 @@ final class WrappedVmOperations implements VmOperations {
         try {
             FaultResult r = driverVm.fault(vmf);
             if (r == FaultResult.NOPAGE) {
-                o.recordPopulated(vmf.vma(), (vmf.address() - vmf.vma().start()) / Kernel.PAGE_SIZE, 1, null);
+                recordPopulated(vmf.vma(), (vmf.address() - vmf.vma().start()) / Kernel.PAGE_SIZE, 1, null);
             } else if (r == FaultResult.SIGBUS) { // the driver's own check refused the page
                 o.record(new RevokeEvent.AccessRefused(o.id(), "fault", Signal.SIGBUS.name(), null, vmf.vma().id(),
                         RevokeEvent.AccessRefused.DRIVER, null));
@@ -276,11 +276,33 @@ final class WrappedVmOperations implements VmOperations {
         try {
             long n = driverVm.mapped(vma);
             if (n > 0) {
-                o.recordPopulated(vma, 0, vma.pages(), RevokeEvent.Faulted.POPULATE);
+                recordPopulated(vma, 0, vma.pages(), RevokeEvent.Faulted.POPULATE);
             }
             return n;
         } finally {
             o.entries.exit(t);
+        }
+    }
+
+    /**
+     * Records a {@code Faulted} for each page of {@code [first, first + count)} of {@code vma} that has
+     * a PTE, holding the VMA's page table lock while it checks and records. A zap takes that lock too,
+     * so the log orders the two as they happened: a PTE a zap (a vfio-style disable racing the fault)
+     * removed before it was recorded is not recorded at all, and one recorded is before the
+     * {@code MappingsZapped} of any zap that removes it. Without the lock a fault's {@code Faulted}
+     * could follow the zap that undid it, and a replay would show a page the live state does not have.
+     */
+    private void recordPopulated(Vma vma, long first, long count, String by) {
+        var ptl = vma.mm().pageTable().lock();
+        ptl.writeLock();
+        try {
+            for (long i = first; i < first + count; i++) {
+                if (vma.mm().isPopulated(vma, i)) { // re-takes the (reentrant) page table lock
+                    o.record(new RevokeEvent.Faulted(o.id(), vma.id(), vma.pgoff() + i, by));
+                }
+            }
+        } finally {
+            ptl.writeUnlock();
         }
     }
 }
