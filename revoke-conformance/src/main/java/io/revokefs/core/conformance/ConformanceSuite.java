@@ -163,7 +163,7 @@ public abstract class ConformanceSuite {
 
     private static final String GUARD = "io.revokefs.core.Guard";
     private static final String WAIT_QUEUE = "io.revokefs.kernel.WaitQueue";
-    private static final String REVOCABLE = "io.revokefs.core.RevocableObject";
+    private static final String FILE_STATE = "io.revokefs.core.FileState";
     private static final String LOCK = "io.revokefs.kernel.internal.TrackedLock";
 
     /** A step on a thread of its own, with the thread at hand for {@link #awaitBlockedIn}. */
@@ -468,7 +468,7 @@ public abstract class ConformanceSuite {
         try {
             closer.awaitPaused();
             Step<Void> revoker = Step.run(s::revoke);
-            awaitBlockedIn(revoker.thread(), REVOCABLE, "releaseOnce");
+            awaitBlockedIn(revoker.thread(), FILE_STATE, "releaseOnce");
             revoke = revoker.result();
             assertThat(revoke).as("the loser waits for the release in progress").isNotDone();
         } finally {
@@ -490,7 +490,7 @@ public abstract class ConformanceSuite {
         try {
             revoker.awaitPaused();
             Step<Result<Void>> closer = Step.supply(() -> p.close(f));
-            awaitBlockedIn(closer.thread(), REVOCABLE, "releaseOnce");
+            awaitBlockedIn(closer.thread(), FILE_STATE, "releaseOnce");
             close = closer.result();
             assertThat(close).as("close waits for the revoke's release").isNotDone();
         } finally {
