@@ -3,13 +3,13 @@ package io.revokefs.procfs;
 import io.revokefs.core.ErrnoTable;
 import io.revokefs.kernel.Result;
 import io.revokefs.core.conformance.AdapterFixture;
+import io.revokefs.core.conformance.DeviceSubject;
 import io.revokefs.core.conformance.Case;
 import io.revokefs.core.conformance.ConformanceSuite;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.kernel.Kernel;
 import io.revokefs.kernel.OpenFile;
 import io.revokefs.kernel.Process;
-import io.revokefs.kernel.Vma;
 
 import java.util.Map;
 
@@ -45,45 +45,12 @@ class ProcEntryConformanceTest extends ConformanceSuite {
         @Override
         public Subject create() {
             World w = new World();
-            return new Subject() {
-                @Override
-                public Kernel kernel() {
-                    return w.kernel;
-                }
-
-                @Override
-                public InMemoryEventLog log() {
-                    return w.log;
-                }
-
-                @Override
-                public String objectId() {
-                    return "procfs:" + PATH;
-                }
-
+            return new DeviceSubject(w.log, w.kernel, "procfs:" + PATH, w.entry.inode(), PAGES,
+                    () -> w.procfs.procRemove(w.entry)) {
+                /** By path, as userspace opens a proc entry: ENOENT once it is removed. */
                 @Override
                 public Result<OpenFile> open(Process p) {
                     return p.open(PATH, false);
-                }
-
-                @Override
-                public Result<Vma> mmap(Process p, OpenFile f, long pages, long offset) {
-                    return p.mmap(f, pages, offset, true);
-                }
-
-                @Override
-                public long mapOffset() {
-                    return 0;
-                }
-
-                @Override
-                public long mappablePages() {
-                    return PAGES;
-                }
-
-                @Override
-                public void revoke() {
-                    w.procfs.procRemove(w.entry);
                 }
 
                 @Override
