@@ -18,6 +18,8 @@ class PciTest {
         assertThat(a).hasToString("0001:0a:1f.7");
         assertThat(new Pci.Address(0, 0, 2, 0)).hasToString("0000:00:02.0");
         assertThat(new Pci.Address(0xffff, 0xff, 0x1f, 7)).hasToString("ffff:ff:1f.7");
+        // Every field's lowest value: the host bridge's address.
+        assertThat(Pci.Address.parse("0000:00:00.0")).isEqualTo(new Pci.Address(0, 0, 0, 0));
     }
 
     @Test
