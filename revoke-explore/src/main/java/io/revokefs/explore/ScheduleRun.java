@@ -34,11 +34,13 @@ import java.util.function.BooleanSupplier;
  * {@link Carriers} pool of the explorer worker that runs the schedule; a carrier carries one
  * simulated thread of one schedule at a time, and goes back to its pool when that thread is done.
  * {@code current} names the one thread allowed to run; the others are parked in {@link #waitTurn}.
- * A decision hands control to the chosen thread alone: it sets {@code current} and unparks that
- * thread's carrier (nothing at all when the deciding thread goes on); the state the threads share is
- * changed under the monitor {@code mon}, which only the thread holding the turn (or the driver,
- * before the first turn and once the run is over) takes, so it is not contended. A carrier is given
- * its thread at that thread's first turn. The driver (the explorer worker's own thread) parks until
+ * A decision hands control to the chosen thread alone: it sets {@code current} and, once the decider
+ * has left the monitor, unparks that thread's carrier (nothing at all when the deciding thread goes
+ * on). The state the threads share is changed under the monitor {@code mon}, which only the thread
+ * holding the turn takes (or the driver, before the first turn, once the run is over, or when it
+ * gives up on a stuck thread), so the woken thread never finds it held: a contended monitor spins,
+ * and on a loaded machine the spinning cost more than the schedule. A carrier is given its thread at
+ * that thread's first turn. The driver (the explorer worker's own thread) parks until
  * the run is finished or aborting, and is woken by the last carrier to come back.
  *
  * <p>A violation (deadlock, exception, step bound) sets {@code aborting}: the thread that saw it
@@ -125,12 +127,15 @@ final class ScheduleRun implements Interleave.Scheduler {
             } catch (Throwable t) {
                 fail("exception in thread " + threadName + " after '" + label + "': " + t, t);
             } finally {
+                Carrier next;
                 synchronized (mon) {
                     phase = Phase.DONE;
                     if (!aborting) {
                         decide(this);
                     }
+                    next = takeWake();
                 }
+                wake(next);
             }
             return normal;
         }
@@ -255,6 +260,8 @@ final class ScheduleRun implements Interleave.Scheduler {
     /** The label of the thread chosen at each decision, for the trace. */
     private final List<String> labels = new ArrayList<>();
     private final int[] buf;
+    /** Set by a decision that hands the turn to another thread: its carrier, to unpark ({@link #takeWake}). */
+    private Carrier toWake;
     /** The thread that runs the schedule and waits for it: the explorer worker's. */
     private Thread driver;
     private volatile int current = -1;
@@ -362,9 +369,12 @@ final class ScheduleRun implements Interleave.Scheduler {
             w.carrier = pool.take();
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stuckMillis);
+        Carrier first;
         synchronized (mon) {
             decide(null);
+            first = takeWake();
         }
+        wake(first);
         while (!finished && !aborting) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -466,6 +476,7 @@ final class ScheduleRun implements Interleave.Scheduler {
     @Override
     public void point(String label, String waitLabel, java.util.function.Predicate<Thread> wouldBlock) {
         Worker me = self();
+        Carrier next;
         synchronized (mon) {
             if (aborting) {
                 throw new Abort();
@@ -477,7 +488,9 @@ final class ScheduleRun implements Interleave.Scheduler {
                 me.waitLabel = waitLabel;
             }
             decide(me);
+            next = takeWake();
         }
+        wake(next);
         try {
             waitTurn(me);
         } finally {
@@ -506,6 +519,7 @@ final class ScheduleRun implements Interleave.Scheduler {
     private void await(String label, BooleanSupplier condition, boolean sincePoint) {
         Worker me = self();
         boolean again = sincePoint;
+        Carrier next;
         while (true) {
             if (aborting) {
                 throw new Abort();
@@ -525,7 +539,9 @@ final class ScheduleRun implements Interleave.Scheduler {
                 me.stuttered = again;
                 decide(me);
                 me.stuttered = false;
+                next = takeWake();
             }
+            wake(next);
             waitTurn(me);
             again = true;
         }
@@ -548,13 +564,31 @@ final class ScheduleRun implements Interleave.Scheduler {
         }
     }
 
-    /** Gives the turn to {@code next}: its carrier is handed the thread at its first turn, and unparked. */
+    /**
+     * Gives the turn to {@code next} (under {@code mon}): its carrier is handed the thread at its first
+     * turn, and is to be unparked once the decider has left the monitor ({@link #takeWake}), so that
+     * it does not wake only to wait for it.
+     */
     private void handOff(Worker next) {
         if (!next.launched) {
             next.launched = true;
             next.carrier.task = next;
         }
-        LockSupport.unpark(next.carrier);
+        toWake = next.carrier;
+    }
+
+    /** The carrier the last decision handed the turn to, if it is not the decider's own (under {@code mon}). */
+    private Carrier takeWake() {
+        Carrier c = toWake;
+        toWake = null;
+        return c;
+    }
+
+    /** Unparks {@code c}, if any: after leaving {@code mon}. */
+    private static void wake(Carrier c) {
+        if (c != null) {
+            LockSupport.unpark(c);
+        }
     }
 
     /** Picks the next thread to run; {@code self} is the deciding worker (null for the first decision). */
