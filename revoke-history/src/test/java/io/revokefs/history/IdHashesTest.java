@@ -26,7 +26,7 @@ class IdHashesTest {
     @Test
     void everyIdPutIsFoundWithItsValueThroughEveryGrowthAndOthersAreAbsent() {
         IdHashes h = new IdHashes();
-        int n = 20_000; // the table grows from 16 slots eleven times
+        int n = 20_000; // the table grows from 16 slots to 65,536, twelve times
         for (int i = 0; i < n; i++) {
             h.put("sysfs:/devices/x" + i, i);
             assertThat(h.size()).isEqualTo(i + 1);
