@@ -53,6 +53,13 @@ final class ScheduleRun implements Interleave.Scheduler {
          * @return one of {@code candidates}
          */
         int choose(int[] candidates, int self, boolean selfEnabled, boolean stutter);
+
+        /**
+         * The footprint of the step that just ended (what the thread chosen at the last decision did
+         * since), before the next {@link #choose} or at the end of the run. The default ignores it.
+         */
+        default void stepped(Footprint step) {
+        }
     }
 
     private enum Phase { NEW, RUNNABLE, AWAITING, DONE }
@@ -72,6 +79,8 @@ final class ScheduleRun implements Interleave.Scheduler {
          */
         java.util.function.Predicate<Thread> wouldBlock;
         String waitLabel;
+        /** What this thread's current step touched ({@link Interleave#touch}): handed to the strategy at its next decision. */
+        Footprint step = new Footprint();
 
         ScheduleRun owner() {
             return ScheduleRun.this;
@@ -177,6 +186,11 @@ final class ScheduleRun implements Interleave.Scheduler {
         @Override
         public boolean controls(Thread thread) {
             return thread instanceof Worker w && w.owner().controls(w);
+        }
+
+        @Override
+        public void touch(Object key, Interleave.Access access) {
+            ((Worker) Thread.currentThread()).step.add(key, access); // only the running thread touches its step
         }
     };
     private static final Object INSTALL = new Object();
@@ -368,6 +382,10 @@ final class ScheduleRun implements Interleave.Scheduler {
     private void decide(Worker self) {
         if (aborting) {
             return;
+        }
+        if (self != null) {
+            strategy.stepped(self.step);
+            self.step = new Footprint();
         }
         if (++steps > maxSteps) {
             fail("step bound: more than " + maxSteps + " decisions in one schedule (livelock?)", null);
