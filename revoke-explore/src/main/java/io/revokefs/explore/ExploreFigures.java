@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * The explorer's own benchmark (docs/explore.md, docs/performance.md): for each built-in case, the
- * schedules that exhaust it at a preemption bound without the reduction and with it, then the wall
+ * schedules that exhaust it at a preemption bound without the reduction, with the stutter rules
+ * alone (sleep sets off) and with the whole reduction, then the wall
  * time of the reduced exploration on 1 and on 2 workers, measured in the same run, alternately
  * ({@code rounds} times; the best of each).
  *
@@ -36,9 +37,18 @@ public final class ExploreFigures {
         long total2 = 0;
         System.out.printf(Locale.ROOT, "bound %d, %d processors, best of %d rounds%n", bound,
                 Runtime.getRuntime().availableProcessors(), rounds);
-        System.out.println("case  no reduction  ms (1 worker)  reduced  1 worker ms  2 workers ms  2 over 1");
+        System.out.println("case  no reduction  ms (1 worker)  stutter rules  ms (1 worker)  reduced  1 worker ms  2 workers ms  2 over 1");
         for (ExploreCase c : cases) {
             Report plain = cap == 0 ? null : Explorer.explore(c, reduced.withReduction(false).withSchedules(cap, 0));
+            Report stutter = null;
+            if (cap != 0) {
+                Strategies.sleepSets = false; // the reduction before the sleep sets, for the comparison
+                try {
+                    stutter = Explorer.explore(c, reduced.withSchedules(cap, 0));
+                } finally {
+                    Strategies.sleepSets = true;
+                }
+            }
             long best1 = Long.MAX_VALUE;
             long best2 = Long.MAX_VALUE;
             Report r1 = null;
@@ -52,17 +62,18 @@ public final class ExploreFigures {
             // Not compared: r1.systematic() and r2.systematic() may differ by a few where a world is not
             // quite deterministic (R13 releases its two files in ConcurrentHashMap order).
             if (!r1.exhaustive() || !r2.exhaustive() || plain != null && plain.failure().isPresent()
-                    || r1.failure().isPresent() || r2.failure().isPresent()) {
+                    || stutter != null && stutter.failure().isPresent() || r1.failure().isPresent() || r2.failure().isPresent()) {
                 throw new IllegalStateException(c.id() + ": " + (plain == null ? "" : plain.line() + " / ") + r1.line() + " / " + r2.line());
             }
             total1 += best1;
             total2 += best2;
-            System.out.printf(Locale.ROOT, "%-5s %12s  %13s  %7s  %11d  %12d  %7.2fx%n", c.id(),
+            System.out.printf(Locale.ROOT, "%-5s %12s  %13s  %13s  %13s  %7s  %11d  %12d  %7.2fx%n", c.id(),
                     plain == null ? "-" : (plain.exhaustive() ? "" : ">") + plain.systematic(), plain == null ? "-" : "" + plain.millis(),
+                    stutter == null ? "-" : (stutter.exhaustive() ? "" : ">") + stutter.systematic(), stutter == null ? "-" : "" + stutter.millis(),
                     r1.systematic() == r2.systematic() ? "" + r1.systematic() : r1.systematic() + "/" + r2.systematic(),
                     best1, best2, best1 / (double) Math.max(1, best2));
         }
-        System.out.printf(Locale.ROOT, "all   %12s  %13s  %7s  %11d  %12d  %7.2fx%n", "", "", "", total1, total2,
+        System.out.printf(Locale.ROOT, "all   %12s  %13s  %13s  %13s  %7s  %11d  %12d  %7.2fx%n", "", "", "", "", "", total1, total2,
                 total1 / (double) Math.max(1, total2));
     }
 }

@@ -385,7 +385,7 @@ final class ScheduleRun implements Interleave.Scheduler {
         }
         if (self != null) {
             strategy.stepped(self.step);
-            self.step = new Footprint();
+            self.step = self.step.next();
         }
         if (++steps > maxSteps) {
             fail("step bound: more than " + maxSteps + " decisions in one schedule (livelock?)", null);

@@ -88,4 +88,26 @@ class ReductionExploreTest {
             assertThat(reduced[0]).as("schedules with sleep sets").isLessThanOrEqualTo(stutter[0]);
         }
     }
+
+    /**
+     * The planted control: a footprint that misses the test driver's state (its enable flag, read by
+     * the fault outside every lock) makes the sleep sets lose R23's finding at bound 1: the fault
+     * refused by the driver between the disable and the re-enable. So the comparison above can fail.
+     */
+    @org.junit.jupiter.api.Test
+    void aFootprintMissingTheDriversEnableFlagLosesABehaviour() {
+        ExploreCase c = Cases.byId("R23");
+        Explorer.Options o = Explorer.Options.defaults().withPreemptionBound(1).withSchedules(100_000, 0);
+        Set<String> all = logsOf(c, o.withReduction(false), new int[1], "(no reduction)");
+        Set<String> blind;
+        Footprint.blind = Set.of("test driver");
+        try {
+            blind = logsOf(c, o, new int[1], "(reduced, planted: the driver's state undeclared)");
+        } finally {
+            Footprint.blind = Set.of();
+        }
+        assertThat(all).as("logs of the plain search").hasSizeGreaterThan(blind.size());
+        assertThat(all.stream().filter(l -> !blind.contains(l)))
+                .as("the lost logs").anyMatch(l -> l.contains("AccessRefused[object=test:/dev/test0, op=fault, result=SIGBUS"));
+    }
 }

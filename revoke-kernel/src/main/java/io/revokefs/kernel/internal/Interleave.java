@@ -68,7 +68,9 @@ public final class Interleave {
          * The step did something whose shared state is not declared: it conflicts with every step
          * ({@link Interleave#touchUnknown()}).
          */
-        UNKNOWN
+        UNKNOWN,
+        /** {@link #UNKNOWN} for this step and every later step of the thread ({@link Interleave#undeclaredFromNowOn()}). */
+        UNKNOWN_FROM_NOW_ON
     }
 
     private static Scheduler scheduler;
@@ -149,6 +151,18 @@ public final class Interleave {
         Scheduler s = scheduler;
         if (s != null && s.controls(Thread.currentThread())) {
             s.touch(null, Access.UNKNOWN);
+        }
+    }
+
+    /**
+     * The current thread runs, from now on, code whose shared state is not declared (an adapter, a
+     * scenario runner, a test's own driver): a schedule explorer must take each of its later steps to
+     * conflict with every other step, which turns the footprint reduction off for it.
+     */
+    public static void undeclaredFromNowOn() {
+        Scheduler s = scheduler;
+        if (s != null && s.controls(Thread.currentThread())) {
+            s.touch(null, Access.UNKNOWN_FROM_NOW_ON);
         }
     }
 
