@@ -59,8 +59,8 @@ public final class ExploreFigures {
                 r2 = Explorer.explore(c, reduced.withWorkers(2));
                 best2 = Math.min(best2, r2.millis());
             }
-            // Not compared: r1.systematic() and r2.systematic() may differ by a few where a world is not
-            // quite deterministic (R13 releases its two files in ConcurrentHashMap order).
+            // Printed as a/b if r1.systematic() and r2.systematic() differ: they do not since revoke releases
+            // its files in open order (R13's two files were released in ConcurrentHashMap order before).
             if (!r1.exhaustive() || !r2.exhaustive() || plain != null && plain.failure().isPresent()
                     || stutter != null && stutter.failure().isPresent() || r1.failure().isPresent() || r2.failure().isPresent()) {
                 throw new IllegalStateException(c.id() + ": " + (plain == null ? "" : plain.line() + " / ") + r1.line() + " / " + r2.line());
