@@ -63,6 +63,11 @@ final class Footprint {
         return a == b ? a : Interleave.Access.WRITE;
     }
 
+    /** Whether {@code other} touched the same keys the same ways (a replayed step must: the world is deterministic). */
+    boolean sameAs(Footprint other) {
+        return unknown == other.unknown && sticky == other.sticky && keys.equals(other.keys);
+    }
+
     boolean isUnknown() {
         return unknown;
     }

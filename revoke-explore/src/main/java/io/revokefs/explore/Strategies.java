@@ -227,11 +227,18 @@ final class Strategies {
             depth = 0;
         }
 
+        /** A replayed step that touched other state than the first time: reported at the next decision. */
+        private String nondeterministic;
+
         @Override
         public void stepped(Footprint step) {
             int i = depth - 1;
             if (i >= 0 && i < stack.size()) {
                 Node n = stack.get(i);
+                if (sleeping && n.step != null && !n.step.sameAs(step) && nondeterministic == null) {
+                    nondeterministic = "nondeterministic world: the step after decision " + i + " touched " + step
+                            + ", earlier " + n.step;
+                }
                 n.step = step;
                 n.enabledAfter = false; // the next decision says otherwise
             }
@@ -239,6 +246,9 @@ final class Strategies {
 
         @Override
         public int choose(int[] candidates, int self, boolean selfEnabled, boolean stutter) {
+            if (nondeterministic != null) {
+                throw new IllegalStateException(nondeterministic);
+            }
             int i = depth++;
             Node parent = i == 0 ? null : stack.get(i - 1);
             if (parent != null) {
