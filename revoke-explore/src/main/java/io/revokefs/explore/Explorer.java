@@ -110,7 +110,11 @@ public final class Explorer {
     }
 
     /** What one schedule did. */
-    private record Ran(Schedule schedule, List<String> problems, List<String> trace) {
+    private record Ran(Schedule schedule, List<String> problems, ScheduleRun.Outcome outcome) {
+        /** Built only for a failure: the decisions, one line each. */
+        List<String> trace() {
+            return outcome.trace();
+        }
     }
 
     /**
@@ -220,11 +224,11 @@ public final class Explorer {
         Search search = new Search(c, options);
         search.queue.add(new Strategies.Subtree(List.of()));
         search.busy = options.workers();
-        runWorkers(options.workers(), () -> systematicWorker(search));
+        runWorkers(options.workers(), carriers -> systematicWorker(search, carriers));
         boolean exhaustive = !search.stop;
         if (!(search.first != null && options.stopAtFirstViolation())) {
             AtomicInteger next = new AtomicInteger();
-            runWorkers(options.workers(), () -> {
+            runWorkers(options.workers(), carriers -> {
                 for (int i = next.getAndIncrement(); i < options.randomSchedules(); i = next.getAndIncrement()) {
                     synchronized (search) {
                         if (search.first != null && options.stopAtFirstViolation()) {
@@ -232,7 +236,7 @@ public final class Explorer {
                         }
                     }
                     long seed = options.seed() + i;
-                    search.record(runOnce(c, new Strategies.Random(seed), options), seed, false);
+                    search.record(runOnce(c, new Strategies.Random(seed), options, carriers), seed, false);
                 }
             });
         }
@@ -253,10 +257,18 @@ public final class Explorer {
         }
     }
 
-    /** Runs {@code body} on {@code n} threads (the caller's thread is one of them) and waits for all. */
-    private static void runWorkers(int n, Runnable body) {
+    /**
+     * Runs {@code body} on {@code n} threads (the caller's thread is one of them) and waits for all;
+     * each runs its schedules on its own pool of carrier threads, closed when it is done.
+     */
+    private static void runWorkers(int n, java.util.function.Consumer<ScheduleRun.Carriers> body) {
+        Runnable withCarriers = () -> {
+            try (ScheduleRun.Carriers carriers = new ScheduleRun.Carriers()) {
+                body.accept(carriers);
+            }
+        };
         if (n == 1) {
-            body.run();
+            withCarriers.run();
             return;
         }
         List<Thread> threads = new ArrayList<>();
@@ -264,7 +276,7 @@ public final class Explorer {
         for (int i = 1; i < n; i++) {
             Thread t = new Thread(() -> {
                 try {
-                    body.run();
+                    withCarriers.run();
                 } catch (Throwable e) {
                     synchronized (failed) {
                         failed[0] = e;
@@ -275,7 +287,7 @@ public final class Explorer {
             threads.add(t);
             t.start();
         }
-        body.run();
+        withCarriers.run();
         for (Thread t : threads) {
             try {
                 t.join();
@@ -292,7 +304,7 @@ public final class Explorer {
     }
 
     /** One worker of the systematic search: takes subtrees and searches each, handing parts to idle workers. */
-    private static void systematicWorker(Search search) {
+    private static void systematicWorker(Search search, ScheduleRun.Carriers carriers) {
         try {
             for (Strategies.Subtree t = search.take(); t != null; t = search.take()) {
                 Strategies.Dfs dfs = new Strategies.Dfs(search.options.preemptionBound(), t, search.options.reduction());
@@ -301,7 +313,7 @@ public final class Explorer {
                         break;
                     }
                     dfs.startRun();
-                    if (!search.record(runOnce(search.c, dfs, search.options), null, true)) {
+                    if (!search.record(runOnce(search.c, dfs, search.options, carriers), null, true)) {
                         break;
                     }
                     if (search.options.workers() > 1 && search.hungry()) {
@@ -338,7 +350,10 @@ public final class Explorer {
         synchronized (ONE_AT_A_TIME) {
             return lockOrderChecked(options, () -> {
                 long t0 = System.nanoTime();
-                Ran r = runOnce(c, strategy, options);
+                Ran r;
+                try (ScheduleRun.Carriers carriers = new ScheduleRun.Carriers()) {
+                    r = runOnce(c, strategy, options, carriers);
+                }
                 Optional<Report.Failure> f = r.problems().isEmpty() ? Optional.empty()
                         : Optional.of(new Report.Failure(1, r.schedule(), seed, r.problems(), r.trace()));
                 return new Report(c.id(), 1, 0, false, options.preemptionBound(), f.isPresent() ? 1 : 0,
@@ -347,14 +362,14 @@ public final class Explorer {
         }
     }
 
-    private static Ran runOnce(ExploreCase c, ScheduleRun.Strategy strategy, Options options) {
+    private static Ran runOnce(ExploreCase c, ScheduleRun.Strategy strategy, Options options, ScheduleRun.Carriers carriers) {
         if (options.workers() == 1) {
             LockOrder.clearViolations(); // with several workers a run's own violation also throws in its thread
         }
         RaceWorld w = c.newWorld();
         ScheduleRun run = new ScheduleRun(w.threadNames(), w.threadBodies(), strategy, options.maxSteps(), options.stuckMillis(),
                 options.reduction());
-        ScheduleRun.Outcome o = run.run();
+        ScheduleRun.Outcome o = run.run(carriers);
         List<String> problems = new ArrayList<>();
         if (o.violation() != null) {
             problems.add(o.violation());
@@ -370,6 +385,6 @@ public final class Explorer {
                 problems.addAll(lc.check(events));
             }
         }
-        return new Ran(new Schedule(o.choices()), problems, o.trace());
+        return new Ran(new Schedule(o.choices()), problems, o);
     }
 }
