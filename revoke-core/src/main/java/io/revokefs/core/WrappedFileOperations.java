@@ -152,6 +152,12 @@ final class WrappedFileOperations implements FileOperations {
         return o.driver.hasMmap();
     }
 
+    /** The driver's: a driver without {@code ->llseek} keeps ESPIPE through the wrapper ({@code do_dentry_open}). */
+    @Override
+    public boolean hasLlseek() {
+        return o.driver.hasLlseek();
+    }
+
     /**
      * {@code kernfs_fop_mmap}: the driver's mmap inside the guard, then its vm_ops replaced by the
      * wrapped ones of the file (one set per open file; a second mmap bringing different vm_ops is

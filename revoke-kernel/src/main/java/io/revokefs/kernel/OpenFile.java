@@ -83,7 +83,6 @@ public final class OpenFile {
         this.privateData = data;
     }
 
-    /** Whether {@code FASYNC} notification is on; revoke turns it off. */
     /** Whether {@code FMODE_LSEEK} is set: {@code vfs_llseek} fails with ESPIPE otherwise. */
     public boolean seekable() {
         return seekable;
@@ -94,6 +93,7 @@ public final class OpenFile {
         this.seekable = false;
     }
 
+    /** Whether {@code FASYNC} notification is on; revoke turns it off. */
     public boolean fasync() {
         return fasync;
     }

@@ -66,7 +66,12 @@ public final class Process {
         return inode.isOk() ? open(inode.value(), readOnly) : inode.castErr();
     }
 
-    /** {@code open(2)}: creates the file and calls {@code f_op->open}; the file gets a descriptor on success. */
+    /**
+     * {@code open(2)}: creates the file and calls {@code f_op->open}; the file gets a descriptor on
+     * success. As {@code do_dentry_open} does after a successful {@code ->open}, a file whose
+     * operations have no {@code ->llseek} ({@link FileOperations#hasLlseek()} false) loses
+     * FMODE_LSEEK, so {@link #llseek} answers ESPIPE.
+     */
     public Result<OpenFile> open(Inode inode, boolean readOnly) {
         synchronized (this) {
             if (exited) {
@@ -77,6 +82,9 @@ public final class Process {
         Result<Void> r = inode.fop().open(file);
         if (!r.isOk()) {
             return r.castErr();
+        }
+        if (!inode.fop().hasLlseek()) {
+            file.clearSeekable(); // do_dentry_open: a NULL ->llseek clears FMODE_LSEEK after ->open
         }
         synchronized (this) {
             fds.put(nextFd++, file);
