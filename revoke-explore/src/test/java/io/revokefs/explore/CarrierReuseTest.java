@@ -11,6 +11,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,5 +77,40 @@ class CarrierReuseTest {
         Report r = Explorer.explore(c, Explorer.Options.defaults().withSchedules(100, 50));
         assertThat(r.failure()).as(() -> r.failure().map(f -> f.describe(10)).orElse("")).isEmpty();
         assertThat(r.schedules()).isGreaterThan(10);
+    }
+
+    /**
+     * A thread that blocks for real, outside the scheduler, fails its schedule as stuck once
+     * {@code stuckMillis} pass; it is interrupted (here that ends its wait, and its carrier ends
+     * instead of being reused), and the exploration after it runs as usual.
+     */
+    @Test
+    void aThreadStuckOutsideTheSchedulerFailsItsScheduleAndTheNextExplorationRuns() throws InterruptedException {
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicReference<Thread> waiterThread = new AtomicReference<>();
+        ExploreCase stuck = ExploreCase.of("stuck", "a thread waits on a latch nobody counts down", () -> {
+            RaceWorld w = empty();
+            w.thread("waiter", () -> {
+                waiterThread.set(Thread.currentThread());
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            w.thread("other", () -> { });
+            return w;
+        });
+        Explorer.Options d = Explorer.Options.defaults();
+        Explorer.Options quick = new Explorer.Options(d.preemptionBound(), 10, 0, d.seed(), d.maxSteps(), 300,
+                true, d.lockOrderChecking(), d.logChecks(), 1, d.reduction());
+        Report r = Explorer.explore(stuck, quick);
+        assertThat(r.failure()).isPresent();
+        assertThat(r.failure().get().problems().get(0)).startsWith("stuck: thread waiter");
+        waiterThread.get().join(10_000);
+        assertThat(waiterThread.get().isAlive()).isFalse();
+        Report after = Explorer.explore(Cases.byId("R05"), Explorer.Options.defaults().withSchedules(100, 10));
+        assertThat(after.failure()).isEmpty();
+        assertThat(after.exhaustive()).isTrue();
     }
 }
