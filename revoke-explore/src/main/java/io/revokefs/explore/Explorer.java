@@ -24,9 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  *
  * <p>One exploration at a time per JVM ({@link LockOrder}'s switch is global). Within one,
- * {@link Options#workers()} schedules run at once, each on its own threads: the one scheduler
- * installed in {@link io.revokefs.kernel.internal.Interleave} hands each point to the run its thread belongs
- * to, and the workers search disjoint subtrees of the bounded search (a worker with nothing to do is
+ * {@link Options#workers()} schedules run at once, each worker's on its own pool of carrier threads
+ * (reused from one schedule to the next: {@code ScheduleRun.Carriers}): the one scheduler installed
+ * in {@link io.revokefs.kernel.internal.Interleave} hands each point to the run its thread carries,
+ * and the workers search disjoint subtrees of the bounded search (a worker with nothing to do is
  * handed the shallowest untried alternative of a busy one), so their union is exactly the
  * one-worker search.
  */
@@ -48,7 +49,7 @@ public final class Explorer {
      * @param stopAtFirstViolation whether to stop at the first failing schedule
      * @param lockOrderChecking whether {@link LockOrder} checks (and throws) while exploring
      * @param logChecks the checks of each schedule's event log
-     * @param workers schedules run at once (each on its own threads); 1 explores in a fixed order
+     * @param workers schedules run at once (each worker on its own carrier threads); 1 explores in a fixed order
      * @param reduction whether the systematic search prunes schedules that only repeat others
      *     (docs/explore.md, "Partial-order reduction"); off, it is the plain bounded search
      */

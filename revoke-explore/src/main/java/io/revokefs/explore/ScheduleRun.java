@@ -47,9 +47,9 @@ import java.util.function.BooleanSupplier;
  * unwinds first, then the driver lets the others unwind one at a time by naming each
  * {@code current} in turn; every point or wait of an aborting thread throws {@link Abort}, so no
  * thread of an abandoned schedule lingers into the next one. A carrier whose thread was aborted or
- * threw, was interrupted, or still holds a {@link LockOrder}-tracked lock is not reused (it ends,
- * and the pool starts a fresh one); one stuck outside the scheduler is interrupted and left, as a
- * daemon.
+ * threw, belongs to an abandoned schedule, was interrupted, or still holds a {@link LockOrder}-tracked
+ * lock is not reused (it ends, and the pool starts a fresh one); one stuck outside the scheduler is
+ * interrupted and left, as a daemon.
  */
 final class ScheduleRun implements Interleave.Scheduler {
 
@@ -195,9 +195,10 @@ final class ScheduleRun implements Interleave.Scheduler {
                 } finally {
                     running = null;
                 }
-                // The next schedule's thread must start clean: no interrupt, no tracked lock held.
+                // The next schedule's thread must start clean: no interrupt, no tracked lock held. A
+                // thread of an abandoned run may have been given up on (stuck): it is no longer counted.
                 boolean interrupted = Thread.interrupted();
-                boolean reusable = normal && !interrupted && LockOrder.heldByCurrentThread().isEmpty();
+                boolean reusable = normal && !interrupted && !w.owner().aborting && LockOrder.heldByCurrentThread().isEmpty();
                 w.release(reusable);
                 if (!reusable) {
                     return;
