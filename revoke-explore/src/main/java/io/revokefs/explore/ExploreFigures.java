@@ -48,13 +48,8 @@ public final class ExploreFigures {
         for (ExploreCase c : cases) {
             Report plain = cap == 0 ? null : Explorer.explore(c, reduced.withReduction(false).withSchedules(cap, 0));
             Report stutter = null;
-            if (cap != 0) {
-                Strategies.sleepSets = false; // the reduction before the sleep sets, for the comparison
-                try {
-                    stutter = Explorer.explore(c, reduced.withSchedules(cap, 0));
-                } finally {
-                    Strategies.sleepSets = true;
-                }
+            if (cap != 0) { // the reduction before the sleep sets, for the comparison
+                stutter = Explorer.explore(c, reduced.withSleepSets(false).withSchedules(cap, 0));
             }
             long best1 = Long.MAX_VALUE;
             long best2 = Long.MAX_VALUE;

@@ -28,13 +28,6 @@ final class Strategies {
     }
 
     /**
-     * Whether the reduced search also keeps sleep sets (docs/explore.md, "Partial-order reduction").
-     * On by default; off only to measure what they save (ExploreFigures, ReductionExploreTest). Read
-     * when a search starts; change it only between explorations (one runs at a time per JVM).
-     */
-    static volatile boolean sleepSets = true;
-
-    /**
      * Stateless model checking with a preemption bound (CHESS): each run replays the current prefix of
      * choices and then keeps going by default; {@link #advance()} backtracks to the deepest decision
      * with an alternative not yet tried whose preemptions stay within the bound. Choosing another
@@ -159,16 +152,16 @@ final class Strategies {
         private int depth;
 
         Dfs(int preemptionBound) {
-            this(preemptionBound, new Subtree(List.of()), true);
+            this(preemptionBound, new Subtree(List.of()), true, true);
         }
 
         /**
          * The search of one subtree: its first run follows {@code root}'s prefix, then goes on by
          * default; {@code reduce} prunes below failed re-checks of waits (see {@link Node#redundant})
-         * and, unless {@link #sleepSets} is off, keeps sleep sets. The subtree's last node goes on being
+         * and, with {@code sleepSets} too, keeps sleep sets. The subtree's last node goes on being
          * searched here (its alternatives left untried by its donor).
          */
-        Dfs(int preemptionBound, Subtree root, boolean reduce) {
+        Dfs(int preemptionBound, Subtree root, boolean reduce, boolean sleepSets) {
             this.bound = preemptionBound;
             this.reduce = reduce;
             this.sleeping = reduce && sleepSets;

@@ -103,7 +103,7 @@ class CarrierReuseTest {
         });
         Explorer.Options d = Explorer.Options.defaults();
         Explorer.Options quick = new Explorer.Options(d.preemptionBound(), 10, 0, d.seed(), d.maxSteps(), 300,
-                true, d.lockOrderChecking(), d.logChecks(), 1, d.reduction());
+                true, d.lockOrderChecking(), d.logChecks(), 1, d.reduction(), d.sleepSets());
         Report r = Explorer.explore(stuck, quick);
         assertThat(r.failure()).isPresent();
         assertThat(r.failure().get().problems().get(0)).startsWith("stuck: thread waiter");

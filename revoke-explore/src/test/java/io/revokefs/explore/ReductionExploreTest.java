@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -60,16 +59,6 @@ class ReductionExploreTest {
         return logs;
     }
 
-    /** Runs {@code body} with the sleep sets off (the stutter rules alone), then back on. */
-    static <T> T withoutSleepSets(Supplier<T> body) {
-        Strategies.sleepSets = false;
-        try {
-            return body.get();
-        } finally {
-            Strategies.sleepSets = true;
-        }
-    }
-
     @ParameterizedTest(name = "{0} at bound {1}")
     @MethodSource("casesAndBounds")
     void theReducedSearchReachesEveryLogOfThePlainOne(String id, int bound) {
@@ -79,7 +68,7 @@ class ReductionExploreTest {
         int[] stutter = new int[1];
         int[] reduced = new int[1];
         Set<String> all = logsOf(c, o.withReduction(false), plain, "(no reduction)");
-        Set<String> kept = withoutSleepSets(() -> logsOf(c, o, stutter, "(stutter rules only)"));
+        Set<String> kept = logsOf(c, o.withSleepSets(false), stutter, "(stutter rules only)");
         Set<String> slept = logsOf(c, o, reduced, "(reduced, sleep sets)");
         assertThat(kept).as("logs the stutter rules lost").containsExactlyInAnyOrderElementsOf(all);
         assertThat(slept).as("logs the sleep sets lost").containsExactlyInAnyOrderElementsOf(all);
