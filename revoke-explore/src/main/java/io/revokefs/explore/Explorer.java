@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  *
  * <p>One exploration at a time per JVM ({@link LockOrder}'s switch is global). Within one,
- * {@link Options#workers()} schedules run at once, each on its own threads: the one scheduler
- * installed in {@link io.revokefs.kernel.internal.Interleave} hands each point to the run its thread belongs
- * to, and the workers search disjoint subtrees of the bounded search (a worker with nothing to do is
- * handed the shallowest untried alternative of a busy one), so their union is exactly the
- * one-worker search.
+ * {@link Options#workers()} schedules run at once, each worker's on its own pool of carrier threads
+ * (reused from one schedule to the next: {@code ScheduleRun.Carriers}): the one scheduler installed
+ * in {@link io.revokefs.kernel.internal.Interleave} hands each point to the run its thread carries,
+ * and the workers search disjoint subtrees of the bounded search (a worker with nothing to do is
+ * handed the untried alternatives of a busy one's shallowest decision that has any, with the
+ * children it searched there, for the sleep sets), so their union is exactly the one-worker search.
  */
 public final class Explorer {
     private static final Object ONE_AT_A_TIME = new Object();
@@ -48,13 +49,16 @@ public final class Explorer {
      * @param stopAtFirstViolation whether to stop at the first failing schedule
      * @param lockOrderChecking whether {@link LockOrder} checks (and throws) while exploring
      * @param logChecks the checks of each schedule's event log
-     * @param workers schedules run at once (each on its own threads); 1 explores in a fixed order
+     * @param workers schedules run at once (each worker on its own carrier threads); 1 explores in a fixed order
      * @param reduction whether the systematic search prunes schedules that only repeat others
      *     (docs/explore.md, "Partial-order reduction"); off, it is the plain bounded search
+     * @param sleepSets whether the reduced search also keeps sleep sets over the steps' declared
+     *     footprints (on by default; off leaves the stutter rules alone, to measure what they save);
+     *     ignored without {@code reduction}
      */
     public record Options(int preemptionBound, int maxSystematic, int randomSchedules, long seed, int maxSteps,
                           long stuckMillis, boolean stopAtFirstViolation, boolean lockOrderChecking, List<LogCheck> logChecks,
-                          int workers, boolean reduction) {
+                          int workers, boolean reduction, boolean sleepSets) {
 
         public Options {
             logChecks = List.copyOf(logChecks);
@@ -68,55 +72,64 @@ public final class Explorer {
          * log goes through the section 7 auditor ({@link AuditorCheck}).
          */
         public static Options defaults() {
-            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true, List.of(new AuditorCheck()), 1, true);
+            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true, List.of(new AuditorCheck()), 1, true, true);
         }
 
         public Options withPreemptionBound(int b) {
-            return new Options(b, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
+            return new Options(b, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction, sleepSets);
         }
 
         public Options withSchedules(int systematic, int random) {
-            return new Options(preemptionBound, systematic, random, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
+            return new Options(preemptionBound, systematic, random, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction, sleepSets);
         }
 
         public Options withSeed(long s) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, s, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, s, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction, sleepSets);
         }
 
         public Options withLockOrderChecking(boolean on) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, on, logChecks, workers, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, on, logChecks, workers, reduction, sleepSets);
         }
 
         public Options withStopAtFirstViolation(boolean stop) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stop, lockOrderChecking, logChecks, workers, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stop, lockOrderChecking, logChecks, workers, reduction, sleepSets);
         }
 
         /** These options running {@code n} schedules at once: workers over disjoint parts of the search. */
         public Options withWorkers(int n) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, n, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, n, reduction, sleepSets);
         }
 
         /** These options with the reduction on or off (off: every schedule of the bounded search). */
         public Options withReduction(boolean on) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, on);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, on, sleepSets);
+        }
+
+        /** These options with the sleep sets on or off (off: the reduction's stutter rules alone). */
+        public Options withSleepSets(boolean on) {
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction, on);
         }
 
         /** These options with one more log check (the history module's auditor, for one). */
         public Options withLogCheck(LogCheck check) {
             List<LogCheck> l = new ArrayList<>(logChecks);
             l.add(Objects.requireNonNull(check, "check"));
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, l, workers, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, l, workers, reduction, sleepSets);
         }
     }
 
     /** What one schedule did. */
-    private record Ran(Schedule schedule, List<String> problems, List<String> trace) {
+    private record Ran(Schedule schedule, List<String> problems, ScheduleRun.Outcome outcome) {
+        /** Built only for a failure: the decisions, one line each. */
+        List<String> trace() {
+            return outcome.trace();
+        }
     }
 
     /**
      * One exploration's shared state: the subtrees waiting for a worker, the counts, the first
      * failure. A worker that finishes its subtree takes another; a worker that sees another idle with
-     * nothing queued hands it the shallowest untried alternative of its own search.
+     * nothing queued hands it the untried alternatives of its own shallowest decision that has any.
      */
     private static final class Search {
         final ExploreCase c;
@@ -220,11 +233,11 @@ public final class Explorer {
         Search search = new Search(c, options);
         search.queue.add(new Strategies.Subtree(List.of()));
         search.busy = options.workers();
-        runWorkers(options.workers(), () -> systematicWorker(search));
+        runWorkers(options.workers(), carriers -> systematicWorker(search, carriers));
         boolean exhaustive = !search.stop;
         if (!(search.first != null && options.stopAtFirstViolation())) {
             AtomicInteger next = new AtomicInteger();
-            runWorkers(options.workers(), () -> {
+            runWorkers(options.workers(), carriers -> {
                 for (int i = next.getAndIncrement(); i < options.randomSchedules(); i = next.getAndIncrement()) {
                     synchronized (search) {
                         if (search.first != null && options.stopAtFirstViolation()) {
@@ -232,7 +245,7 @@ public final class Explorer {
                         }
                     }
                     long seed = options.seed() + i;
-                    search.record(runOnce(c, new Strategies.Random(seed), options), seed, false);
+                    search.record(runOnce(c, new Strategies.Random(seed), options, carriers), seed, false);
                 }
             });
         }
@@ -253,10 +266,18 @@ public final class Explorer {
         }
     }
 
-    /** Runs {@code body} on {@code n} threads (the caller's thread is one of them) and waits for all. */
-    private static void runWorkers(int n, Runnable body) {
+    /**
+     * Runs {@code body} on {@code n} threads (the caller's thread is one of them) and waits for all;
+     * each runs its schedules on its own pool of carrier threads, closed when it is done.
+     */
+    private static void runWorkers(int n, java.util.function.Consumer<ScheduleRun.Carriers> body) {
+        Runnable withCarriers = () -> {
+            try (ScheduleRun.Carriers carriers = new ScheduleRun.Carriers()) {
+                body.accept(carriers);
+            }
+        };
         if (n == 1) {
-            body.run();
+            withCarriers.run();
             return;
         }
         List<Thread> threads = new ArrayList<>();
@@ -264,7 +285,7 @@ public final class Explorer {
         for (int i = 1; i < n; i++) {
             Thread t = new Thread(() -> {
                 try {
-                    body.run();
+                    withCarriers.run();
                 } catch (Throwable e) {
                     synchronized (failed) {
                         failed[0] = e;
@@ -275,7 +296,7 @@ public final class Explorer {
             threads.add(t);
             t.start();
         }
-        body.run();
+        withCarriers.run();
         for (Thread t : threads) {
             try {
                 t.join();
@@ -292,16 +313,17 @@ public final class Explorer {
     }
 
     /** One worker of the systematic search: takes subtrees and searches each, handing parts to idle workers. */
-    private static void systematicWorker(Search search) {
+    private static void systematicWorker(Search search, ScheduleRun.Carriers carriers) {
         try {
             for (Strategies.Subtree t = search.take(); t != null; t = search.take()) {
-                Strategies.Dfs dfs = new Strategies.Dfs(search.options.preemptionBound(), t, search.options.reduction());
+                Strategies.Dfs dfs = new Strategies.Dfs(search.options.preemptionBound(), t, search.options.reduction(),
+                        search.options.sleepSets());
                 do {
                     if (!search.tryStart()) {
                         break;
                     }
                     dfs.startRun();
-                    if (!search.record(runOnce(search.c, dfs, search.options), null, true)) {
+                    if (!search.record(runOnce(search.c, dfs, search.options, carriers), null, true)) {
                         break;
                     }
                     if (search.options.workers() > 1 && search.hungry()) {
@@ -338,7 +360,10 @@ public final class Explorer {
         synchronized (ONE_AT_A_TIME) {
             return lockOrderChecked(options, () -> {
                 long t0 = System.nanoTime();
-                Ran r = runOnce(c, strategy, options);
+                Ran r;
+                try (ScheduleRun.Carriers carriers = new ScheduleRun.Carriers()) {
+                    r = runOnce(c, strategy, options, carriers);
+                }
                 Optional<Report.Failure> f = r.problems().isEmpty() ? Optional.empty()
                         : Optional.of(new Report.Failure(1, r.schedule(), seed, r.problems(), r.trace()));
                 return new Report(c.id(), 1, 0, false, options.preemptionBound(), f.isPresent() ? 1 : 0,
@@ -347,14 +372,14 @@ public final class Explorer {
         }
     }
 
-    private static Ran runOnce(ExploreCase c, ScheduleRun.Strategy strategy, Options options) {
+    private static Ran runOnce(ExploreCase c, ScheduleRun.Strategy strategy, Options options, ScheduleRun.Carriers carriers) {
         if (options.workers() == 1) {
             LockOrder.clearViolations(); // with several workers a run's own violation also throws in its thread
         }
         RaceWorld w = c.newWorld();
         ScheduleRun run = new ScheduleRun(w.threadNames(), w.threadBodies(), strategy, options.maxSteps(), options.stuckMillis(),
                 options.reduction());
-        ScheduleRun.Outcome o = run.run();
+        ScheduleRun.Outcome o = run.run(carriers);
         List<String> problems = new ArrayList<>();
         if (o.violation() != null) {
             problems.add(o.violation());
@@ -370,6 +395,6 @@ public final class Explorer {
                 problems.addAll(lc.check(events));
             }
         }
-        return new Ran(new Schedule(o.choices()), problems, o.trace());
+        return new Ran(new Schedule(o.choices()), problems, o);
     }
 }

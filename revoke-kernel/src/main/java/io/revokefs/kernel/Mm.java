@@ -425,9 +425,9 @@ public final class Mm {
     /**
      * {@code dup_mmap}: copies every VMA without VM_DONTCOPY into {@code child}. Each copy takes a file
      * reference, is linked into the mapping right after its parent (so a concurrent zap visits the
-     * parent first) and gets the parent's PTEs if it is VM_PFNMAP ({@code copy_page_range}, when
-     * {@code vma_needs_copy} says so; Linux's also copies a VM_MIXEDMAP VMA's PTEs, which this does
-     * not); then each copy gets {@code ->open} (docs/linux.md, "fork", on this order). Pieces of one mapping share one new id in the child.
+     * parent first) and gets the parent's PTEs if it is VM_PFNMAP or VM_MIXEDMAP
+     * ({@code copy_page_range}, when {@code vma_needs_copy} says so; a shared file mapping without
+     * either flag is refaulted in the child instead); then each copy gets {@code ->open} (docs/linux.md, "fork", on this order). Pieces of one mapping share one new id in the child.
      */
     void dupInto(Mm child) {
         mmapLock.writeLock();
@@ -453,7 +453,7 @@ public final class Mm {
                     v.linkedInto.link(c);
                 }
                 Interleave.point("dup_mmap linked", c.id());
-                if (v.has(VmaFlag.PFNMAP)) {
+                if (v.has(VmaFlag.PFNMAP) || v.has(VmaFlag.MIXEDMAP)) {
                     copyPtes(v, child, c);
                 }
                 copies.add(c);

@@ -62,6 +62,7 @@ class KernfsVmOperationsTest {
         final AtomicInteger maySplits = new AtomicInteger();
         final AtomicInteger mremaps = new AtomicInteger();
         final AtomicInteger opens = new AtomicInteger();
+        final AtomicInteger faults = new AtomicInteger();
         volatile boolean withPageMkwrite = true;
         volatile boolean pfnmap;
         static final MemPolicy DRIVER_POLICY = new MemPolicy("MPOL_PREFERRED", Set.of(1));
@@ -74,6 +75,7 @@ class KernfsVmOperationsTest {
 
             @Override
             public FaultResult fault(VmFault vmf) {
+                faults.incrementAndGet();
                 return vmf.insertPfn(RAM_PFN + vmf.pgoff());
             }
 
@@ -219,6 +221,23 @@ class KernfsVmOperationsTest {
     }
 
     // ---------------------------------------------------------------- page_mkwrite
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void forkCopiesThePtesOfAPfnmapAndOfAMixedmapVmaAsVmaNeedsCopySays(boolean pfnmap) {
+        // copy_page_range copies a VMA's page table only when vma_needs_copy says so: VM_PFNMAP or
+        // VM_MIXEDMAP (or an anon_vma); the child then reaches the pages without a fault.
+        World w = new World(pfnmap, true);
+        Vma v = w.map(2);
+        assertThat(w.p.load(Sim.page(v, 0)).isOk()).isTrue();
+        assertThat(w.p.load(Sim.page(v, 1)).isOk()).isTrue();
+        int faults = w.device.faults.get();
+        Process child = w.p.fork();
+        Vma copy = child.mm().vmas().get(0);
+        assertThat(child.mm().populatedPages(copy)).as(pfnmap ? "VM_PFNMAP" : "VM_MIXEDMAP").isEqualTo(2);
+        assertThat(child.load(Sim.page(copy, 1)).isOk()).isTrue();
+        assertThat(w.device.faults.get()).as("the child's load took the copied PTE").isEqualTo(faults);
+    }
 
     @Test
     void pageMkwriteRunsOnceForTheFirstStoreToAReadPopulatedSharedPage() {

@@ -13,12 +13,17 @@ import java.util.Set;
 /**
  * The driver side of a text attribute file: {@code sysfs_kf_seq_show} and {@code sysfs_kf_write}.
  * A read renders {@code ->show} and returns the part from the file position on; a write hands the
- * whole text to {@code ->store}; a poll is {@code kernfs_generic_poll} (see {@link SysfsFile}), and a
- * read marks the value seen before {@code ->show} runs, whatever it returns, as {@code kernfs_seq_show}
- * sets {@code of->event} before {@code ->seq_show}. Every read renders here; in Linux
- * {@code seq_read_iter} calls {@code ->show} only when it refills its buffer from the start
- * ({@code single_start} returns NULL past index 0), so the read that returns end of file does not
- * mark the value seen there. The core wraps these in the file's guard.
+ * whole text to {@code ->store}; a poll is {@code kernfs_generic_poll} (see {@link SysfsFile}).
+ *
+ * <p>A read is {@code seq_read_iter} over a single record ({@code kernfs_seq_start} returns the
+ * record only at index 0, as {@code single_open} does): {@code ->show} runs when the read starts at
+ * position 0 (which resets the iterator), or at a position other than where the last read ended
+ * ({@code traverse}), or when nothing was shown yet; each time {@code kernfs_seq_show} first marks the
+ * value seen ({@code of->event}), whatever {@code ->show} then returns. A read going on from where the
+ * last one ended copies the rest of the buffer the last {@code ->show} filled, and once it is used up
+ * returns end of file without calling {@code ->show}: such a read neither sees a new value nor marks
+ * it seen (poll keeps answering POLLERR|POLLPRI until a read from 0). A zero-byte read returns at
+ * once. The core wraps these in the file's guard.
  */
 final class AttributeOps implements FileOperations {
     private final Attribute attribute;
@@ -37,15 +42,26 @@ final class AttributeOps implements FileOperations {
 
     @Override
     public Result<byte[]> read(OpenFile file, int count) {
-        self.shown(file);
-        Result<String> shown = attribute.show();
-        if (!shown.isOk()) {
-            return shown.castErr();
+        if (count <= 0) {
+            return Result.ok(new byte[0]); // seq_read_iter: if (!iov_iter_count(iter)) return 0
         }
-        byte[] all = shown.value().getBytes(StandardCharsets.UTF_8);
-        int from = (int) Math.min(all.length, file.position());
-        int to = Math.min(all.length, from + Math.max(0, count));
+        SysfsFile.OpenState state = SysfsFile.state(file);
+        SysfsFile.SeqBuffer seq = state.seq;
+        long pos = file.position();
+        if (seq == null || pos == 0 || pos != seq.readPos()) {
+            self.shown(file);
+            Result<String> shown = attribute.show();
+            if (!shown.isOk()) {
+                state.seq = null;
+                return shown.castErr();
+            }
+            seq = new SysfsFile.SeqBuffer(shown.value().getBytes(StandardCharsets.UTF_8), pos);
+        }
+        byte[] all = seq.text();
+        int from = (int) Math.min(all.length, pos);
+        int to = Math.min(all.length, from + count);
         file.setPosition(to);
+        state.seq = new SysfsFile.SeqBuffer(all, to);
         return Result.ok(Arrays.copyOfRange(all, from, to));
     }
 

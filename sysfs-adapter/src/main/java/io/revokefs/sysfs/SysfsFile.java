@@ -118,9 +118,26 @@ public final class SysfsFile {
         pollQueue.wakeUp();
     }
 
+    /**
+     * What an open file of this attribute keeps: {@code of->event} ({@code kernfs_open_file}) and, for
+     * a text attribute, its {@code seq_file}'s buffer.
+     */
+    static final class OpenState {
+        final AtomicInteger seen = new AtomicInteger();
+        /** The seq_file's buffer: null until the first {@code ->show}, or after one failed. */
+        volatile SeqBuffer seq;
+    }
+
+    /**
+     * A {@code seq_file} buffer of a single-record file: the text of the last {@code ->show} and
+     * {@code m->read_pos}, where the last read ended.
+     */
+    record SeqBuffer(byte[] text, long readPos) {
+    }
+
     /** {@code ->open}'s share of {@code kernfs_fop_open}: the open file's {@code of->event}, 0. */
     void opened(OpenFile file) {
-        file.setPrivateData(new AtomicInteger());
+        file.setPrivateData(new OpenState());
     }
 
     /**
@@ -138,8 +155,12 @@ public final class SysfsFile {
     }
 
     private static AtomicInteger seen(OpenFile file) {
-        if (file.privateData() instanceof AtomicInteger seen) {
-            return seen;
+        return state(file).seen;
+    }
+
+    static OpenState state(OpenFile file) {
+        if (file.privateData() instanceof OpenState state) {
+            return state;
         }
         throw new IllegalStateException(file + " was not opened through its sysfs file operations");
     }

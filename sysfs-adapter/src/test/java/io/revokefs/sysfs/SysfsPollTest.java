@@ -38,6 +38,10 @@ class SysfsPollTest {
         });
     }
 
+    private static String text(byte[] b) {
+        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private void change() {
         value.incrementAndGet();
         assertThat(w.sysfs.sysfsNotify(PATH).isOk()).isTrue();
@@ -59,6 +63,37 @@ class SysfsPollTest {
     }
 
     @Test
+    void aReadAtEndOfFileNeitherShowsNorMarksTheValueSeenOnlyAReadFromZeroDoes() {
+        // seq_read_iter: a read going on from m->read_pos copies what is left of the buffer, then
+        // kernfs_seq_start (single_open's rule) returns NULL past index 0: end of file, no ->show,
+        // so kernfs_seq_show never sets of->event. A read at position 0 resets the iterator and shows.
+        Process p = w.root();
+        OpenFile f = PciWorld.open(p, "/sys" + PATH);
+        byte[] first = p.read(f, 64).value();
+        assertThat(first).isNotEmpty();
+        change();
+        assertThat(p.read(f, 64).value()).as("end of file").isEmpty();
+        assertThat(p.poll(f).value()).as("the read at end of file did not see the change").isEqualTo(CHANGED);
+        f.setPosition(0);
+        assertThat(p.read(f, 64).value()).isNotEmpty();
+        assertThat(p.poll(f).value()).isEqualTo(PollBit.DEFAULT_POLLMASK);
+    }
+
+    @Test
+    void aShortReadGoesOnInTheTextTheFirstShowRenderedNotInANewOne() {
+        Process p = w.root();
+        OpenFile f = PciWorld.open(p, "/sys" + PATH);
+        assertThat(text(p.read(f, 1).value())).isEqualTo("1");
+        value.set(12345);
+        assertThat(w.sysfs.sysfsNotify(PATH).isOk()).isTrue();
+        assertThat(text(p.read(f, 64).value())).as("the rest of the first rendering").isEqualTo("\n");
+        assertThat(p.poll(f).value()).as("the second read copied the buffer: no ->show").isEqualTo(CHANGED);
+        f.setPosition(0);
+        assertThat(text(p.read(f, 64).value())).isEqualTo("12345\n");
+        assertThat(p.poll(f).value()).isEqualTo(PollBit.DEFAULT_POLLMASK);
+    }
+
+    @Test
     void aPollerForPollpriSleepsUntilSysfsNotifyAndEachOpenFileSeesItsOwnNews() throws Exception {
         Process p = w.root();
         OpenFile waiter = PciWorld.open(p, "/sys" + PATH);
@@ -71,6 +106,7 @@ class SysfsPollTest {
         change();
         assertThat(poll.get(10, TimeUnit.SECONDS).value()).isEqualTo(CHANGED);
         assertThat(p.poll(other).value()).as("the notify is news to every opener").isEqualTo(CHANGED);
+        other.setPosition(0);
         p.read(other, 64);
         assertThat(p.poll(other).value()).isEqualTo(PollBit.DEFAULT_POLLMASK);
         assertThat(p.poll(waiter).value()).as("the waiter has not read since").isEqualTo(CHANGED);

@@ -1,6 +1,8 @@
 package io.revokefs.uio;
 
 import io.revokefs.core.RevocableObject;
+import io.revokefs.kernel.OpenFile;
+import io.revokefs.kernel.SigPoll;
 import io.revokefs.kernel.WaitQueue;
 import io.revokefs.kernel.Inode;
 import io.revokefs.kernel.Kernel;
@@ -89,9 +91,10 @@ public final class UioDevice {
     /**
      * The device raised an interrupt: {@code uio_interrupt} (in recent trees the threaded
      * {@code uio_interrupt_handler} / {@code uio_interrupt_thread}) then {@code uio_event_notify}: bump
-     * the count and wake readers and pollers. {@code uio_event_notify}'s
-     * {@code kill_fasync(SIGIO, POLL_IN)} to fasync holders is not modelled. Returns false, doing
-     * nothing, once unregistered (the IRQ was freed) or for a device without an interrupt.
+     * the count, wake readers and pollers, and {@code kill_fasync(&idev->async_queue, SIGIO, POLL_IN)}:
+     * every open file with O_ASYNC on ({@code uio_fasync}) queues SIGIO with {@code POLL_IN} to its
+     * owner. Returns false, doing nothing, once unregistered (the IRQ was freed) or for a device
+     * without an interrupt.
      */
     public boolean interrupt() {
         if (!info.irq() || object.isRevoked()) {
@@ -99,19 +102,25 @@ public final class UioDevice {
         }
         event.incrementAndGet();
         wait.wakeUp();
+        for (OpenFile f : object.openFiles()) {
+            f.killFasync(SigPoll.POLL_IN);
+        }
         return true;
     }
 
     /**
-     * {@code uio_unregister_device}: frees the minor, removes {@code /dev/uioN}, then revokes the object
-     * (cause {@value Uio#CAUSE}): sleeping readers wake with EIO (R17), pollers with POLLERR (R19),
-     * every mapping — logical and physical — is zapped (R18: Linux leaves physical maps mapped), and
-     * every open file is released once. Returns when that is done; a second call waits for the first.
+     * {@code uio_unregister_device}, in its order: revokes the object first (cause {@value Uio#CAUSE};
+     * Linux's {@code idev->info = NULL} under {@code info_lock}, then {@code wake_up_interruptible} and
+     * {@code kill_fasync(SIGIO, POLL_HUP)}): sleeping readers wake with EIO (R17), pollers with POLLERR
+     * (R19), every mapping — logical and physical — is zapped (R18: Linux leaves physical maps mapped),
+     * and every open file is released once; then frees the minor ({@code uio_free_minor}) and removes
+     * {@code /dev/uioN} ({@code device_unregister}). Returns when that is done; a second call waits for
+     * the first.
      */
     public void unregister() {
+        RevocableObject.RevokeOutcome o = object.revoke(Uio.CAUSE);
         uio.freeMinor(this);
         uio.kernel().unbind(path);
-        RevocableObject.RevokeOutcome o = object.revoke(Uio.CAUSE);
         log.debug("uio_unregister_device {}: {}", path, o);
     }
 

@@ -5,6 +5,9 @@ import io.revokefs.kernel.Errno;
 import io.revokefs.kernel.PollBit;
 import io.revokefs.kernel.Result;
 import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.PendingSignal;
+import io.revokefs.kernel.SigPoll;
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
@@ -162,5 +165,57 @@ class UioTest {
         assertThat(p.read(f, 4).errnoOrNull()).isEqualTo(Errno.EIO);
         assertThat(p.poll(f).value()).containsExactly(PollBit.POLLERR);
         assertThat(noIrq.interrupt()).isFalse();
+    }
+
+    @Test
+    void interruptSendsSigioWithPollInToEveryFileWithOasyncOn() {
+        // uio_event_notify: kill_fasync(&idev->async_queue, SIGIO, POLL_IN) after the wake-up.
+        OpenFile async = p.open("/dev/uio0", false).value();
+        OpenFile quiet = p.open("/dev/uio0", false).value();
+        assertThat(p.fasync(async, true).isOk()).isTrue();
+        assertThat(dev.interrupt()).isTrue();
+        assertThat(p.pendingSignals()).containsExactly(new PendingSignal(Signal.SIGIO, SigPoll.POLL_IN, async.id()));
+        assertThat(quiet.fasync()).isFalse();
+        dev.unregister();
+        assertThat(dev.interrupt()).as("free_irq: no interrupt after unregister").isFalse();
+        assertThat(p.pendingSignals()).containsExactly(new PendingSignal(Signal.SIGIO, SigPoll.POLL_IN, async.id()),
+                new PendingSignal(Signal.SIGIO, SigPoll.POLL_HUP, async.id()));
+    }
+
+    @Test
+    void unregisterRevokesBeforeItFreesTheMinorAndRemovesTheNode() {
+        // uio_unregister_device: idev->info = NULL, wake_up_interruptible, kill_fasync, then
+        // uio_free_minor and device_unregister. Seen from inside the revoke's release of a file.
+        OpenFile f = p.open("/dev/uio0", false).value();
+        List<String> seen = new ArrayList<>();
+        Thread me = Thread.currentThread();
+        Interleave.install(new Interleave.Scheduler() {
+            @Override
+            public void point(String label) {
+                if (label.equals("release " + f.id())) {
+                    seen.add("minor 0 " + (uio.device(0) == dev ? "held" : "free") + ", node "
+                            + (kernel.lookup("/dev/uio0").isOk() ? "present" : "gone"));
+                }
+            }
+
+            @Override
+            public void await(String label, java.util.function.BooleanSupplier condition) {
+                assertThat(condition.getAsBoolean()).as(label).isTrue();
+            }
+
+            @Override
+            public boolean controls(Thread t) {
+                return t == me;
+            }
+        });
+        try {
+            dev.unregister();
+        } finally {
+            Interleave.uninstall();
+        }
+        assertThat(seen).containsExactly("minor 0 held, node present");
+        assertThat(uio.device(0)).isNull();
+        assertThat(kernel.lookup("/dev/uio0").errnoOrNull()).isEqualTo(Errno.ENOENT);
+        assertThat(f.fasync()).isFalse();
     }
 }

@@ -457,6 +457,16 @@ public final class VfioDevice {
             }
         }
 
+        /**
+         * None: {@code vfio_device_fops} has no {@code .llseek}, so {@code do_dentry_open} clears
+         * FMODE_LSEEK and {@code vfs_llseek} answers ESPIPE; reads and writes go by {@code pread} /
+         * {@code pwrite} offsets (FMODE_PREAD and FMODE_PWRITE stay set).
+         */
+        @Override
+        public boolean hasLlseek() {
+            return false;
+        }
+
         /** {@code vfio_pci_rw} at the file position (a {@code pread}); the position does not move. */
         @Override
         public Result<byte[]> read(OpenFile file, int count) {

@@ -39,9 +39,9 @@ public final class VfioPci {
      * memory on; a fault raises SIGBUS. These are the library's answers: Linux never revokes a vfio
      * device ({@code vfio_unregister_group_dev} waits for every user to close it, docs/vfio.md). The
      * device file has no {@code ->poll} and no {@code ->llseek} of its own ({@code vfio_device_fops}):
-     * poll stays {@code DEFAULT_POLLMASK} ({@code vfs_poll}) and llseek is not guarded (in Linux a
-     * file without {@code ->llseek} gets ESPIPE: {@code do_dentry_open} clears FMODE_LSEEK; the
-     * simulated file keeps the default seek). ptrace access: EINVAL (the library's default;
+     * poll stays {@code DEFAULT_POLLMASK} ({@code vfs_poll}) and llseek is not guarded: a file without
+     * {@code ->llseek} loses FMODE_LSEEK in {@code do_dentry_open}, so {@code vfs_llseek} answers
+     * ESPIPE before and after the revoke. ptrace access: EINVAL (the library's default;
      * {@code vfio_pci_mmap_ops} has no {@code ->access}, so before revoke {@code __access_remote_vm}
      * copies nothing and the ptrace call fails with EIO).
      */

@@ -256,4 +256,19 @@ class VfioTest {
         f.setPosition(VfioDevice.regionOffset(VfioDevice.CONFIG_REGION_INDEX, VfioDevice.PCI_COMMAND));
         assertThat(p.read(f, 2).value()).containsExactly(0, 0);
     }
+
+    @Test
+    void llseekOfTheDeviceFileIsEspipeBeforeAndAfterTheRevokeWhilePreadOffsetsStillWork() {
+        // vfio_device_fops has no .llseek: do_dentry_open clears FMODE_LSEEK, vfs_llseek says ESPIPE.
+        VfioWorld w = new VfioWorld(VfioPci.Populate.ON_FAULT);
+        Process p = w.root();
+        OpenFile f = w.open(p);
+        assertThat(f.seekable()).isFalse();
+        assertThat(p.llseek(f, 0, 0).errnoOrNull()).isEqualTo(Errno.ESPIPE);
+        f.setPosition(VfioDevice.regionOffset(VfioDevice.CONFIG_REGION_INDEX, VfioDevice.PCI_COMMAND));
+        assertThat(p.read(f, 2).value()).as("a pread at the region's offset").containsExactly(VfioDevice.PCI_COMMAND_MEMORY, 0);
+        assertThat(w.bus.remove(VfioWorld.BDF).isOk()).isTrue();
+        assertThat(p.llseek(f, 0, 0).errnoOrNull()).isEqualTo(Errno.ESPIPE);
+        assertThat(w.audit()).isEmpty();
+    }
 }
