@@ -82,31 +82,45 @@ public final class Guard {
     // writes its variable and then reads the other's, all accesses SC, so at least one of them sees
     // the other's write: the entrant sees DEACTIVATED and backs out, or the drainer counts it.
 
+    // Footprints for the explorer (Interleave.touch), declared in the accessors, the only code that
+    // reads or writes the guard's shared state: the cells are only added to (commutative), summed by
+    // inFlight(); the state and the drainer are read and written.
+    private static final String STATE_KEY = "guard state";
+    private static final String CELLS_KEY = "guard cells";
+    private static final String DRAINER_KEY = "guard drainer";
+
     private int lvState() {
+        Interleave.touch(STATE_KEY, false);
         return (int) STATE.getVolatile(this);
     }
 
     private boolean casState(int expect, int update) {
+        Interleave.touch(STATE_KEY, true);
         return STATE.compareAndSet(this, expect, update);
     }
 
     private void svState(int update) {
+        Interleave.touch(STATE_KEY, true);
         STATE.setVolatile(this, update);
     }
 
     private void getAndAddCell(int cell, long delta) {
+        Interleave.touchAdd(CELLS_KEY);
         CELL.getAndAdd(counts, cell, delta);
     }
 
     private long lvCell(int cell) {
+        Interleave.touch(CELLS_KEY, false);
         return (long) CELL.getVolatile(counts, cell);
     }
 
     private Thread lvDrainer() {
+        Interleave.touch(DRAINER_KEY, false);
         return (Thread) DRAINER.getVolatile(this);
     }
 
     private void svDrainer(Thread drainer) {
+        Interleave.touch(DRAINER_KEY, true);
         DRAINER.setVolatile(this, drainer);
     }
 

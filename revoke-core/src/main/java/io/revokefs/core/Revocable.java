@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.kernel.Errno;
 import io.revokefs.kernel.Result;
 import io.revokefs.kernel.WaitQueue;
@@ -87,9 +88,12 @@ public final class Revocable<T> {
     private volatile boolean deactivated;
     /** Read only by an access that entered the guard; cleared after the drain, so never seen null inside. */
     private volatile T resource;
+    /** Footprint key (Interleave.touch) of life, deactivated, resource and queues: its name, fixed at creation. */
+    private final String key;
 
     private Revocable(String name, T resource, Consumer<? super T> release) {
         this.name = Objects.requireNonNull(name, "name");
+        this.key = "revocable " + name;
         this.resource = Objects.requireNonNull(resource, "resource");
         this.release = release;
         this.revoked = new WaitQueue("revoked " + name);
@@ -117,11 +121,13 @@ public final class Revocable<T> {
      * began before may still be in flight until the revoke returns).
      */
     public boolean isRevoked() {
+        Interleave.touch(key, false);
         return deactivated;
     }
 
     /** True once a revoke has finished: every access has ended and the resource is released. */
     public boolean isReleased() {
+        Interleave.touch(key, false);
         return life.get() == REVOKED;
     }
 
@@ -138,6 +144,7 @@ public final class Revocable<T> {
         if (token < 0) {
             return (Access<T>) NONE;
         }
+        Interleave.touch(key, false);
         return new Access<>(this, token, resource);
     }
 
@@ -151,6 +158,7 @@ public final class Revocable<T> {
             return Optional.empty();
         }
         try {
+            Interleave.touch(key, false);
             return Optional.ofNullable(body.apply(resource));
         } finally {
             guard.exit(token);
@@ -173,6 +181,7 @@ public final class Revocable<T> {
             return Result.err(errno);
         }
         try {
+            Interleave.touch(key, false);
             return body.apply(resource);
         } finally {
             guard.exit(token);
@@ -189,6 +198,7 @@ public final class Revocable<T> {
             return false;
         }
         try {
+            Interleave.touch(key, false);
             body.accept(resource);
             return true;
         } finally {
@@ -214,6 +224,7 @@ public final class Revocable<T> {
      */
     public WaitQueue newWaitQueue(String queueName) {
         WaitQueue q = new WaitQueue(name + " " + queueName);
+        Interleave.touch(key, true);
         queues.add(q);
         if (isRevoked()) {
             q.kill();
@@ -257,6 +268,7 @@ public final class Revocable<T> {
         }
         deactivateAndWake();
         if (guard.inFlight() != 0) {
+            Interleave.touch(key, true);
             life.set(STALLED);
             revoked.wakeUp();
             return Result.err(Errno.EBUSY);
@@ -268,20 +280,24 @@ public final class Revocable<T> {
 
     /** Makes the calling revoke the one that runs: LIVE or STALLED to REVOKING. */
     private boolean claim() {
+        Interleave.touch(key, true);
         return life.compareAndSet(LIVE, REVOKING) || life.compareAndSet(STALLED, REVOKING);
     }
 
     /** Waits while another revoke runs; returns REVOKED, or STALLED when it was a refused revokeNosync. */
     private int awaitSettled() {
         revoked.waitEvent(() -> {
+            Interleave.touch(key, false);
             int s = life.get();
             return s == REVOKED || s == STALLED;
         });
+        Interleave.touch(key, false);
         return life.get();
     }
 
     private void deactivateAndWake() {
         guard.deactivate();
+        Interleave.touch(key, true);
         deactivated = true;
         for (WaitQueue q : queues) {
             q.kill();
@@ -289,6 +305,7 @@ public final class Revocable<T> {
     }
 
     private void finish() {
+        Interleave.touch(key, true);
         T r = resource;
         resource = null;
         try {
@@ -296,6 +313,7 @@ public final class Revocable<T> {
                 release.accept(r);
             }
         } finally {
+            Interleave.touch(key, true);
             life.set(REVOKED);
             revoked.wakeUp();
         }

@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.core.event.EventRecorder;
 import io.revokefs.core.event.ReleaseCause;
 import io.revokefs.core.event.RevokeEvent;
@@ -107,6 +108,8 @@ public final class RevocableObject implements KernelObject {
     private final WaitQueue revokeDone;
     private volatile RevokeOutcome outcome;
     final Map<OpenFile, FileState> files = new ConcurrentHashMap<>();
+    /** Opens so far: each file's {@link FileState#openOrder}. */
+    final java.util.concurrent.atomic.AtomicLong opens = new java.util.concurrent.atomic.AtomicLong();
     /** kernfs's refusal of drivers whose vm_ops has close ({@link ObjectBuilder#refuseVmClose()}). */
     final boolean refusesVmClose;
     /** Pieces of VMAs owed a driver close ({@link WrappedVmOperations#reached}); 0 skips the close step. */
@@ -120,6 +123,8 @@ public final class RevocableObject implements KernelObject {
     /** Every release done in this life, by file id; kept after the file is gone. */
     final Map<String, ReleaseCause> releases = new ConcurrentHashMap<>();
     private final List<WaitQueue> queues = new CopyOnWriteArrayList<>();
+    /** Footprint key (Interleave.touch) of all the unlocked state above, declared at each access (also in FileState, the wrappers, VmCloseStep). */
+    final String key;
     private final WrappedFileOperations wrapped = new WrappedFileOperations(this);
 
     /** See {@link ObjectBuilder#register()}; a null mapping or zap ranges take their defaults. */
@@ -129,6 +134,7 @@ public final class RevocableObject implements KernelObject {
         this.kernel = kernel;
         this.recorder = ObjectBuilder.recorderOf(kernel);
         this.id = id;
+        this.key = "object " + id;
         this.adapter = adapter;
         this.errnos = errnos;
         this.mapping = mapping != null ? mapping : kernel.newAddressSpace(id);
@@ -176,16 +182,19 @@ public final class RevocableObject implements KernelObject {
 
     @Override
     public boolean isRevoked() {
+        Interleave.touch(key, false);
         return life.get() != LIFE_ACTIVE;
     }
 
     /** Files opened through this object and not yet gone (their last reference not dropped). */
     public List<OpenFile> openFiles() {
-        return new ArrayList<>(files.keySet());
+        Interleave.touch(key, false);
+        return FileState.inOpenOrder(files).stream().map(Map.Entry::getKey).toList();
     }
 
     /** Every release done in this life: file id to who ran it. */
     public Map<String, ReleaseCause> releases() {
+        Interleave.touch(key, false);
         return Map.copyOf(releases);
     }
 
@@ -195,6 +204,7 @@ public final class RevocableObject implements KernelObject {
      */
     public WaitQueue newWaitQueue(String name) {
         WaitQueue q = new WaitQueue(id + " " + name);
+        Interleave.touch(key, true);
         queues.add(q);
         if (isRevoked()) {
             q.kill();
@@ -217,8 +227,10 @@ public final class RevocableObject implements KernelObject {
      */
     public RevokeOutcome revoke(String cause) {
         Objects.requireNonNull(cause, "cause");
+        Interleave.touch(key, true);
         if (!life.compareAndSet(LIFE_ACTIVE, LIFE_REVOKING)) {
             revokeDone.waitEvent(() -> life.get() == LIFE_REVOKED);
+            Interleave.touch(key, false);
             RevokeOutcome o = outcome;
             return new RevokeOutcome(o.waited(), o.vmas(), o.ptes(), o.released(), false);
         }
@@ -230,13 +242,14 @@ public final class RevocableObject implements KernelObject {
         entries.drain();
         record(new RevokeEvent.RevokeStarted(id, cause));
         // 2. Drain: wake sleepers so they can see the revoke and leave.
+        Interleave.touch(key, false);
         for (WaitQueue q : queues) {
             q.kill();
         }
         // uio_unregister_device: wake_up_interruptible(&idev->wait), then kill_fasync(SIGIO, POLL_HUP);
         // step 4 turns fasync off.
-        for (OpenFile f : files.keySet()) {
-            f.killFasync(SigPoll.POLL_HUP);
+        for (Map.Entry<OpenFile, FileState> e : FileState.inOpenOrder(files)) {
+            e.getKey().killFasync(SigPoll.POLL_HUP);
         }
         ops.drain();
         record(new RevokeEvent.RevokeDrained(id, (int) Math.min(Integer.MAX_VALUE, waited)));
@@ -246,7 +259,8 @@ public final class RevocableObject implements KernelObject {
         VmCloseStep.run(this, zapRanges.get());
         // 5. Release every open file once.
         int released = 0;
-        for (Map.Entry<OpenFile, FileState> e : files.entrySet()) {
+        Interleave.touch(key, false);
+        for (Map.Entry<OpenFile, FileState> e : FileState.inOpenOrder(files)) {
             e.getKey().setFasync(false);
             if (e.getValue().releaseOnce(this, e.getKey(), ReleaseCause.REVOKE)) {
                 released++;
@@ -255,6 +269,7 @@ public final class RevocableObject implements KernelObject {
         // 6. Complete.
         record(new RevokeEvent.RevokeCompleted(id));
         RevokeOutcome o = new RevokeOutcome(waited, zapped.vmas(), zapped.ptes(), released, true);
+        Interleave.touch(key, true);
         outcome = o;
         life.set(LIFE_REVOKED);
         revokeDone.wakeUp();
@@ -379,6 +394,7 @@ public final class RevocableObject implements KernelObject {
     }
 
     void record(RevokeEvent event) {
+        Interleave.touch(EventRecorder.FOOTPRINT_KEY, true);
         recorder.record(event);
     }
 

@@ -30,11 +30,13 @@ final class VmCloseStep {
 
     /** Runs the step over the object's ranges; returns the pieces closed. */
     static int run(RevocableObject o, List<RevocableObject.ZapRange> ranges) {
+        Interleave.touch(o.key, false);
         if (ranges == null || o.openPieces.get() == 0) {
             return 0; // no piece of a driver with close is owed one: nothing to walk
         }
         int closed = 0;
         while (true) {
+            Interleave.touch(o.key, false);
             long linked = o.linkedPieces.get();
             for (RevocableObject.ZapRange z : ranges) {
                 closed += switch (PlantedBugs.vmCloseStep()) {
@@ -43,6 +45,7 @@ final class VmCloseStep {
                     case CLOSE_FROM_ZAP_WITHOUT_RECHECK -> plantedCloseWithoutRecheck(o, z);
                 };
             }
+            Interleave.touch(o.key, false);
             if (o.openPieces.get() == 0 || PlantedBugs.vmCloseStep() != PlantedBugs.VmCloseStep.LOCK_DANCE) {
                 return closed;
             }
@@ -53,7 +56,11 @@ final class VmCloseStep {
             // the driver's close ran and VmaClosed is logged, so none lands after RevokeCompleted).
             // Reading the link count before the walk means a link the walk missed is never waited for.
             Interleave.awaitUntil("vm close: an owed piece in flight",
-                    () -> o.openPieces.get() == 0 || o.linkedPieces.get() != linked);
+                    () -> {
+                        Interleave.touch(o.key, false);
+                        return o.openPieces.get() == 0 || o.linkedPieces.get() != linked;
+                    });
+            Interleave.touch(o.key, false);
             if (o.openPieces.get() == 0) {
                 return closed;
             }
@@ -71,7 +78,10 @@ final class VmCloseStep {
             if (((WrappedVmOperations) v.vmOps()).closeOnce(v, RevokeEvent.VmaClosed.Cause.REVOKE)) {
                 n[0]++;
             }
-        }, () -> o.openPieces.get() == 0, true);
+        }, () -> {
+            Interleave.touch(o.key, false);
+            return o.openPieces.get() == 0;
+        }, true);
         return n[0];
     }
 

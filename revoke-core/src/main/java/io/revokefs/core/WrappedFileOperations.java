@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.kernel.Errno;
 import io.revokefs.kernel.Result;
 import io.revokefs.kernel.PollBit;
@@ -67,7 +68,8 @@ final class WrappedFileOperations implements FileOperations {
                 o.record(new RevokeEvent.OpenRefused(o.id(), file.id(), pid, r.errnoOrNull()));
                 return r;
             }
-            o.files.put(file, new FileState(file));
+            Interleave.touch(o.key, true);
+            o.files.put(file, new FileState(file, o.opens.incrementAndGet()));
             o.record(new RevokeEvent.FileOpened(o.id(), file.id(), pid));
             return r;
         } finally {
@@ -185,6 +187,7 @@ final class WrappedFileOperations implements FileOperations {
                     log.warn("{}: refusing mmap: the driver's vm_ops has ->close, which this adapter does not wrap (as kernfs)", o.id());
                     return refuseMmap(file, vma, Errno.EINVAL, "vm_ops has close, which cannot be wrapped");
                 }
+                Interleave.touch(o.key, true); // the file's vm, read and maybe set
                 FileState fs = o.files.get(file);
                 WrappedVmOperations w = fs.vm;
                 if (w == null) {
@@ -216,11 +219,13 @@ final class WrappedFileOperations implements FileOperations {
     /** The last reference to {@code file} is gone ({@code kernfs_fop_release}): release once, unguarded. */
     @Override
     public void release(OpenFile file) {
+        Interleave.touch(o.key, false);
         FileState fs = o.files.get(file);
         if (fs == null) {
             return; // the open failed: ->release never runs for it
         }
         fs.releaseOnce(o, file, ReleaseCause.CLOSE);
+        Interleave.touch(o.key, true);
         o.files.remove(file);
         o.record(new RevokeEvent.FileClosed(o.id(), file.id()));
     }

@@ -1,5 +1,6 @@
 package io.revokefs.core;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.kernel.Errno;
 import io.revokefs.kernel.Signal;
 import io.revokefs.kernel.Result;
@@ -66,6 +67,7 @@ final class WrappedVmOperations implements VmOperations {
     /** {@code vma} reached the driver (its mmap or its {@code ->open} ran): it is owed one close. */
     void reached(Vma vma) {
         if (driverVm != null && driverVm.hasClose() && vma.markCloseOwed()) {
+            Interleave.touchAdd(o.key);
             o.openPieces.incrementAndGet();
         }
     }
@@ -93,6 +95,7 @@ final class WrappedVmOperations implements VmOperations {
         o.record(new RevokeEvent.VmaClosed(o.id(), vma.id(), vma.pgoff(), vma.pages(), cause));
         // Last: the revoke's close step waits for no piece owed before RevokeCompleted, so a munmap's
         // close must be done, and logged, by then.
+        Interleave.touchAdd(o.key);
         o.openPieces.decrementAndGet();
     }
 
@@ -267,6 +270,7 @@ final class WrappedVmOperations implements VmOperations {
             return 0;
         }
         if (driverVm.hasClose()) {
+            Interleave.touchAdd(o.key);
             o.linkedPieces.incrementAndGet(); // linked: the close step's walk can find it now
         }
         int t = o.entries.tryEnter();

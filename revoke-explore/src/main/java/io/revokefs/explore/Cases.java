@@ -1,5 +1,6 @@
 package io.revokefs.explore;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.kernel.PfnMapping;
 import io.revokefs.kernel.Errno;
 import io.revokefs.core.ErrnoTable;
@@ -289,16 +290,19 @@ public final class Cases {
         AtomicBoolean revoked = new AtomicBoolean();
         w.thread("reader", () -> {
             for (int i = 0; i < 2; i++) {
+                Interleave.touch("R21 revoked", false); // the case's own shared state, declared like the library's
                 boolean after = revoked.get();
                 Result<byte[]> r = p.read(f, 4);
                 expect(!(after && r.isOk()), "a read that started after revoke returned succeeded");
             }
         });
         w.thread("faulter", () -> {
+            Interleave.touch("R21 revoked", false);
             boolean after = revoked.get();
             Result<Vma> m = q.mmap(g, 1, 3, true);
             expect(!(after && m.isOk()), "an mmap that started after revoke returned succeeded");
             if (m.isOk()) {
+                Interleave.touch("R21 revoked", false);
                 boolean late = revoked.get();
                 MemoryAccess a = q.load(m.value().start());
                 expectLoad(a, "load");
@@ -308,6 +312,7 @@ public final class Cases {
         });
         w.thread("revoker", () -> {
             w.revoke(sim.object(), "test");
+            Interleave.touch("R21 revoked", true);
             revoked.set(true);
         });
         return w;
@@ -323,8 +328,16 @@ public final class Cases {
             Result<byte[]> r = p.read(f, 4);
             expect(r.isOk() || r.errnoOrNull() == Errno.ENODEV, "read returned " + r);
         });
-        w.thread("revoker-a", () -> firsts.add(w.revoke(sim.object(), "a").first()));
-        w.thread("revoker-b", () -> firsts.add(w.revoke(sim.object(), "b").first()));
+        w.thread("revoker-a", () -> {
+            boolean first = w.revoke(sim.object(), "a").first();
+            Interleave.touchAdd("R22 firsts"); // only counted afterwards: the order of the adds is not observed
+            firsts.add(first);
+        });
+        w.thread("revoker-b", () -> {
+            boolean first = w.revoke(sim.object(), "b").first();
+            Interleave.touchAdd("R22 firsts");
+            firsts.add(first);
+        });
         w.check("one first revoke", () -> firsts.stream().filter(b -> b).count() == 1 && firsts.size() == 2
                 ? null : "outcomes' first flags " + firsts);
         return w;

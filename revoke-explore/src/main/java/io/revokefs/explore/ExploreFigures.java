@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * The explorer's own benchmark (docs/explore.md, docs/performance.md): for each built-in case, the
- * schedules that exhaust it at a preemption bound without the reduction and with it, then the wall
+ * schedules that exhaust it at a preemption bound without the reduction, with the stutter rules
+ * alone (sleep sets off) and with the whole reduction, then the wall
  * time of the reduced exploration on 1 and on 2 workers, measured in the same run, alternately
  * ({@code rounds} times; the best of each), and the process CPU time per schedule of each (user and
  * system, every thread of the JVM: JIT and GC included; the round with the best wall time). On a
@@ -39,13 +40,17 @@ public final class ExploreFigures {
         long total2 = 0;
         System.out.printf(Locale.ROOT, "bound %d, %d processors, best of %d rounds%n", bound,
                 Runtime.getRuntime().availableProcessors(), rounds);
-        System.out.println("case  no reduction  ms (1 worker)  reduced  1 worker ms  2 workers ms  2 over 1  cpu us/schedule 1w  2w");
+        System.out.println("case  no reduction  ms (1 worker)  stutter rules  ms (1 worker)  reduced  1 worker ms  2 workers ms  2 over 1  cpu us/schedule 1w  2w");
         long cpuAll1 = 0;
         long cpuAll2 = 0;
         long schedulesAll = 0;
         boolean hasCpu = cpuNanos() >= 0;
         for (ExploreCase c : cases) {
             Report plain = cap == 0 ? null : Explorer.explore(c, reduced.withReduction(false).withSchedules(cap, 0));
+            Report stutter = null;
+            if (cap != 0) { // the reduction before the sleep sets, for the comparison
+                stutter = Explorer.explore(c, reduced.withSleepSets(false).withSchedules(cap, 0));
+            }
             long best1 = Long.MAX_VALUE;
             long best2 = Long.MAX_VALUE;
             long cpu1 = 0;
@@ -68,10 +73,10 @@ public final class ExploreFigures {
                     cpu2 = t;
                 }
             }
-            // Not compared: r1.systematic() and r2.systematic() may differ by a few where a world is not
-            // quite deterministic (R13 releases its two files in ConcurrentHashMap order).
+            // Printed as a/b if r1.systematic() and r2.systematic() differ: they do not since revoke releases
+            // its files in open order (R13's two files were released in ConcurrentHashMap order before).
             if (!r1.exhaustive() || !r2.exhaustive() || plain != null && plain.failure().isPresent()
-                    || r1.failure().isPresent() || r2.failure().isPresent()) {
+                    || stutter != null && stutter.failure().isPresent() || r1.failure().isPresent() || r2.failure().isPresent()) {
                 throw new IllegalStateException(c.id() + ": " + (plain == null ? "" : plain.line() + " / ") + r1.line() + " / " + r2.line());
             }
             total1 += best1;
@@ -79,12 +84,13 @@ public final class ExploreFigures {
             cpuAll1 += cpu1;
             cpuAll2 += cpu2;
             schedulesAll += r1.systematic();
-            System.out.printf(Locale.ROOT, "%-5s %12s  %13s  %7s  %11d  %12d  %7.2fx  %18s  %s%n", c.id(),
+            System.out.printf(Locale.ROOT, "%-5s %12s  %13s  %13s  %13s  %7s  %11d  %12d  %7.2fx  %18s  %s%n", c.id(),
                     plain == null ? "-" : (plain.exhaustive() ? "" : ">") + plain.systematic(), plain == null ? "-" : "" + plain.millis(),
+                    stutter == null ? "-" : (stutter.exhaustive() ? "" : ">") + stutter.systematic(), stutter == null ? "-" : "" + stutter.millis(),
                     r1.systematic() == r2.systematic() ? "" + r1.systematic() : r1.systematic() + "/" + r2.systematic(),
                     best1, best2, best1 / (double) Math.max(1, best2), perSchedule(hasCpu ? cpu1 : -1, r1.systematic()), perSchedule(hasCpu ? cpu2 : -1, r2.systematic()));
         }
-        System.out.printf(Locale.ROOT, "all   %12s  %13s  %7s  %11d  %12d  %7.2fx  %18s  %s%n", "", "", "", total1, total2,
+        System.out.printf(Locale.ROOT, "all   %12s  %13s  %13s  %13s  %7s  %11d  %12d  %7.2fx  %18s  %s%n", "", "", "", "", "", total1, total2,
                 total1 / (double) Math.max(1, total2), perSchedule(hasCpu ? cpuAll1 : -1, schedulesAll), perSchedule(hasCpu ? cpuAll2 : -1, schedulesAll));
     }
 

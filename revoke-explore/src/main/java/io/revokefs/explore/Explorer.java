@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  *
  * <p>One exploration at a time per JVM ({@link LockOrder}'s switch is global). Within one,
- * {@link Options#workers()} schedules run at once, each on its own threads: the one scheduler
- * installed in {@link io.revokefs.kernel.internal.Interleave} hands each point to the run its thread belongs
- * to, and the workers search disjoint subtrees of the bounded search (a worker with nothing to do is
- * handed the shallowest untried alternative of a busy one), so their union is exactly the
- * one-worker search.
+ * {@link Options#workers()} schedules run at once, each worker's on its own pool of carrier threads
+ * (reused from one schedule to the next: {@code ScheduleRun.Carriers}): the one scheduler installed
+ * in {@link io.revokefs.kernel.internal.Interleave} hands each point to the run its thread carries,
+ * and the workers search disjoint subtrees of the bounded search (a worker with nothing to do is
+ * handed the untried alternatives of a busy one's shallowest decision that has any, with the
+ * children it searched there, for the sleep sets), so their union is exactly the one-worker search.
  */
 public final class Explorer {
     private static final Object ONE_AT_A_TIME = new Object();
@@ -48,13 +49,16 @@ public final class Explorer {
      * @param stopAtFirstViolation whether to stop at the first failing schedule
      * @param lockOrderChecking whether {@link LockOrder} checks (and throws) while exploring
      * @param logChecks the checks of each schedule's event log
-     * @param workers schedules run at once (each on its own threads); 1 explores in a fixed order
+     * @param workers schedules run at once (each worker on its own carrier threads); 1 explores in a fixed order
      * @param reduction whether the systematic search prunes schedules that only repeat others
      *     (docs/explore.md, "Partial-order reduction"); off, it is the plain bounded search
+     * @param sleepSets whether the reduced search also keeps sleep sets over the steps' declared
+     *     footprints (on by default; off leaves the stutter rules alone, to measure what they save);
+     *     ignored without {@code reduction}
      */
     public record Options(int preemptionBound, int maxSystematic, int randomSchedules, long seed, int maxSteps,
                           long stuckMillis, boolean stopAtFirstViolation, boolean lockOrderChecking, List<LogCheck> logChecks,
-                          int workers, boolean reduction) {
+                          int workers, boolean reduction, boolean sleepSets) {
 
         public Options {
             logChecks = List.copyOf(logChecks);
@@ -68,44 +72,49 @@ public final class Explorer {
          * log goes through the section 7 auditor ({@link AuditorCheck}).
          */
         public static Options defaults() {
-            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true, List.of(new AuditorCheck()), 1, true);
+            return new Options(2, 15_000, 300, 1L, 5000, 20_000, true, true, List.of(new AuditorCheck()), 1, true, true);
         }
 
         public Options withPreemptionBound(int b) {
-            return new Options(b, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
+            return new Options(b, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction, sleepSets);
         }
 
         public Options withSchedules(int systematic, int random) {
-            return new Options(preemptionBound, systematic, random, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
+            return new Options(preemptionBound, systematic, random, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction, sleepSets);
         }
 
         public Options withSeed(long s) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, s, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, s, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction, sleepSets);
         }
 
         public Options withLockOrderChecking(boolean on) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, on, logChecks, workers, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, on, logChecks, workers, reduction, sleepSets);
         }
 
         public Options withStopAtFirstViolation(boolean stop) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stop, lockOrderChecking, logChecks, workers, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stop, lockOrderChecking, logChecks, workers, reduction, sleepSets);
         }
 
         /** These options running {@code n} schedules at once: workers over disjoint parts of the search. */
         public Options withWorkers(int n) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, n, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, n, reduction, sleepSets);
         }
 
         /** These options with the reduction on or off (off: every schedule of the bounded search). */
         public Options withReduction(boolean on) {
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, on);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, on, sleepSets);
+        }
+
+        /** These options with the sleep sets on or off (off: the reduction's stutter rules alone). */
+        public Options withSleepSets(boolean on) {
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, logChecks, workers, reduction, on);
         }
 
         /** These options with one more log check (the history module's auditor, for one). */
         public Options withLogCheck(LogCheck check) {
             List<LogCheck> l = new ArrayList<>(logChecks);
             l.add(Objects.requireNonNull(check, "check"));
-            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, l, workers, reduction);
+            return new Options(preemptionBound, maxSystematic, randomSchedules, seed, maxSteps, stuckMillis, stopAtFirstViolation, lockOrderChecking, l, workers, reduction, sleepSets);
         }
     }
 
@@ -120,7 +129,7 @@ public final class Explorer {
     /**
      * One exploration's shared state: the subtrees waiting for a worker, the counts, the first
      * failure. A worker that finishes its subtree takes another; a worker that sees another idle with
-     * nothing queued hands it the shallowest untried alternative of its own search.
+     * nothing queued hands it the untried alternatives of its own shallowest decision that has any.
      */
     private static final class Search {
         final ExploreCase c;
@@ -307,7 +316,8 @@ public final class Explorer {
     private static void systematicWorker(Search search, ScheduleRun.Carriers carriers) {
         try {
             for (Strategies.Subtree t = search.take(); t != null; t = search.take()) {
-                Strategies.Dfs dfs = new Strategies.Dfs(search.options.preemptionBound(), t, search.options.reduction());
+                Strategies.Dfs dfs = new Strategies.Dfs(search.options.preemptionBound(), t, search.options.reduction(),
+                        search.options.sleepSets());
                 do {
                     if (!search.tryStart()) {
                         break;

@@ -1,5 +1,6 @@
 package io.revokefs.explore;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.core.RevocableObject;
 import io.revokefs.core.event.InMemoryEventLog;
 import io.revokefs.kernel.Kernel;
@@ -36,6 +37,7 @@ public final class RaceWorld {
     private final Map<OpenFile, RevocableObject> tracked = new LinkedHashMap<>();
     private final Set<RevocableObject> revokeReturned = ConcurrentHashMap.newKeySet();
     private ToIntFunction<OpenFile> releaseCount;
+    private boolean declared;
 
     public RaceWorld(Kernel kernel, InMemoryEventLog log) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -44,7 +46,7 @@ public final class RaceWorld {
 
     /** A world around a {@link Sim}: its object is watched and its driver counts releases. */
     public static RaceWorld of(Sim sim) {
-        RaceWorld w = new RaceWorld(sim.kernel(), sim.log());
+        RaceWorld w = new RaceWorld(sim.kernel(), sim.log()).declared();
         w.watch(sim.object());
         w.countReleasesWith(sim.driver()::releasesOf);
         return w;
@@ -125,7 +127,26 @@ public final class RaceWorld {
     }
 
     List<Runnable> threadBodies() {
-        return new ArrayList<>(threads.values());
+        List<Runnable> out = new ArrayList<>();
+        for (Runnable body : threads.values()) {
+            out.add(declared ? body : () -> {
+                Interleave.undeclaredFromNowOn();
+                body.run();
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Says that this world's threads run only code whose shared state is declared
+     * ({@link Interleave#touch}): the kernel, the library, the test driver, and the case's own
+     * bodies. Only then does the explorer commute their independent steps (sleep sets); the threads
+     * of any other world (adapters, scripts, a test's own driver) count every step as touching
+     * everything. {@link #of(Sim)} worlds are declared.
+     */
+    public RaceWorld declared() {
+        this.declared = true;
+        return this;
     }
 
     List<Invariant> caseChecks() {

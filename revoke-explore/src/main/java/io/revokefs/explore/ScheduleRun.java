@@ -47,9 +47,9 @@ import java.util.function.BooleanSupplier;
  * unwinds first, then the driver lets the others unwind one at a time by naming each
  * {@code current} in turn; every point or wait of an aborting thread throws {@link Abort}, so no
  * thread of an abandoned schedule lingers into the next one. A carrier whose thread was aborted or
- * threw, was interrupted, or still holds a {@link LockOrder}-tracked lock is not reused (it ends,
- * and the pool starts a fresh one); one stuck outside the scheduler is interrupted and left, as a
- * daemon.
+ * threw, belongs to an abandoned schedule, was interrupted, or still holds a {@link LockOrder}-tracked
+ * lock is not reused (it ends, and the pool starts a fresh one); one stuck outside the scheduler is
+ * interrupted and left, as a daemon.
  */
 final class ScheduleRun implements Interleave.Scheduler {
 
@@ -73,6 +73,13 @@ final class ScheduleRun implements Interleave.Scheduler {
          * @return one of {@code candidates}
          */
         int choose(int[] candidates, int self, boolean selfEnabled, boolean stutter);
+
+        /**
+         * The footprint of the step that just ended (what the thread chosen at the last decision did
+         * since), before the next {@link #choose} or at the end of the run. The default ignores it.
+         */
+        default void stepped(Footprint step) {
+        }
     }
 
     private enum Phase { NEW, RUNNABLE, AWAITING, DONE }
@@ -101,6 +108,8 @@ final class ScheduleRun implements Interleave.Scheduler {
         volatile boolean released;
         /** Whether the carrier may carry another thread (written before {@link #released}). */
         boolean reusable;
+        /** What this simulated thread's current step touched ({@link Interleave#touch}): handed to the strategy at its next decision. */
+        Footprint step = new Footprint();
 
         ScheduleRun owner() {
             return ScheduleRun.this;
@@ -186,9 +195,10 @@ final class ScheduleRun implements Interleave.Scheduler {
                 } finally {
                     running = null;
                 }
-                // The next schedule's thread must start clean: no interrupt, no tracked lock held.
+                // The next schedule's thread must start clean: no interrupt, no tracked lock held. A
+                // thread of an abandoned run may have been given up on (stuck): it is no longer counted.
                 boolean interrupted = Thread.interrupted();
-                boolean reusable = normal && !interrupted && LockOrder.heldByCurrentThread().isEmpty();
+                boolean reusable = normal && !interrupted && !w.owner().aborting && LockOrder.heldByCurrentThread().isEmpty();
                 w.release(reusable);
                 if (!reusable) {
                     return;
@@ -332,6 +342,11 @@ final class ScheduleRun implements Interleave.Scheduler {
         @Override
         public boolean controls(Thread thread) {
             return thread instanceof Carrier c && c.running != null;
+        }
+
+        @Override
+        public void touch(Object key, Interleave.Access access) {
+            self().step.add(key, access); // only the running thread touches its step
         }
     };
     private static final Object INSTALL = new Object();
@@ -595,6 +610,10 @@ final class ScheduleRun implements Interleave.Scheduler {
     private void decide(Worker self) {
         if (aborting) {
             return;
+        }
+        if (self != null) {
+            strategy.stepped(self.step);
+            self.step = self.step.next();
         }
         if (++steps > maxSteps) {
             fail("step bound: more than " + maxSteps + " decisions in one schedule (livelock?)", null);

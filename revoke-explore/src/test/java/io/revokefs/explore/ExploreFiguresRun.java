@@ -1,6 +1,9 @@
 package io.revokefs.explore;
 
+import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
@@ -10,6 +13,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class ExploreFiguresRun {
     @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES) // the build's default is 5; the fork's limit is 20 minutes
     @EnabledIfSystemProperty(named = "explore.figures", matches = ".+")
     void figures() {
         ExploreFigures.main(System.getProperty("explore.figures").trim().split("\\s+"));

@@ -78,10 +78,13 @@ public final class RangeSet {
             if (e.getKey() >= end) {
                 break;
             }
+            // Read before the removal: TreeMap's deleteEntry moves the successor's key and value into
+            // a removed node that has two children, so e would then show the next range.
+            long eEnd = e.getValue();
             it.remove();
-            if (e.getValue() > end) {
+            if (eEnd > end) {
                 tailStart = end;
-                tailEnd = e.getValue();
+                tailEnd = eEnd;
             }
         }
         if (tailStart != null) {

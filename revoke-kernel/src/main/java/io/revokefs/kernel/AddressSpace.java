@@ -18,6 +18,8 @@ public final class AddressSpace {
     private final VmaIntervalTree iMmap = new VmaIntervalTree();
     /** What the VMAs of this mapping install, for the rmap; null: not physical pages the rmap can name. */
     private volatile PfnMapping pfns;
+    /** Footprint key (Interleave.touch) of {@code pfns}; the tree is under {@code i_mmap_rwsem}. */
+    private final String pfnsKey;
 
     /** The result of a zap: how many VMAs overlapped the range, and how many PTEs were removed. */
     public record ZapCount(int vmas, long ptes) {
@@ -25,6 +27,7 @@ public final class AddressSpace {
 
     AddressSpace(String id) {
         this.id = id;
+        this.pfnsKey = "pfn mapping of " + id;
         this.iMmapRwsem = new TrackedLock("i_mmap_rwsem(" + id + ")", LockOrder.Level.I_MMAP_RWSEM);
     }
 
@@ -43,11 +46,13 @@ public final class AddressSpace {
      * {@link PfnMapping#identity()}.
      */
     public void setPfnMapping(PfnMapping m) {
+        Interleave.touch(pfnsKey, true);
         this.pfns = java.util.Objects.requireNonNull(m, "pfnMapping");
     }
 
     /** The {@link PfnMapping} set by {@link #setPfnMapping}, or null. */
     public PfnMapping pfnMapping() {
+        Interleave.touch(pfnsKey, false);
         return pfns;
     }
 

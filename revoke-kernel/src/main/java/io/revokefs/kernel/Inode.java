@@ -1,5 +1,6 @@
 package io.revokefs.kernel;
 
+import io.revokefs.kernel.internal.Interleave;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,8 @@ public final class Inode {
     private final AddressSpace mapping;
     private final Object privateData;
     /** How many times {@code file_update_time} ran: the simulation's mtime/ctime, a logical clock. */
+    /** Footprint key (Interleave.touch) of the time counters (one for all inodes: coarse and safe). */
+    private static final String TIMES_KEY = "inode times";
     private final java.util.concurrent.atomic.AtomicLong timeUpdates = new java.util.concurrent.atomic.AtomicLong();
 
     Inode(String path, int mode, int uid, FileOperations fop, AddressSpace mapping, Object privateData) {
@@ -57,11 +60,13 @@ public final class Inode {
      * no clock). {@code kernfs_vma_page_mkwrite} calls it when the driver has no {@code ->page_mkwrite}.
      */
     public void fileUpdateTime() {
+        Interleave.touchAdd(TIMES_KEY);
         timeUpdates.incrementAndGet();
     }
 
     /** How many times {@link #fileUpdateTime()} ran. */
     public long timeUpdates() {
+        Interleave.touch(TIMES_KEY, false);
         return timeUpdates.get();
     }
 

@@ -1,5 +1,6 @@
 package io.revokefs.kernel;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.kernel.Errno;
 import io.revokefs.kernel.Result;
 
@@ -17,6 +18,8 @@ import java.util.Set;
  * {@code revoke_iomem} through the kernel, which zaps every userspace mapping of the range.
  */
 public final class Iomem {
+    /** Footprint key (Interleave.touch) of the resource tree, which is under the monitor. */
+    private static final String KEY = "iomem";
 
     /** Resource flags ({@code IORESOURCE_*}). */
     public enum Flag { MEM, BUSY, EXCLUSIVE }
@@ -71,6 +74,7 @@ public final class Iomem {
     }
 
     public Resource root() {
+        Interleave.touch(KEY, false);
         return root;
     }
 
@@ -79,6 +83,7 @@ public final class Iomem {
      * it. Throws {@link IllegalArgumentException} if it overlaps a sibling without nesting.
      */
     public synchronized Resource insert(String name, long firstPfn, long pages) {
+        Interleave.touch(KEY, true);
         Resource r = new Resource(name, firstPfn, pages, EnumSet.of(Flag.MEM));
         Resource parent = deepestContaining(root, firstPfn, pages);
         for (Resource sibling : parent.children) {
@@ -93,6 +98,7 @@ public final class Iomem {
 
     /** Removes a resource and its children (hot-unplug removes the BARs). */
     public synchronized void remove(Resource r) {
+        Interleave.touch(KEY, true);
         if (r.parent != null) {
             r.parent.children.remove(r);
             r.parent = null;
@@ -109,6 +115,7 @@ public final class Iomem {
      */
     public Result<Resource> requestRegion(String name, long firstPfn, long pages, boolean exclusive) {
         Resource claimed;
+        Interleave.touch(KEY, true);
         synchronized (this) {
             Resource parent = deepestContaining(root, firstPfn, pages);
             if (parent.has(Flag.BUSY)) {
@@ -133,6 +140,7 @@ public final class Iomem {
 
     /** {@code __release_region}. */
     public synchronized void releaseRegion(Resource claimed) {
+        Interleave.touch(KEY, true);
         if (!claimed.has(Flag.BUSY)) {
             throw new IllegalArgumentException("not a claimed region: " + claimed);
         }
@@ -144,6 +152,7 @@ public final class Iomem {
      * simulation models) every busy range is off limits to /dev/mem, not only exclusive ones.
      */
     public synchronized boolean isBusy(long firstPfn, long pages) {
+        Interleave.touch(KEY, false);
         return anyBusy(root, firstPfn, pages);
     }
 
@@ -160,6 +169,7 @@ public final class Iomem {
 
     /** {@code iomem_is_exclusive}: whether the page is in a busy, exclusive resource. */
     public synchronized boolean isExclusive(long pfn) {
+        Interleave.touch(KEY, false);
         Resource r = deepestContaining(root, pfn, 1);
         for (Resource p = r; p != null; p = p.parent) {
             if (p.has(Flag.BUSY) && p.has(Flag.EXCLUSIVE)) {

@@ -1,6 +1,7 @@
 package io.revokefs.kernel;
 
 import io.revokefs.kernel.internal.KernelAccess;
+import io.revokefs.kernel.internal.Interleave;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -46,6 +47,14 @@ public final class Kernel {
     private final Tracepoints tracepoints;
     private final PhysicalMemory phys = new PhysicalMemory();
     private final Iomem iomem = new Iomem(this);
+    // Footprint keys (Interleave.touch) of the registries, none behind a TrackedLock.
+    private static final String KEY_PIDS = "kernel processes";
+    private static final String KEY_OBJECTS = "kernel objects";
+    private static final String KEY_MAPPINGS = "kernel mapping ids";
+    private static final String KEY_NAMESPACE = "kernel namespace";
+    private static final String KEY_FILE_IDS = "kernel file ids";
+    private static final String KEY_VMA_IDS = "kernel vma ids";
+    private static final String KEY_IOMEM_MAPPING = "kernel iomem mapping";
     private final AtomicInteger pids = new AtomicInteger(0);
     private final AtomicLong fileIds = new AtomicLong();
     private final AtomicLong vmaIds = new AtomicLong();
@@ -98,17 +107,20 @@ public final class Kernel {
     }
 
     public Process newProcess(int uid, Set<Capability> caps) {
+        Interleave.touch(KEY_PIDS, true); // pids in order of creation; the registry of processes
         Process p = new Process(this, pids.incrementAndGet(), uid, caps);
         processes.put(p.pid(), p);
         return p;
     }
 
     void reap(Process p) {
+        Interleave.touch(KEY_PIDS, true);
         processes.remove(p.pid());
     }
 
     /** Live processes, by pid. */
     public List<Process> processes() {
+        Interleave.touch(KEY_PIDS, false);
         List<Process> list = new ArrayList<>(processes.values());
         list.sort((a, b) -> Integer.compare(a.pid(), b.pid()));
         return list;
@@ -118,6 +130,7 @@ public final class Kernel {
 
     /** Every revocable object registered with this kernel, in registration order (all lives). */
     public List<KernelObject> objects() {
+        Interleave.touch(KEY_OBJECTS, false);
         return List.copyOf(objects);
     }
 
@@ -132,6 +145,7 @@ public final class Kernel {
         if (object.kernel() != this) {
             throw new IllegalArgumentException("object " + object.id() + " belongs to another kernel");
         }
+        Interleave.touch(KEY_OBJECTS, true);
         synchronized (latestById) {
             KernelObject o = latestById.get(object.id());
             if (o != null && !o.isRevoked()) {
@@ -145,6 +159,7 @@ public final class Kernel {
 
     /** A new {@code address_space} with a run-unique id ({@code name}, or {@code name#2} and so on). */
     public AddressSpace newAddressSpace(String name) {
+        Interleave.touch(KEY_MAPPINGS, true);
         synchronized (mappingIds) {
             String id = name;
             for (int n = 2; !mappingIds.add(id); n++) {
@@ -164,6 +179,7 @@ public final class Kernel {
      * if the path is taken: a name names one inode.
      */
     public void bind(String path, Inode inode) {
+        Interleave.touch(KEY_NAMESPACE, true);
         if (namespace.putIfAbsent(path, inode) != null) {
             throw new IllegalArgumentException("path already exists: " + path);
         }
@@ -171,27 +187,32 @@ public final class Kernel {
 
     /** Removes the name; open files and mappings of the inode are unaffected. Returns whether it existed. */
     public boolean unbind(String path) {
+        Interleave.touch(KEY_NAMESPACE, true);
         return namespace.remove(path) != null;
     }
 
     /** Path lookup: the inode, or ENOENT. */
     public io.revokefs.kernel.Result<Inode> lookup(String path) {
+        Interleave.touch(KEY_NAMESPACE, false);
         Inode i = namespace.get(path);
         return i == null ? io.revokefs.kernel.Result.err(io.revokefs.kernel.Errno.ENOENT) : io.revokefs.kernel.Result.ok(i);
     }
 
     /** Every bound path, sorted. */
     public List<String> paths() {
+        Interleave.touch(KEY_NAMESPACE, false);
         List<String> list = new ArrayList<>(namespace.keySet());
         list.sort(null);
         return list;
     }
 
     String nextFileId() {
+        Interleave.touch(KEY_FILE_IDS, true); // ids in order of creation: they are in the log
         return "file-" + fileIds.incrementAndGet();
     }
 
     String nextVmaId() {
+        Interleave.touch(KEY_VMA_IDS, true);
         return "vma-" + vmaIds.incrementAndGet();
     }
 
@@ -199,6 +220,7 @@ public final class Kernel {
 
     /** The published iomem mapping, or {@code null} before {@link #publishIomemMapping()}. */
     public AddressSpace iomemMapping() {
+        Interleave.touch(KEY_IOMEM_MAPPING, false);
         return (AddressSpace) IOMEM_MAPPING.getAcquire(this);
     }
 
@@ -213,6 +235,7 @@ public final class Kernel {
         }
         AddressSpace fresh = newAddressSpace(IOMEM_OBJECT);
         fresh.setPfnMapping(PfnMapping.identity()); // every view maps vm_pgoff = PFN
+        Interleave.touch(KEY_IOMEM_MAPPING, true);
         AddressSpace witness = (AddressSpace) IOMEM_MAPPING.compareAndExchangeRelease(this, null, fresh);
         return witness == null ? fresh : witness;
     }

@@ -1,6 +1,7 @@
 package io.revokefs.kernel;
 
 import io.revokefs.kernel.Signal;
+import io.revokefs.kernel.internal.Interleave;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,9 +24,12 @@ public final class OpenFile {
     private volatile boolean seekable = true;
     private volatile Process owner;
     private final AtomicInteger refs = new AtomicInteger(1);
+    /** Footprint key (Interleave.touch) of the mutable fields above: its id, fixed at open. */
+    private final String key;
 
     OpenFile(String id, Inode inode, Process opener, boolean readOnly) {
         this.id = id;
+        this.key = "open file " + id;
         this.inode = inode;
         this.opener = opener;
         this.readOnly = readOnly;
@@ -58,57 +62,69 @@ public final class OpenFile {
 
     /** {@code f_mapping}: the inode's mapping unless the driver's open replaced it. */
     public AddressSpace mapping() {
+        Interleave.touch(key, false);
         return mapping;
     }
 
     /** For {@code ->open}: {@code filp->f_mapping = ...} (as /dev/mem does with the iomem mapping). */
     public void setMapping(AddressSpace m) {
+        Interleave.touch(key, true);
         this.mapping = m;
     }
 
     public long position() {
+        Interleave.touch(key, false);
         return position;
     }
 
     public void setPosition(long pos) {
+        Interleave.touch(key, true);
         this.position = pos;
     }
 
     /** {@code private_data}. */
     public Object privateData() {
+        Interleave.touch(key, false);
         return privateData;
     }
 
     public void setPrivateData(Object data) {
+        Interleave.touch(key, true);
         this.privateData = data;
     }
 
     /** Whether {@code FMODE_LSEEK} is set: {@code vfs_llseek} fails with ESPIPE otherwise. */
     public boolean seekable() {
+        Interleave.touch(key, false);
         return seekable;
     }
 
     /** {@code file->f_mode &= ~FMODE_LSEEK}, from a driver's open ({@code proc_reg_open}, {@code nonseekable_open}). */
     public void clearSeekable() {
+        Interleave.touch(key, true);
         this.seekable = false;
     }
 
     /** Whether {@code FASYNC} notification is on; revoke turns it off. */
     public boolean fasync() {
+        Interleave.touch(key, false);
         return fasync;
     }
 
     public void setFasync(boolean on) {
+        Interleave.touch(key, true);
         this.fasync = on;
     }
 
     /** {@code f_owner}: the process {@code fcntl(F_SETOWN)} named to receive SIGIO, or null. */
     public Process owner() {
+        Interleave.touch(key, false);
         return owner;
     }
 
     /** {@code fcntl(F_SETOWN)}. */
     public void setOwner(Process p) {
+        Interleave.touch(key, true);
         this.owner = p;
     }
 
@@ -118,6 +134,7 @@ public final class OpenFile {
      * sent one.
      */
     public boolean killFasync(SigPoll band) {
+        Interleave.touch(key, false);
         Process p = owner;
         if (!fasync || p == null) {
             return false;
@@ -128,6 +145,7 @@ public final class OpenFile {
 
     /** {@code get_file}. */
     void get() {
+        Interleave.touch(key, true);
         if (refs.getAndIncrement() <= 0) {
             throw new IllegalStateException("get_file on a freed file " + id);
         }
@@ -135,6 +153,7 @@ public final class OpenFile {
 
     /** {@code fput}: the last put runs {@code ->release}. */
     void put() {
+        Interleave.touch(key, true);
         int left = refs.decrementAndGet();
         if (left == 0) {
             fop.release(this);
@@ -145,6 +164,7 @@ public final class OpenFile {
 
     /** References held (descriptors and VMAs). */
     public int refCount() {
+        Interleave.touch(key, false);
         return refs.get();
     }
 

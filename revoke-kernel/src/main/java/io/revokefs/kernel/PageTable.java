@@ -1,5 +1,6 @@
 package io.revokefs.kernel;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.kernel.internal.LockOrder;
 import io.revokefs.kernel.internal.TrackedLock;
 
@@ -25,11 +26,14 @@ public final class PageTable {
     private final Map<Long, long[]> leaves = new HashMap<>();
     private final Map<Long, Integer> leafCounts = new HashMap<>();
     private final String owner;
+    /** Footprint key (Interleave.touch) of the entries: most callers hold the lock, the checks of a freed table need not. */
+    private final String key;
     private long present;
     private boolean freed;
 
     PageTable(String owner) {
         this.owner = owner;
+        this.key = "page table " + owner;
         this.lock = new TrackedLock("page_table_lock(" + owner + ")", LockOrder.Level.PAGE_TABLE_LOCK);
     }
 
@@ -39,6 +43,7 @@ public final class PageTable {
 
     /** Encoded entry: 0 when absent. Decode with {@link #pfnOf} and {@link #isWritable}. */
     long lookup(long vpn) {
+        Interleave.touch(key, false);
         checkLive();
         long[] leaf = leaves.get(vpn >>> LEAF_SHIFT);
         return leaf == null ? 0 : leaf[(int) (vpn & LEAF_MASK)];
@@ -54,6 +59,7 @@ public final class PageTable {
 
     /** Installs an entry; returns false (and leaves the old one) when one is present. */
     boolean install(long vpn, long pfn, boolean writable) {
+        Interleave.touch(key, true);
         checkLive();
         long key = vpn >>> LEAF_SHIFT;
         long[] leaf = leaves.computeIfAbsent(key, k -> new long[LEAF_SIZE]);
@@ -72,6 +78,7 @@ public final class PageTable {
      * {@code finish_mkwrite_fault}, then {@code wp_page_reuse}). Returns whether it did.
      */
     boolean mkwrite(long vpn, long expected) {
+        Interleave.touch(key, true);
         checkLive();
         long[] leaf = leaves.get(vpn >>> LEAF_SHIFT);
         int i = (int) (vpn & LEAF_MASK);
@@ -84,6 +91,7 @@ public final class PageTable {
 
     /** Removes the entries of {@code [vpn, vpn + count)}; returns how many were present. */
     long zap(long vpn, long count) {
+        Interleave.touch(key, true);
         checkLive();
         long removed = 0;
         long end = vpn + count;
@@ -138,6 +146,7 @@ public final class PageTable {
 
     /** Counts present entries in {@code [vpn, vpn + count)}: work proportional to the leaves present, not to {@code count}. */
     long countPresent(long vpn, long count) {
+        Interleave.touch(key, false);
         checkLive();
         long[] n = {0};
         forEachPresent(vpn, count, (v, e) -> n[0]++);
@@ -146,6 +155,7 @@ public final class PageTable {
 
     /** Moves the entries of {@code [from, from + count)} to start at {@code to} (mremap's move_page_tables). */
     void move(long from, long to, long count) {
+        Interleave.touch(key, true);
         checkLive();
         Map<Long, Long> saved = new java.util.TreeMap<>();
         forEachPresent(from, count, (v, e) -> saved.put(v - from, e));
@@ -155,6 +165,8 @@ public final class PageTable {
 
     /** Copies the entries of {@code [vpn, vpn + count)} into {@code child} at the same pages (fork's copy_page_range). */
     void copyTo(PageTable child, long vpn, long count) {
+        Interleave.touch(key, true);
+        Interleave.touch(child.key, true);
         checkLive();
         forEachPresent(vpn, count, (v, e) -> child.install(v, pfnOf(e), isWritable(e)));
     }
@@ -195,11 +207,13 @@ public final class PageTable {
 
     /** Total entries present. */
     public long present() {
+        Interleave.touch(key, false);
         return present;
     }
 
     /** Process exit: the table is gone. Any later use is a use-after-free and throws. */
     void free() {
+        Interleave.touch(key, true);
         leaves.clear();
         leafCounts.clear();
         present = 0;
@@ -207,6 +221,7 @@ public final class PageTable {
     }
 
     public boolean isFreed() {
+        Interleave.touch(key, false);
         return freed;
     }
 

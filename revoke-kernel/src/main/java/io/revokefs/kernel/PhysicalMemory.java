@@ -1,5 +1,6 @@
 package io.revokefs.kernel;
 
+import io.revokefs.kernel.internal.Interleave;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -28,6 +29,13 @@ public final class PhysicalMemory {
         }
     }
 
+    /** Footprint key (Interleave.touch) of the regions (under the monitor); each page's word has its own ({@link Word}). */
+    private static final String KEY = "physical memory";
+
+    /** Footprint key of the word of one page. */
+    private record Word(long pfn) {
+    }
+
     private record Backed(Region region, AtomicLongArray words) {
     }
 
@@ -44,6 +52,7 @@ public final class PhysicalMemory {
     }
 
     private synchronized Region add(Region r) {
+        Interleave.touch(KEY, true);
         if (r.pages() <= 0 || r.firstPfn() < 0) {
             throw new IllegalArgumentException("bad physical range " + r);
         }
@@ -60,11 +69,13 @@ public final class PhysicalMemory {
 
     /** Removes the region starting at {@code firstPfn} (a device's BAR on hot-unplug). */
     public synchronized void remove(Region r) {
+        Interleave.touch(KEY, true);
         regions.remove(r.firstPfn());
     }
 
     /** The region holding {@code pfn}, or {@code null}. */
     public synchronized Region regionOf(long pfn) {
+        Interleave.touch(KEY, false);
         Backed b = backed(pfn);
         return b == null ? null : b.region();
     }
@@ -81,6 +92,7 @@ public final class PhysicalMemory {
 
     /** Whether any page of {@code [firstPfn, firstPfn + pages)} is RAM. */
     public synchronized boolean intersectsRam(long firstPfn, long pages) {
+        Interleave.touch(KEY, false);
         long last = firstPfn + pages - 1;
         Map.Entry<Long, Backed> e = regions.floorEntry(firstPfn);
         Long key = e != null ? e.getKey() : regions.ceilingKey(firstPfn);
@@ -101,6 +113,7 @@ public final class PhysicalMemory {
      * for placing device BARs when the user does not say where.
      */
     public synchronized long findFree(long pages, long from) {
+        Interleave.touch(KEY, false);
         long candidate = from;
         for (Backed b : regions.values()) {
             Region r = b.region();
@@ -118,6 +131,8 @@ public final class PhysicalMemory {
     /** Reads the word of page {@code pfn}; {@code false} in {@code ok[0]} when no memory is there. */
     long load(long pfn, boolean[] ok) {
         Backed b;
+        Interleave.touch(KEY, false);
+        Interleave.touch(new Word(pfn), false);
         synchronized (this) {
             b = backed(pfn);
         }
@@ -132,6 +147,8 @@ public final class PhysicalMemory {
     /** Writes the word of page {@code pfn}; returns false when no memory is there. */
     boolean store(long pfn, long value) {
         Backed b;
+        Interleave.touch(KEY, false);
+        Interleave.touch(new Word(pfn), true);
         synchronized (this) {
             b = backed(pfn);
         }

@@ -1,5 +1,6 @@
 package io.revokefs.kernel;
 
+import io.revokefs.kernel.internal.Interleave;
 import io.revokefs.kernel.Errno;
 import io.revokefs.kernel.PollBit;
 import io.revokefs.kernel.Result;
@@ -22,6 +23,8 @@ import java.util.Set;
 public final class Process {
     private final Kernel kernel;
     private final int pid;
+    /** Footprint key (Interleave.touch) of the descriptor table, the signals and the exit flag (all under the monitor). */
+    private final String key;
     private final int uid;
     private final Set<Capability> caps;
     private final Mm mm;
@@ -33,6 +36,7 @@ public final class Process {
     Process(Kernel kernel, int pid, int uid, Set<Capability> caps) {
         this.kernel = kernel;
         this.pid = pid;
+        this.key = "process " + pid;
         this.uid = uid;
         this.caps = caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps);
         this.mm = new Mm(this);
@@ -73,6 +77,7 @@ public final class Process {
      * FMODE_LSEEK, so {@link #llseek} answers ESPIPE.
      */
     public Result<OpenFile> open(Inode inode, boolean readOnly) {
+        Interleave.touch(key, true);
         synchronized (this) {
             if (exited) {
                 return Result.err(Errno.EBADF);
@@ -86,6 +91,7 @@ public final class Process {
         if (!inode.fop().hasLlseek()) {
             file.clearSeekable(); // do_dentry_open: a NULL ->llseek clears FMODE_LSEEK after ->open
         }
+        Interleave.touch(key, true);
         synchronized (this) {
             fds.put(nextFd++, file);
         }
@@ -97,6 +103,7 @@ public final class Process {
      * last reference (descriptor or VMA) is gone. EBADF if this process has no descriptor for it.
      */
     public Result<Void> close(OpenFile file) {
+        Interleave.touch(key, true);
         synchronized (this) {
             Integer fd = fdOf(file);
             if (fd == null) {
@@ -119,10 +126,12 @@ public final class Process {
 
     /** Whether this process holds a descriptor for {@code file}. */
     public synchronized boolean holds(OpenFile file) {
+        Interleave.touch(key, false);
         return fdOf(file) != null;
     }
 
     private synchronized boolean badFd(OpenFile file) {
+        Interleave.touch(key, false);
         return fdOf(file) == null;
     }
 
@@ -206,10 +215,12 @@ public final class Process {
 
     /** Signals queued to this process, oldest first (nothing here delivers or clears them). */
     public synchronized List<PendingSignal> pendingSignals() {
+        Interleave.touch(key, false);
         return List.copyOf(pending);
     }
 
     synchronized void queueSignal(PendingSignal s) {
+        Interleave.touch(key, true);
         pending.add(s);
     }
 
@@ -293,9 +304,11 @@ public final class Process {
     /** {@code fork(2)}: the child shares this process's open files and copies its VMAs. */
     public Process fork() {
         Process child = kernel.newProcess(uid, caps);
+        Interleave.touch(key, true);
         synchronized (this) {
             for (OpenFile f : fds.values()) {
                 f.get();
+                Interleave.touch(child.key, true);
                 synchronized (child) {
                     child.fds.put(child.nextFd++, f);
                 }
@@ -308,6 +321,7 @@ public final class Process {
     /** {@code exit(2)}: unmaps everything, then closes every descriptor. */
     public void exit() {
         List<OpenFile> open;
+        Interleave.touch(key, true);
         synchronized (this) {
             if (exited) {
                 return;
@@ -324,11 +338,13 @@ public final class Process {
     }
 
     public synchronized boolean hasExited() {
+        Interleave.touch(key, false);
         return exited;
     }
 
     /** Open files, one entry per descriptor. */
     public synchronized List<OpenFile> openFiles() {
+        Interleave.touch(key, false);
         return new ArrayList<>(fds.values());
     }
 

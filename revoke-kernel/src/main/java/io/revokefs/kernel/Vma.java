@@ -1,5 +1,6 @@
 package io.revokefs.kernel;
 
+import io.revokefs.kernel.internal.Interleave;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.EnumSet;
@@ -19,6 +20,12 @@ import java.util.Set;
  */
 public final class Vma {
     private final String id;
+    /**
+     * Footprint key (Interleave.touch) of every mutable field: its id, fixed at creation. The range
+     * and flags change under mmap_lock, but some readers (the rmap walk, the zap) hold only
+     * i_mmap_rwsem or a page table lock, so each access is declared here.
+     */
+    private final String key;
     private final Mm mm;
     private long start;
     private long end;
@@ -65,6 +72,7 @@ public final class Vma {
 
     Vma(String id, Mm mm, long start, long end, long pgoff, Set<VmaFlag> flags, OpenFile file) {
         this.id = id;
+        this.key = "vma " + id;
         this.mm = mm;
         this.start = start;
         this.end = end;
@@ -75,21 +83,25 @@ public final class Vma {
 
     /** The library's close step: this piece is owed one driver close; false if it was owed or closed already. */
     public boolean markCloseOwed() {
+        Interleave.touch(key, true);
         return CLOSE.compareAndSet(this, CLOSE_NONE, CLOSE_OWED);
     }
 
     /** Whether this piece is owed a driver close (reached the driver, not yet closed). */
     public boolean isCloseOwed() {
+        Interleave.touch(key, false);
         return close == CLOSE_OWED;
     }
 
     /** Takes the right to close this piece: true for exactly one caller, the one that must close it. */
     public boolean takeClose() {
+        Interleave.touch(key, true);
         return CLOSE.compareAndSet(this, CLOSE_OWED, CLOSE_DONE);
     }
 
     /** A copy for fork or split: same range and pgoff, new mm possibly; file reference not taken here. */
     Vma copy(String newId, Mm newMm) {
+        Interleave.touch(key, false);
         Vma v = new Vma(newId, newMm, start, end, pgoff, flags, file);
         v.vmOps = vmOps;
         v.privateData = privateData;
@@ -107,66 +119,80 @@ public final class Vma {
     }
 
     public long start() {
+        Interleave.touch(key, false);
         return start;
     }
 
     public long end() {
+        Interleave.touch(key, false);
         return end;
     }
 
     public long pages() {
+        Interleave.touch(key, false);
         return (end - start) / Kernel.PAGE_SIZE;
     }
 
     /** {@code vm_pgoff}: the file page mapped at {@link #start()}. */
     public long pgoff() {
+        Interleave.touch(key, false);
         return pgoff;
     }
 
     /** The last file page this VMA maps. */
     public long lastPgoff() {
+        Interleave.touch(key, false);
         return pgoff + pages() - 1;
     }
 
     /** The file page mapped at {@code addr}. */
     public long pgoffAt(long addr) {
+        Interleave.touch(key, false);
         return pgoff + (addr - start) / Kernel.PAGE_SIZE;
     }
 
     public boolean has(VmaFlag f) {
+        Interleave.touch(key, false);
         return flags.contains(f);
     }
 
     public Set<VmaFlag> flags() {
+        Interleave.touch(key, false);
         return EnumSet.copyOf(flags);
     }
 
     /** For drivers in {@code f_op->mmap}: {@code vm_flags_set}. */
     public void addFlags(VmaFlag... fs) {
+        Interleave.touch(key, true);
         for (VmaFlag f : fs) {
             flags.add(f);
         }
     }
 
     public VmOperations vmOps() {
+        Interleave.touch(key, false);
         return vmOps;
     }
 
     public void setVmOps(VmOperations ops) {
+        Interleave.touch(key, true);
         this.vmOps = ops;
     }
 
     public OpenFile file() {
+        Interleave.touch(key, false);
         return file;
     }
 
     /** Replaces {@code vm_file}, as some drivers' {@code ->mmap} do; such a VMA is left unwrapped. */
     public void setFile(OpenFile f) {
+        Interleave.touch(key, true);
         this.file = f;
     }
 
     /** For drivers in {@code f_op->mmap} only (the VMA is not linked yet). */
     public void setPgoff(long pgoff) {
+        Interleave.touch(key, true);
         if (linkedInto != null) {
             throw new IllegalStateException("vm_pgoff of a linked VMA changes only through the mm");
         }
@@ -174,19 +200,23 @@ public final class Vma {
     }
 
     public Object privateData() {
+        Interleave.touch(key, false);
         return privateData;
     }
 
     public void setPrivateData(Object data) {
+        Interleave.touch(key, true);
         this.privateData = data;
     }
 
     /** The id this VMA was copied from by fork, on the first piece of each copied mapping; else null. */
     public String forkOrigin() {
+        Interleave.touch(key, false);
         return forkOrigin;
     }
 
     void setForkOrigin(String origin) {
+        Interleave.touch(key, true);
         this.forkOrigin = origin;
     }
 
@@ -197,30 +227,36 @@ public final class Vma {
      * {@code ->pfn_mkwrite}).
      */
     void setPageProt() {
+        Interleave.touch(key, true);
         this.writeNotify = flags.contains(VmaFlag.SHARED) && flags.contains(VmaFlag.WRITE)
                 && vmOps != null && vmOps.hasPageMkwrite();
     }
 
     /** Whether a PTE installed now is writable: {@code VM_WRITE} in {@code vm_page_prot}. */
     boolean installsWritable() {
+        Interleave.touch(key, false);
         return flags.contains(VmaFlag.WRITE) && !writeNotify;
     }
 
     /** {@code vm_policy}, or null when none was set ({@code mbind(2)}). */
     public MemPolicy policy() {
+        Interleave.touch(key, false);
         return policy;
     }
 
     void setPolicy(MemPolicy p) {
+        Interleave.touch(key, true);
         this.policy = p;
     }
 
     /** Whether this VMA is linked into its file's mapping ({@code i_mmap}). */
     public boolean isLinked() {
+        Interleave.touch(key, false);
         return linkedInto != null;
     }
 
     void setRange(long start, long end, long pgoff) {
+        Interleave.touch(key, true);
         this.start = start;
         this.end = end;
         this.pgoff = pgoff;

@@ -14,6 +14,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class WaitQueue {
     private final String name;
+    /** Its footprint key (Interleave.touch): its name, fixed when it was made. */
+    private final String key;
     private long generation;
     private boolean killed;
     private int sleepers;
@@ -25,6 +27,7 @@ public final class WaitQueue {
      */
     public WaitQueue(String name) {
         this.name = name;
+        this.key = "wait queue " + name;
     }
 
     public String name() {
@@ -33,6 +36,7 @@ public final class WaitQueue {
 
     /** {@code wake_up_interruptible}: sleepers re-check their condition. Update the state first. */
     public void wakeUp() {
+        Interleave.touch(key, true);
         synchronized (this) {
             generation++;
             notifyAll();
@@ -45,6 +49,7 @@ public final class WaitQueue {
      * clearing {@code idev->info} makes uio_read return -EIO. Called by the revoke library only.
      */
     public void kill() {
+        Interleave.touch(key, true);
         synchronized (this) {
             killed = true;
             generation++;
@@ -59,15 +64,18 @@ public final class WaitQueue {
      * from then on must wake that thread. {@code waitqueue_active} in the kernel.
      */
     public synchronized int sleepers() {
+        Interleave.touch(key, false);
         return sleepers;
     }
 
     public synchronized boolean isKilled() {
+        Interleave.touch(key, false);
         return killed;
     }
 
     /** How many wake-ups so far: a poll table compares it to detect a wake-up since it looked. */
     public synchronized long generation() {
+        Interleave.touch(key, false);
         return generation;
     }
 
@@ -78,6 +86,8 @@ public final class WaitQueue {
      */
     public boolean waitEvent(BooleanSupplier condition) {
         if (Interleave.controlling() != null) {
+            // The condition is the caller's: what it reads is not declared here (Interleave.touchUnknown).
+            Interleave.touchUnknown();
             synchronized (this) {
                 if (condition.getAsBoolean() || killed) {
                     return condition.getAsBoolean();
@@ -86,6 +96,7 @@ public final class WaitQueue {
             }
             try {
                 Interleave.awaitUntil("wait " + name, () -> {
+                    Interleave.touchUnknown();
                     synchronized (this) {
                         return condition.getAsBoolean() || killed;
                     }

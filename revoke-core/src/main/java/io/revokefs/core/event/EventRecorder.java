@@ -14,6 +14,12 @@ import io.revokefs.kernel.Tracepoints;
 @FunctionalInterface
 public interface EventRecorder extends Tracepoints {
 
+    /**
+     * The footprint key (Interleave.touch) of the log: every append writes it, since the order of
+     * appends is what the auditor judges; recorders declare it, and so does every object's record.
+     */
+    String FOOTPRINT_KEY = "event log";
+
     /** Appends {@code event} and returns its {@code seq}. */
     long record(RevokeEvent event);
 

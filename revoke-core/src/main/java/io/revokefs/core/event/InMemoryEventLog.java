@@ -1,5 +1,7 @@
 package io.revokefs.core.event;
 
+import io.revokefs.kernel.internal.Interleave;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -17,6 +19,7 @@ public final class InMemoryEventLog implements EventRecorder {
 
     @Override
     public synchronized long record(RevokeEvent event) {
+        Interleave.touch(FOOTPRINT_KEY, true);
         RecordedEvent recorded = new RecordedEvent(events.size() + 1L, System.nanoTime() - origin, event);
         events.add(recorded);
         for (Consumer<RecordedEvent> l : listeners) {
@@ -32,15 +35,18 @@ public final class InMemoryEventLog implements EventRecorder {
 
     /** A snapshot of the log. */
     public synchronized List<RecordedEvent> events() {
+        Interleave.touch(FOOTPRINT_KEY, false);
         return List.copyOf(events);
     }
 
     /** The events of one object, in seq order. */
     public synchronized List<RecordedEvent> eventsOf(String object) {
+        Interleave.touch(FOOTPRINT_KEY, false);
         return events.stream().filter(e -> e.object().equals(object)).toList();
     }
 
     public synchronized int size() {
+        Interleave.touch(FOOTPRINT_KEY, false);
         return events.size();
     }
 }

@@ -46,6 +46,31 @@ public final class Interleave {
 
         /** Whether the current thread is one the scheduler controls. */
         boolean controls(Thread thread);
+
+        /**
+         * The current thread accessed shared state named {@code key} ({@link Interleave#touch}); a
+         * schedule explorer adds it to the footprint of the thread's current step. The default ignores it.
+         */
+        default void touch(Object key, Access access) {
+        }
+    }
+
+    /**
+     * How a step used a piece of shared state. Two steps conflict on a key unless both only read it,
+     * or both only {@linkplain #ADD add} to it.
+     */
+    public enum Access {
+        READ,
+        WRITE,
+        /** A commutative update whose result the step does not use (a counter's atomic add). */
+        ADD,
+        /**
+         * The step did something whose shared state is not declared: it conflicts with every step
+         * ({@link Interleave#touchUnknown()}).
+         */
+        UNKNOWN,
+        /** {@link #UNKNOWN} for this step and every later step of the thread ({@link Interleave#undeclaredFromNowOn()}). */
+        UNKNOWN_FROM_NOW_ON
     }
 
     private static Scheduler scheduler;
@@ -89,6 +114,55 @@ public final class Interleave {
         Scheduler s = scheduler;
         if (s != null && s.controls(Thread.currentThread())) {
             s.point(label, waitLabel, wouldBlock);
+        }
+    }
+
+    /**
+     * Declares an access to shared state that no {@link TrackedLock} protects, for a schedule
+     * explorer's partial-order reduction (docs/explore.md, "Partial-order reduction"): steps (the
+     * code a thread runs between two points) that touch no common key, or only read it, commute.
+     * Every read or write of state shared between threads outside a lock must be declared, or the
+     * explorer may skip a schedule that behaves differently. {@code key} is compared with
+     * {@code equals} across schedules, so it must name the same state in every schedule: a constant,
+     * or a name fixed when the state was created (a lock's name, a pid), never an identity hash.
+     * Coarser keys are always safe. A no-op when no scheduler controls the thread.
+     */
+    public static void touch(Object key, boolean write) {
+        Scheduler s = scheduler;
+        if (s != null && s.controls(Thread.currentThread())) {
+            s.touch(key, write ? Access.WRITE : Access.READ);
+        }
+    }
+
+    /** {@link #touch}, for a commutative update whose result the caller does not use ({@link Access#ADD}). */
+    public static void touchAdd(Object key) {
+        Scheduler s = scheduler;
+        if (s != null && s.controls(Thread.currentThread())) {
+            s.touch(key, Access.ADD);
+        }
+    }
+
+    /**
+     * The current step did something whose shared state is not declared (a condition supplied by a
+     * caller, code outside the audited modules): a schedule explorer must take it to conflict with
+     * every other step.
+     */
+    public static void touchUnknown() {
+        Scheduler s = scheduler;
+        if (s != null && s.controls(Thread.currentThread())) {
+            s.touch(null, Access.UNKNOWN);
+        }
+    }
+
+    /**
+     * The current thread runs, from now on, code whose shared state is not declared (an adapter, a
+     * scenario runner, a test's own driver): a schedule explorer must take each of its later steps to
+     * conflict with every other step, which turns the footprint reduction off for it.
+     */
+    public static void undeclaredFromNowOn() {
+        Scheduler s = scheduler;
+        if (s != null && s.controls(Thread.currentThread())) {
+            s.touch(null, Access.UNKNOWN_FROM_NOW_ON);
         }
     }
 

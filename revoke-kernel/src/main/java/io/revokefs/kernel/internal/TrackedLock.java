@@ -48,11 +48,19 @@ public final class TrackedLock {
 
     public void writeLock() {
         LockOrder.beforeAcquire(this);
+        // Footprints (Interleave.touch): the step that reaches the point reads the lock (whether the
+        // thread would block there decides its enabledness); every acquisition attempt and release
+        // writes it. Data protected by the lock conflicts through it.
+        Interleave.touch(pointLabel, false);
         Interleave.point(pointLabel, writeLabel, writeWouldBlock);
         ReentrantReadWriteLock.WriteLock w = rw.writeLock();
         if (Interleave.controlling() != null) {
+            Interleave.touch(pointLabel, true);
             if (!w.tryLock()) {
-                Interleave.awaitUntilSincePoint(writeLabel, w::tryLock); // nothing changed since the point
+                Interleave.awaitUntilSincePoint(writeLabel, () -> {
+                    Interleave.touch(pointLabel, true);
+                    return w.tryLock();
+                }); // nothing changed since the point
             }
         } else {
             w.lock();
@@ -62,16 +70,24 @@ public final class TrackedLock {
 
     public void writeUnlock() {
         LockOrder.released(this);
+        Interleave.touch(pointLabel, true);
         rw.writeLock().unlock();
     }
 
     public void readLock() {
         LockOrder.beforeAcquire(this);
+        Interleave.touch(pointLabel, false);
         Interleave.point(pointLabel, readLabel, readWouldBlock);
         ReentrantReadWriteLock.ReadLock r = rw.readLock();
         if (Interleave.controlling() != null) {
+            // A read acquisition counts as a write of the lock: code under mmap_lock for reading
+            // (a fault) changes state that only the lock orders against another reader's.
+            Interleave.touch(pointLabel, true);
             if (!r.tryLock()) {
-                Interleave.awaitUntilSincePoint(readLabel, r::tryLock);
+                Interleave.awaitUntilSincePoint(readLabel, () -> {
+                    Interleave.touch(pointLabel, true);
+                    return r.tryLock();
+                });
             }
         } else {
             r.lock();
@@ -81,6 +97,7 @@ public final class TrackedLock {
 
     public void readUnlock() {
         LockOrder.released(this);
+        Interleave.touch(pointLabel, true);
         rw.readLock().unlock();
     }
 

@@ -33,6 +33,11 @@ public final class TestDriver implements FileOperations {
 
     private final long basePfn;
     private final long pages;
+    // Footprint keys (Interleave.touch): the configuration and the enable flag, the counters (only
+    // added to while running), the interrupt count. One driver per world: constants are enough.
+    private static final String CONFIG = "test driver";
+    private static final String COUNTS = "test driver counts";
+    private static final String IRQ = "test driver interrupts";
     private volatile PfnMapping mapping = mapping(PfnMapping.Populate.ON_FAULT);
     private volatile VmOperations vmOpsOverride;
     private final Map<String, AtomicInteger> releases = new ConcurrentHashMap<>();
@@ -87,21 +92,25 @@ public final class TestDriver implements FileOperations {
 
     /** Binds the driver's wait queue to its object (made after registration). */
     public void attach(RevocableObject object) {
+        Interleave.touch(CONFIG, true);
         this.queue = object.newWaitQueue("irq");
     }
 
     /** The next read stops at {@code gate} until it is opened. */
     public void setReadGate(Gate gate) {
+        Interleave.touch(CONFIG, true);
         this.readGate = gate;
     }
 
     /** The next fault stops at {@code gate} until it is opened. */
     public void setFaultGate(Gate gate) {
+        Interleave.touch(CONFIG, true);
         this.faultGate = gate;
     }
 
     /** The next release stops at {@code gate} until it is opened (close racing revoke). */
     public void setReleaseGate(Gate gate) {
+        Interleave.touch(CONFIG, true);
         this.releaseGate = gate;
     }
 
@@ -111,10 +120,12 @@ public final class TestDriver implements FileOperations {
      * the flag cleared or installs before the disable's zap and is zapped.
      */
     public void setMemoryEnabled(boolean enabled) {
+        Interleave.touch(CONFIG, true);
         this.memoryEnabled = enabled;
     }
 
     public boolean memoryEnabled() {
+        Interleave.touch(CONFIG, false);
         return memoryEnabled;
     }
 
@@ -123,6 +134,7 @@ public final class TestDriver implements FileOperations {
      * before inserting instead of under the page table lock, so a disable can slip in between.
      */
     public void setCheckEnableOutsidePtl(boolean naive) {
+        Interleave.touch(CONFIG, true);
         this.checkEnableOutsidePtl = naive;
     }
 
@@ -131,17 +143,20 @@ public final class TestDriver implements FileOperations {
      * test can check "one close per piece" (docs/semantics.md section 9). Off by default.
      */
     public void setVmClose(boolean on) {
+        Interleave.touch(CONFIG, true);
         this.vmClose = on;
     }
 
     /** How many times the driver's {@code ->close} ran for this piece. */
     public int vmClosesOf(Vma piece) {
+        Interleave.touch(COUNTS, false);
         AtomicInteger n = vmCloses.get(piece);
         return n == null ? 0 : n.get();
     }
 
     /** Every {@code ->close} call so far. */
     public int totalVmCloses() {
+        Interleave.touch(COUNTS, false);
         synchronized (vmCloses) {
             return vmCloses.values().stream().mapToInt(AtomicInteger::get).sum();
         }
@@ -149,6 +164,7 @@ public final class TestDriver implements FileOperations {
 
     /** The pieces closed more than once (should be none). */
     public java.util.List<Vma> closedMoreThanOnce() {
+        Interleave.touch(COUNTS, false);
         synchronized (vmCloses) {
             return vmCloses.entrySet().stream().filter(e -> e.getValue().get() > 1).map(Map.Entry::getKey).toList();
         }
@@ -156,21 +172,25 @@ public final class TestDriver implements FileOperations {
 
     /** Every {@code ->open} call so far (split pieces and fork copies that reached the driver). */
     public int vmOpens() {
+        Interleave.touch(COUNTS, false);
         return vmOpens.get();
     }
 
     /** Reads sleep until the next interrupt (uio style). */
     public void setBlockingReads(boolean blocking) {
+        Interleave.touch(CONFIG, true);
         this.blockingReads = blocking;
     }
 
     public void setPopulate(PfnMapping.Populate p) {
+        Interleave.touch(CONFIG, true);
         this.mapping = mapping(p);
         this.populateInsideMmap = false;
     }
 
     /** Planted bug (R04): populate inside {@code ->mmap}, as Linux drivers do ({@link Planted#populateInsideMmap}). */
     public void plantPopulateInsideMmap() {
+        Interleave.touch(CONFIG, true);
         this.mapping = mapping(PfnMapping.Populate.AFTER_LINK);
         this.populateInsideMmap = true;
     }
@@ -178,40 +198,50 @@ public final class TestDriver implements FileOperations {
     /** The device's pages, mappable while {@link #memoryEnabled} (checked under the page table lock). */
     private PfnMapping mapping(PfnMapping.Populate p) {
         return PfnMapping.builder((vma, pgoff) -> pgoff < pages ? basePfn + pgoff : PfnMapping.NO_PFN)
-                .allowed((firstPfn, n) -> memoryEnabled)
+                .allowed((firstPfn, n) -> {
+                    Interleave.touch(CONFIG, false);
+                    return memoryEnabled;
+                })
                 .populate(p)
                 .build();
     }
 
     /** Makes {@code ->mmap} install these vm_ops instead of the driver's own. */
     public void setVmOps(VmOperations ops) {
+        Interleave.touch(CONFIG, true);
         this.vmOpsOverride = ops;
     }
 
     public int releasesOf(OpenFile f) {
+        Interleave.touch(COUNTS, false);
         AtomicInteger n = releases.get(f.id());
         return n == null ? 0 : n.get();
     }
 
     public int totalReleases() {
+        Interleave.touch(COUNTS, false);
         return releases.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
     /** Faults that reached the driver's handler. */
     public int faults() {
+        Interleave.touch(COUNTS, false);
         return faults.get();
     }
 
     /** The device raises an interrupt: blocked readers and pollers wake. */
     public void interrupt() {
+        Interleave.touch(IRQ, true);
         interrupts.incrementAndGet();
         queue.wakeUp();
     }
 
     @Override
     public Result<byte[]> read(OpenFile file, int count) {
+        Interleave.touch(CONFIG, false);
         Gate g = readGate;
         if (g != null) {
+            Interleave.touch(CONFIG, true);
             readGate = null;
             g.pass();
         }
@@ -224,10 +254,12 @@ public final class TestDriver implements FileOperations {
 
     /** A read that sleeps until the next interrupt (uio style); EIO if the device goes away. */
     public Result<byte[]> readBlocking(OpenFile file) {
+        Interleave.touch(IRQ, false);
         int seen = interrupts.get();
-        if (!queue.waitEvent(() -> interrupts.get() != seen)) {
+        if (!queue.waitEvent(() -> interrupts.get() != seen)) { // a wait queue's condition: an unknown footprint
             return Result.err(Errno.EIO);
         }
+        Interleave.touch(IRQ, false);
         return Result.ok(new byte[] {(byte) interrupts.get()});
     }
 
@@ -239,6 +271,7 @@ public final class TestDriver implements FileOperations {
     @Override
     public Set<PollBit> poll(OpenFile file, PollTable table) {
         table.pollWait(queue);
+        Interleave.touch(IRQ, false);
         return interrupts.get() > 0 ? PollBit.mask(PollBit.POLLIN, PollBit.POLLRDNORM) : Set.of();
     }
 
@@ -258,6 +291,7 @@ public final class TestDriver implements FileOperations {
             return Result.err(Errno.EINVAL);
         }
         vma.addFlags(VmaFlag.PFNMAP, VmaFlag.IO, VmaFlag.DONTEXPAND);
+        Interleave.touch(CONFIG, false);
         vma.setVmOps(vmOpsOverride != null ? vmOpsOverride : vmOps);
         if (populateInsideMmap) {
             Planted.populateInsideMmap(vma);
@@ -267,11 +301,14 @@ public final class TestDriver implements FileOperations {
 
     @Override
     public void release(OpenFile file) {
+        Interleave.touch(CONFIG, false);
         Gate g = releaseGate;
         if (g != null) {
+            Interleave.touch(CONFIG, true);
             releaseGate = null;
             g.pass();
         }
+        Interleave.touchAdd(COUNTS);
         releases.computeIfAbsent(file.id(), k -> new AtomicInteger()).incrementAndGet();
     }
 
@@ -279,11 +316,14 @@ public final class TestDriver implements FileOperations {
     private final VmOperations vmOps = new VmOperations() {
         @Override
         public FaultResult fault(VmFault vmf) {
+            Interleave.touch(CONFIG, false);
             Gate g = faultGate;
             if (g != null) {
+                Interleave.touch(CONFIG, true);
                 faultGate = null;
                 g.pass();
             }
+            Interleave.touchAdd(COUNTS);
             faults.incrementAndGet();
             if (checkEnableOutsidePtl) {
                 return naiveFault(vmf);
@@ -293,26 +333,32 @@ public final class TestDriver implements FileOperations {
 
         @Override
         public Result<Long> access(Vma vma, long addr, long value, boolean write) {
+            Interleave.touch(CONFIG, false);
             return mapping.access(vma, addr, value, write);
         }
 
         @Override
         public long mapped(Vma vma) {
+            Interleave.touch(CONFIG, false);
             return mapping.mapped(vma);
         }
 
         @Override
         public boolean hasClose() {
+            Interleave.touch(CONFIG, false);
             return vmClose;
         }
 
         @Override
         public void open(Vma vma) {
+            Interleave.touchAdd(COUNTS);
             vmOpens.incrementAndGet();
         }
 
         @Override
         public void close(Vma vma) {
+            Interleave.touch(CONFIG, false);
+            Interleave.touchAdd(COUNTS);
             if (vmClose) {
                 vmCloses.computeIfAbsent(vma, k -> new AtomicInteger()).incrementAndGet();
             }
@@ -324,6 +370,7 @@ public final class TestDriver implements FileOperations {
      * instead of under the page table lock, so a disable and its zap can run in between.
      */
     private FaultResult naiveFault(VmFault vmf) {
+        Interleave.touch(CONFIG, false);
         if (vmf.pgoff() >= pages || !memoryEnabled) {
             return FaultResult.SIGBUS;
         }
