@@ -64,9 +64,14 @@ final class ProcRegOps implements FileOperations {
         return procOps.llseek(file, offset, whence);
     }
 
+    /**
+     * {@code proc_reg_file_ops} always has {@code .llseek} ({@code proc_reg_llseek}), so
+     * {@code do_dentry_open} (the kernel's {@code Process.open}) never clears FMODE_LSEEK here; an
+     * entry without {@code proc_lseek} loses it in {@link #open}, as {@code proc_reg_open} does.
+     */
     @Override
     public boolean hasLlseek() {
-        return procOps.hasLlseek();
+        return true;
     }
 
     /** {@code proc_reg_file_ops} always has {@code .mmap}. */
