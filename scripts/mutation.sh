@@ -11,7 +11,11 @@
 #   scripts/mutation.sh 'GLOB[,GLOB]'            the classes matching the globs only, e.g.
 #                                                'io.revokefs.core.Guard*,io.revokefs.kernel.Mm*'
 #   scripts/mutation.sh --threads 2 [GLOBS]      two minions (default 1; more only on a quiet machine)
-#   scripts/mutation.sh --summary [FILE]         print the figures of a report again (default: the last run's)
+#   scripts/mutation.sh --summary [FILE...]      print the figures of a report again (default: the last run's);
+#                                                with several reports of disjoint runs, their sum (a mutant
+#                                                found in two of them is refused)
+# Each run's mutations.xml is also kept as revoke-mutation/target/pit-runs/COMMIT-TIME.xml, so that a
+# whole figure can be summed from runs over disjoint sets of classes at one commit.
 # Extra Maven options go in MVN_OPTS_EXTRA, e.g. MVN_OPTS_EXTRA=-o for an offline build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +29,7 @@ while [ $# -gt 0 ]; do
       [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "mutation.sh: --threads needs a positive number, got '${2:-}'" >&2; exit 2; }
       threads=$2; shift 2 ;;
     --summary)
-      summary_only=1; [ -n "${2:-}" ] && report=$2; break ;;
+      summary_only=1; shift; break ;;
     -*) echo "mutation.sh: unknown option '$1' (--threads N, --summary [FILE])" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -43,11 +47,37 @@ if [ -z "$summary_only" ]; then
     "-Dpit.threads=$threads" "${target[@]}" | grep -E 'Generated [0-9]+ mutations|Test strength|Ran [0-9]+ tests|Calculated coverage|BUILD|ERROR' || true
   echo "mutation.sh: took $(( ($(date +%s) - start) / 60 )) min"
 fi
-[ -f "$report" ] || { echo "mutation.sh: no report at $report (the run failed; see Maven's output above)" >&2; exit 1; }
+if [ -n "$summary_only" ]; then
+  reports=("$@"); [ ${#reports[@]} -eq 0 ] && reports=("$report")
+else
+  [ -f "$report" ] || { echo "mutation.sh: no report at $report (the run failed; see Maven's output above)" >&2; exit 1; }
+  mkdir -p revoke-mutation/target/pit-runs
+  kept=revoke-mutation/target/pit-runs/$(git rev-parse --short HEAD)-$(date +%Y%m%d-%H%M%S).xml
+  cp "$report" "$kept"; echo "mutation.sh: report kept as $kept"
+  reports=("$report")
+fi
+for r in "${reports[@]}"; do
+  [ -f "$r" ] || { echo "mutation.sh: no report at $r" >&2; exit 2; }
+done
 
-python3 - "$report" <<'PY'
+python3 - "${reports[@]}" <<'PY'
 import sys, xml.etree.ElementTree as ET
-mutations = list(ET.parse(sys.argv[1]).getroot().iter('mutation'))
+mutations, seen = [], {}
+for path in sys.argv[1:]:
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        sys.exit(f"mutation.sh: {path} is not a PIT mutations.xml: {e}")
+    for mu in root.iter('mutation'):
+        key = tuple(mu.findtext(k) or '' for k in ('mutatedClass', 'mutatedMethod', 'methodDescription', 'lineNumber', 'mutator', 'description')) \
+            + (','.join(i.text or '' for i in mu.iter('index')),)
+        if key in seen:
+            sys.exit(f"mutation.sh: {path} and {seen[key]} both have the mutant {key[0]}.{key[1]} line {key[3]} ({key[5]}): "
+                     "sum only runs over disjoint sets of classes")
+        seen[key] = path
+        mutations.append(mu)
+if len(sys.argv) > 2:
+    print('sum of', len(sys.argv) - 1, 'reports:', ', '.join(sys.argv[1:]))
 KILLED = ('KILLED', 'TIMED_OUT', 'MEMORY_ERROR')  # a timeout or an out-of-memory is the test seeing the mutant
 def module(package):
     return ('revoke-kernel' if package.startswith('io.revokefs.kernel') else
