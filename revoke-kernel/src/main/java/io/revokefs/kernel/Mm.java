@@ -188,13 +188,9 @@ public final class Mm {
             hit.removeIf(v -> v.end() <= addr || v.start() >= end);
             // Check every split first: a refusal leaves everything as it was.
             for (Vma v : hit) {
-                if (v.vmOps() != null) {
-                    if (v.start() < addr && !v.vmOps().maySplit(v, addr).isOk()) {
-                        return Result.err(Errno.EINVAL);
-                    }
-                    if (v.end() > end && !v.vmOps().maySplit(v, end).isOk()) {
-                        return Result.err(Errno.EINVAL);
-                    }
+                Result<Void> r = maySplitAt(v, addr, end);
+                if (!r.isOk()) {
+                    return r;
                 }
             }
             for (Vma v : hit) {
@@ -211,6 +207,24 @@ public final class Mm {
         } finally {
             mmapLock.writeUnlock();
         }
+    }
+
+    /**
+     * The {@code ->may_split} checks of cutting {@code [addr, end)} out of {@code vma}: at {@code addr}
+     * when the VMA starts before it, then at {@code end} when it ends after it. The driver's error is the
+     * answer, as {@code __split_vma} returns it.
+     */
+    private static Result<Void> maySplitAt(Vma vma, long addr, long end) {
+        if (vma.vmOps() == null) {
+            return Result.ok();
+        }
+        if (vma.start() < addr) {
+            Result<Void> r = vma.vmOps().maySplit(vma, addr);
+            if (!r.isOk()) {
+                return r;
+            }
+        }
+        return vma.end() > end ? vma.vmOps().maySplit(vma, end) : Result.ok();
     }
 
     /**
@@ -278,8 +292,13 @@ public final class Mm {
      * first, whose error stops mbind there, then {@code vm_policy}.
      */
     Result<Void> mbind(long addr, long pages, MemPolicy policy) {
-        if (addr % Kernel.PAGE_SIZE != 0 || pages <= 0) {
+        // do_mbind: an unaligned start is EINVAL, then an empty range succeeds doing nothing
+        // ("if (end == start) return 0"); a negative count stands for a length that wraps (EINVAL).
+        if (addr % Kernel.PAGE_SIZE != 0 || pages < 0) {
             return Result.err(Errno.EINVAL);
+        }
+        if (pages == 0) {
+            return Result.ok();
         }
         long end = addr + pages * Kernel.PAGE_SIZE;
         mmapLock.writeLock();
@@ -294,9 +313,9 @@ public final class Mm {
                 a = v.end();
             }
             for (Vma v : hit) {
-                if (v.vmOps() != null && ((v.start() < addr && !v.vmOps().maySplit(v, addr).isOk())
-                        || (v.end() > end && !v.vmOps().maySplit(v, end).isOk()))) {
-                    return Result.err(Errno.EINVAL);
+                Result<Void> r = maySplitAt(v, addr, end);
+                if (!r.isOk()) {
+                    return r;
                 }
             }
             for (Vma v : hit) {
@@ -338,49 +357,86 @@ public final class Mm {
     // ---------------------------------------------------------------- mremap
 
     /**
-     * {@code mremap} of one whole VMA at {@code addr}: shrinking unmaps the tail; growing a VM_PFNMAP or
-     * VM_DONTEXPAND VMA fails with EFAULT (as {@code vma_to_resize}, since renamed {@code resize_is_valid}
-     * and then {@code remap_is_valid}); {@code move} relocates it
-     * ({@code move_vma}): its PTEs move with it under {@code i_mmap_rwsem}, so a concurrent zap sees
-     * the VMA either before or after the move, never neither. Returns the VMA's new address.
+     * {@code mremap(addr, oldPages, newPages, move ? MREMAP_MAYMOVE|MREMAP_FIXED : 0)} as
+     * {@code do_mremap} (mm/mremap.c) answers it. {@code check_mremap_params}: EINVAL for an unaligned
+     * {@code addr} or no new pages ("a zero new-len is nonsensical"; a zero old length is allowed). Then
+     * {@code vma_lookup(addr)}: EFAULT where no VMA contains it. Without {@code move}
+     * ({@code mremap_at}): the same size is a no-op; shrinking unmaps
+     * {@code [addr + newPages, addr + oldPages)} whatever lies there ({@code shrink_vma}, no boundary
+     * check); growing is checked by {@code remap_is_valid}. With {@code move} ({@code mremap_to}): a
+     * shrink unmaps the tail first, then {@code remap_is_valid}, then {@code move_vma}: the range is split
+     * out of its VMA (after {@code prep_move_vma} asked {@code ->may_split} at each end that is not the
+     * VMA's, whose error is returned), moved with its PTEs under {@code i_mmap_rwsem}, so a concurrent
+     * zap sees it either before or after the move, never neither, and told by {@code ->mremap}, whose
+     * error moves it back. Returns the range's new address.
+     * <p>
+     * {@code remap_is_valid}: a zero old length on a private mapping is EINVAL (every simulated VMA is
+     * shared, {@link #mmap}); a range past the VMA's end EFAULT; growing a VM_PFNMAP or VM_DONTEXPAND
+     * VMA EFAULT. Narrower than Linux: growing any other VMA is ENOMEM here (Linux grows it in place
+     * when the addresses after it are free, or moves it with {@code move}); a moved range is the same
+     * {@code Vma} at its new place, where {@code move_vma} makes a copy ({@code copy_vma}: {@code ->open}
+     * on the copy) and unmaps the original ({@code ->close} on it); and a move the driver's
+     * {@code ->mremap} refused leaves the VMA split at the range's ends, where Linux unmaps the copy and
+     * leaves the original whole (docs/linux.md, "Where the simulated mm is narrower than Linux").
      */
     Result<Long> mremap(long addr, long oldPages, long newPages, boolean move) {
-        if (addr % Kernel.PAGE_SIZE != 0 || oldPages <= 0 || newPages <= 0) {
+        // A negative count is no unsigned length: refused with the other malformed arguments.
+        if (addr % Kernel.PAGE_SIZE != 0 || newPages <= 0 || oldPages < 0) {
             return Result.err(Errno.EINVAL);
         }
         mmapLock.writeLock();
         try {
-            Vma vma = findVma(addr);
-            if (vma == null || vma.start() != addr || vma.pages() != oldPages) {
+            Vma vma = dead ? null : findVma(addr);
+            if (vma == null) {
                 return Result.err(Errno.EFAULT);
             }
+            if (!move) {
+                if (newPages == oldPages) {
+                    return Result.ok(addr);
+                }
+                if (newPages < oldPages) {
+                    Result<Void> r = munmap(addr + newPages * Kernel.PAGE_SIZE, oldPages - newPages); // mmap_lock is reentrant
+                    return r.isOk() ? Result.ok(addr) : r.castErr();
+                }
+                Result<Void> valid = remapIsValid(vma, addr, oldPages, newPages);
+                return valid.isOk() ? Result.err(Errno.ENOMEM) : valid.castErr();
+            }
             if (newPages < oldPages) {
-                Result<Void> r = munmap(addr + newPages * Kernel.PAGE_SIZE, oldPages - newPages); // mmap_lock is reentrant
+                Result<Void> r = munmap(addr + newPages * Kernel.PAGE_SIZE, oldPages - newPages);
                 if (!r.isOk()) {
                     return r.castErr();
-                }
-                if (!move) {
-                    return Result.ok(addr);
                 }
                 vma = findVma(addr);
                 if (vma == null) {
                     return Result.err(Errno.EFAULT);
                 }
-            } else if (newPages > oldPages) {
-                if (vma.has(VmaFlag.PFNMAP) || vma.has(VmaFlag.DONTEXPAND)) {
-                    return Result.err(Errno.EFAULT);
-                }
-                return Result.err(Errno.ENOMEM); // only PFN-mapped VMAs exist in the simulation
+                oldPages = newPages;
             }
-            if (!move) {
-                return Result.ok(addr);
+            Result<Void> valid = remapIsValid(vma, addr, oldPages, newPages);
+            if (!valid.isOk()) {
+                return valid.castErr();
             }
-            long newAddr = getUnmappedArea(vma.pages());
-            moveVma(vma, newAddr);
-            if (vma.vmOps() != null) {
-                Result<Void> r = vma.vmOps().mremap(vma);
+            if (newPages > oldPages) {
+                return Result.err(Errno.ENOMEM); // growing a VMA that may grow: not modelled (see above)
+            }
+            long end = addr + oldPages * Kernel.PAGE_SIZE;
+            Result<Void> splits = maySplitAt(vma, addr, end); // prep_move_vma
+            if (!splits.isOk()) {
+                return splits.castErr();
+            }
+            Vma target = vma.start() < addr ? split(vma, addr) : vma;
+            if (target.end() > end) {
+                split(target, end);
+            }
+            long newAddr = getUnmappedArea(target.pages());
+            if (newAddr < 0) {
+                return Result.err(Errno.ENOMEM);
+            }
+            moveVma(target, newAddr);
+            if (target.vmOps() != null) {
+                Result<Void> r = target.vmOps().mremap(target);
                 if (!r.isOk()) {
-                    moveVma(vma, addr);
+                    moveVma(target, addr);
                     return r.castErr();
                 }
             }
@@ -388,6 +444,24 @@ public final class Mm {
         } finally {
             mmapLock.writeUnlock();
         }
+    }
+
+    /**
+     * {@code remap_is_valid}, for the flags the simulation has: EINVAL for a zero old length on a
+     * private mapping, EFAULT for a range past the VMA's end or for growing a VM_PFNMAP or VM_DONTEXPAND
+     * VMA.
+     */
+    private static Result<Void> remapIsValid(Vma vma, long addr, long oldPages, long newPages) {
+        if (oldPages == 0 && !vma.has(VmaFlag.SHARED)) {
+            return Result.err(Errno.EINVAL);
+        }
+        if (oldPages > (vma.end() - addr) / Kernel.PAGE_SIZE) {
+            return Result.err(Errno.EFAULT);
+        }
+        if (newPages != oldPages && (vma.has(VmaFlag.PFNMAP) || vma.has(VmaFlag.DONTEXPAND))) {
+            return Result.err(Errno.EFAULT);
+        }
+        return Result.ok();
     }
 
     private void moveVma(Vma vma, long newAddr) {

@@ -242,7 +242,11 @@ public final class Process {
         return mm.munmap(addr, pages);
     }
 
-    /** {@code mremap(2)} of one whole VMA; {@code move} relocates it (MREMAP_MAYMOVE|MREMAP_FIXED). */
+    /**
+     * {@code mremap(2)} of {@code [addr, addr + oldPages)}, inside one VMA; {@code move} relocates it
+     * (MREMAP_MAYMOVE|MREMAP_FIXED, to an address the simulation picks). Answers as {@code do_mremap};
+     * where it is narrower than Linux, see {@code Mm.mremap}.
+     */
     public Result<Long> mremap(long addr, long oldPages, long newPages, boolean move) {
         return mm.mremap(addr, oldPages, newPages, move);
     }
@@ -289,7 +293,7 @@ public final class Process {
         return r.isOk() ? r : Result.err(Errno.EIO);
     }
 
-    /** {@code mbind(2)}: sets {@code policy} on the VMAs of {@code [addr, addr + pages)}. */
+    /** {@code mbind(2)}: sets {@code policy} on the VMAs of {@code [addr, addr + pages)}; no pages, nothing (0). */
     public Result<Void> mbind(long addr, long pages, MemPolicy policy) {
         return mm.mbind(addr, pages, policy);
     }

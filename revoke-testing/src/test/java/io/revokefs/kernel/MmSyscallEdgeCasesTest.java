@@ -128,13 +128,70 @@ class MmSyscallEdgeCasesTest {
     }
 
     @Test
-    void mremapRefusesAnUnalignedAddressNoPagesAndARangeThatIsNotOneWholeVma() {
+    void mremapRefusesAnUnalignedAddressNoNewPagesAnAddressNoVmaHoldsAndARangePastItsVma() {
+        driver.pfnmap = true;
         Vma v = map(2);
+        // check_mremap_params: an unaligned address, a zero new length ("nonsensical").
         assertThat(p.mremap(v.start() + 1, 2, 2, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
-        assertThat(p.mremap(v.start(), 0, 2, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
         assertThat(p.mremap(v.start(), 2, 0, true).errnoOrNull()).isEqualTo(Errno.EINVAL);
-        assertThat(p.mremap(v.start() + PAGE, 1, 1, true).errnoOrNull()).isEqualTo(Errno.EFAULT);
-        assertThat(p.mremap(v.start(), 1, 1, true).errnoOrNull()).isEqualTo(Errno.EFAULT);
+        assertThat(p.mremap(v.start(), -1, 1, false).errnoOrNull()).isEqualTo(Errno.EINVAL);
+        // vma_lookup finds nothing at the hole after the VMA.
+        assertThat(p.mremap(v.end(), 1, 1, true).errnoOrNull()).isEqualTo(Errno.EFAULT);
+        // remap_is_valid: "We can't remap across vm area boundaries".
+        assertThat(p.mremap(v.start() + PAGE, 2, 2, true).errnoOrNull()).isEqualTo(Errno.EFAULT);
+        assertThat(ranges()).containsExactly(new long[] {v.start(), v.end()});
+    }
+
+    @Test
+    void aZeroOldLengthIsAllowedAndOnAPfnmapVmaIsTheRefusalToGrowIt() {
+        // do_mremap allows old_len 0 ("duplicate shm area"); every simulated VMA is shared, so
+        // remap_is_valid goes on to the growth checks: VM_PFNMAP cannot grow (EFAULT), moving or not.
+        driver.pfnmap = true;
+        Vma pfn = map(2);
+        assertThat(p.mremap(pfn.start(), 0, 1, false).errnoOrNull()).isEqualTo(Errno.EFAULT);
+        assertThat(p.mremap(pfn.start(), 0, 1, true).errnoOrNull()).isEqualTo(Errno.EFAULT);
+        // Any other VMA without a move: expand_vma cannot grow a zero-length range in place
+        // (vrm_can_expand_in_place: the range does not reach the VMA's end), and may not move: ENOMEM.
+        driver.pfnmap = false;
+        Vma plain = map(2);
+        assertThat(p.mremap(plain.start(), 0, 1, false).errnoOrNull()).isEqualTo(Errno.ENOMEM);
+        assertThat(ranges()).containsExactly(new long[] {pfn.start(), pfn.end()}, new long[] {plain.start(), plain.end()});
+    }
+
+    @Test
+    void movingPartOfAVmaSplitsItOutAskingMaySplitAtEachEndAndMovesThatPartOnly() {
+        Ops ops = installOps();
+        Vma v = map(4);
+        long start = v.start();
+        long moved = p.mremap(start + PAGE, 2, 2, true).value();
+        // prep_move_vma asks ->may_split at both ends, then the middle moves and ->mremap is told.
+        assertThat(ops.calls).containsExactly("may_split", "may_split", "mremap " + Long.toHexString(moved));
+        assertThat(ranges()).containsExactly(new long[] {start, start + PAGE}, new long[] {start + 3 * PAGE, start + 4 * PAGE},
+                new long[] {moved, moved + 2 * PAGE});
+        Vma middle = p.mm().vmas().stream().filter(x -> x.start() == moved).findFirst().orElseThrow();
+        assertThat(middle.pgoff()).as("the moved part keeps its file offset").isEqualTo(1);
+    }
+
+    @Test
+    void aMoveOfPartOfAVmaTheDriverWillNotSplitReturnsTheDriversErrorAndMovesNothing() {
+        Ops ops = installOps();
+        Vma v = map(4);
+        ops.maySplit = Result.err(Errno.EPERM);
+        assertThat(p.mremap(v.start() + PAGE, 2, 2, true).errnoOrNull()).isEqualTo(Errno.EPERM);
+        assertThat(ops.calls).containsExactly("may_split");
+        assertThat(ranges()).containsExactly(new long[] {v.start(), v.end()});
+    }
+
+    @Test
+    void shrinkingWithoutAMoveUnmapsTheTailWhateverLiesThereAsShrinkVmaDoes() {
+        // mremap_at's shrink is do_vmi_munmap of [addr + new_len, addr + old_len): no boundary check, so
+        // an old length past the VMA unmaps the hole after it (nothing) and answers the address.
+        Vma v = map(2);
+        long start = v.start();
+        assertThat(p.mremap(start + PAGE, 3, 1, false).value()).isEqualTo(start + PAGE);
+        assertThat(ranges()).containsExactly(new long[] {start, start + 2 * PAGE});
+        assertThat(p.mremap(start, 2, 1, false).value()).isEqualTo(start);
+        assertThat(ranges()).containsExactly(new long[] {start, start + PAGE});
     }
 
     @Test
@@ -191,6 +248,30 @@ class MmSyscallEdgeCasesTest {
         assertThat(p.mremap(plain.start(), 1, 2, true).errnoOrNull()).isEqualTo(Errno.ENOMEM);
         plain.addFlags(VmaFlag.DONTEXPAND);
         assertThat(p.mremap(plain.start(), 1, 2, true).errnoOrNull()).isEqualTo(Errno.EFAULT);
+    }
+
+    @Test
+    void mbindOfNoPagesSucceedsDoingNothingAndANegativeCountIsEinval() {
+        // do_mbind: the alignment check first, then "if (end == start) return 0", even where nothing is mapped.
+        Ops ops = installOps();
+        Vma v = map(2);
+        assertThat(p.mbind(v.start() + 1, 0, BIND0).errnoOrNull()).isEqualTo(Errno.EINVAL);
+        assertThat(p.mbind(v.start() + PAGE, 0, BIND0).isOk()).isTrue();
+        assertThat(p.mbind(v.end(), 0, BIND0).isOk()).isTrue();
+        assertThat(p.mbind(v.start(), -1, BIND0).errnoOrNull()).isEqualTo(Errno.EINVAL);
+        assertThat(ops.calls).isEmpty();
+        assertThat(ranges()).containsExactly(new long[] {v.start(), v.end()});
+        assertThat(p.getMempolicy(v.start()).value()).isNull();
+    }
+
+    @Test
+    void aMaySplitRefusalIsAnsweredWithTheDriversErrorAsSplitVmaReturnsIt() {
+        Ops ops = installOps();
+        Vma v = map(3);
+        ops.maySplit = Result.err(Errno.EPERM);
+        assertThat(p.munmap(v.start() + PAGE, 1).errnoOrNull()).isEqualTo(Errno.EPERM);
+        assertThat(p.mbind(v.start() + PAGE, 1, BIND0).errnoOrNull()).isEqualTo(Errno.EPERM);
+        assertThat(ranges()).containsExactly(new long[] {v.start(), v.end()});
     }
 
     @Test
