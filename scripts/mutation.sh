@@ -11,6 +11,9 @@
 #   scripts/mutation.sh 'GLOB[,GLOB]'            the classes matching the globs only, e.g.
 #                                                'io.revokefs.core.Guard*,io.revokefs.kernel.Mm*'
 #   scripts/mutation.sh --threads 2 [GLOBS]      two minions (default 1; more only on a quiet machine)
+#   scripts/mutation.sh --tests 'GLOB' [GLOBS]   only the test classes matching GLOB (PIT's targetTests), e.g.
+#                                                to see which survivors of a whole run a new test kills (a
+#                                                figure of such a run is not the whole suite's)
 #   scripts/mutation.sh --summary [FILE...]      print the figures of a report again (default: the last run's);
 #                                                with several reports of disjoint runs, their sum (a mutant
 #                                                found in two of them is refused)
@@ -22,24 +25,29 @@ cd "$(dirname "$0")/.."
 report=revoke-mutation/target/pit-reports/mutations.xml
 
 threads=1
+tests=
 summary_only=
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads)
       [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "mutation.sh: --threads needs a positive number, got '${2:-}'" >&2; exit 2; }
       threads=$2; shift 2 ;;
+    --tests)
+      [ -n "${2:-}" ] || { echo "mutation.sh: --tests needs a glob of test classes" >&2; exit 2; }
+      tests=$2; shift 2 ;;
     --summary)
       summary_only=1; shift; break ;;
-    -*) echo "mutation.sh: unknown option '$1' (--threads N, --summary [FILE])" >&2; exit 2 ;;
+    -*) echo "mutation.sh: unknown option '$1' (--threads N, --tests GLOB, --summary [FILE...])" >&2; exit 2 ;;
     *) break ;;
   esac
 done
 
 if [ -z "$summary_only" ]; then
   target=(); [ $# -gt 0 ] && target=("-Dpit.target=$1")
+  [ -n "$tests" ] && target+=("-Dpit.targetTests=$tests")
   rm -f "$report"
   start=$(date +%s)
-  echo "mutation.sh: commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo ' (with uncommitted changes)'), threads $threads, target ${1:-every class}, started $(date '+%F %H:%M')"
+  echo "mutation.sh: commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo ' (with uncommitted changes)'), threads $threads, target ${1:-every class}, tests ${tests:-the whole suite}, started $(date '+%F %H:%M')"
   # -am builds (to test-compile) every module whose tests run; PIT runs in revoke-mutation only (pit.skip
   # is true elsewhere).
   # shellcheck disable=SC2086
