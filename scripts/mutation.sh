@@ -11,7 +11,7 @@
 #   scripts/mutation.sh 'GLOB[,GLOB]'            the classes matching the globs only, e.g.
 #                                                'io.revokefs.core.Guard*,io.revokefs.kernel.Mm*'
 #   scripts/mutation.sh --threads 2 [GLOBS]      two minions (default 1; more only on a quiet machine)
-#   scripts/mutation.sh --tests 'GLOB' [GLOBS]   only the test classes matching GLOB (PIT's targetTests), e.g.
+#   scripts/mutation.sh --tests 'GLOB[,GLOB]' [GLOBS]  only the test classes matching the globs (targetTests), e.g.
 #                                                to see which survivors of a whole run a new test kills (a
 #                                                figure of such a run is not the whole suite's)
 #   scripts/mutation.sh --summary [FILE...]      print the figures of a report again (default: the last run's);

@@ -28,6 +28,28 @@ import static org.assertj.core.api.Assertions.fail;
  * that need threads to interleave are also model-checked, in {@link RevocableModelCheckTest}.
  */
 class RevocableTest {
+
+    @Test
+    void itsNameItsDescriptionAndAHandlesProviderSayWhichResourceItIs() {
+        Revocable<AtomicInteger> r = Revocable.of("bar0", new AtomicInteger());
+        assertThat(r.name()).isEqualTo("bar0");
+        assertThat(r.toString()).isEqualTo("Revocable[bar0]");
+        Revocable.Handle<AtomicInteger> h = r.handle().value();
+        assertThat(h.provider()).isSameAs(r);
+        r.revoke();
+        assertThat(r.toString()).isEqualTo("Revocable[bar0, revoked]");
+    }
+
+    @Test
+    void tryAccessOrSkipSaysWhetherTheBodyRanAndSkipsItOnceRevoked() {
+        Revocable<AtomicInteger> r = Revocable.of("res", new AtomicInteger());
+        assertThat(r.tryAccessOrSkip(AtomicInteger::incrementAndGet)).isTrue();
+        r.revoke();
+        AtomicInteger after = new AtomicInteger();
+        assertThat(r.tryAccessOrSkip(x -> after.incrementAndGet())).as("revoked: skipped").isFalse();
+        assertThat(after).hasValue(0);
+    }
+
     /** The KUnit suite's {@code real_res = (void *)0x12345678}. */
     private static final String REAL_RES = "0x12345678";
 

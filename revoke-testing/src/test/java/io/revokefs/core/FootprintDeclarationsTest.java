@@ -134,6 +134,17 @@ class FootprintDeclarationsTest {
     }
 
     @Test
+    void anObjectDeclaresItsEventsAsWritesOfTheLogWhateverTheRecorderDeclares() {
+        // EventRecorder.discarding() declares nothing: the object's own record() is what declares the
+        // append (an InMemoryEventLog declares it too, in the same step).
+        io.revokefs.kernel.Kernel kernel = new io.revokefs.kernel.Kernel(io.revokefs.core.event.EventRecorder.discarding());
+        RevocableObject o = RevocableObject.builder(kernel, "quiet", "test")
+                .operations(new io.revokefs.core.testing.TestDriver(Sim.BASE_PFN, Sim.PAGES)).errnos(ErrnoTable.KERNFS).register();
+        assertThat(after(record(() -> o.recordIfLive(new RevokeEvent.MemoryToggled("quiet", RevokeEvent.MemoryToggled.OFF, "test"))),
+                "guard enter", 0)).contains("WRITE event log");
+    }
+
+    @Test
     void openAddsTheFileAndCloseReleasesItOnceAndRemovesIt() {
         Sim sim = new Sim();
         Process p = sim.root();
@@ -189,6 +200,52 @@ class FootprintDeclarationsTest {
         assertThat(first(again)).contains("WRITE " + object, "READ " + object);
     }
 
+    @Test
+    void aCloseAfterTheRevokeReleasedTheFileRemovesItWithAWriteOfTheObject() {
+        Sim sim = new Sim();
+        Process p = sim.root();
+        OpenFile f = sim.open(p);
+        sim.object().revoke("test");
+        // release: files.get (a read); releaseOnce finds the revoke's release (no point: the wait's
+        // condition holds); then files.remove (a write).
+        List<Step> close = record(() -> p.close(f));
+        assertThat(close).as("%s", close).allSatisfy(s -> assertThat(s.after()).isEmpty());
+        assertThat(first(close)).contains("READ object " + Sim.OBJECT, "WRITE object " + Sim.OBJECT, "WRITE release of " + f.id());
+    }
+
+    @Test
+    void aRevokeWithNoOpenFileStillEndsWritingTheObject() {
+        Sim sim = new Sim();
+        List<Step> revoke = record(() -> sim.object().revoke("test"));
+        // The last step: no file to release; outcome and life set (a write).
+        assertThat(revoke.get(revoke.size() - 1).footprint()).contains("WRITE object " + Sim.OBJECT);
+    }
+
+    @Test
+    void eachReleaseOfARevokeWritesTheObjectInItsOwnStep() {
+        Sim sim = new Sim();
+        Process p = sim.root();
+        OpenFile f1 = sim.open(p);
+        OpenFile f2 = sim.open(p);
+        List<Step> revoke = record(() -> sim.object().revoke("test"));
+        // Between the points "release f1" and "release f2": f1's release recorded (releases.put, a
+        // write of the object; its release state set) and f2's release claimed.
+        assertThat(after(revoke, "release " + f1.id(), 0)).contains("WRITE object " + Sim.OBJECT,
+                "WRITE release of " + f1.id(), "WRITE release of " + f2.id());
+    }
+
+    @Test
+    void anEagerPopulationOfAClosingDriversVmaCountsItLinkedAfterTheInsert() {
+        Sim sim = new Sim();
+        sim.driver().setVmClose(true);
+        Process p = sim.root();
+        OpenFile f = sim.open(p);
+        Vma[] v = new Vma[1];
+        List<Step> mmap = record(() -> v[0] = sim.mmap(p, f, 2, 0));
+        // ->mapped after the link: linkedPieces incremented (an add), which the close step's walk reads.
+        assertThat(after(mmap, "i_mmap insert " + v[0].id(), 0)).contains("ADD object " + Sim.OBJECT);
+    }
+
     // ---------------------------------------------------------------- a revocable resource
 
     @Test
@@ -219,6 +276,18 @@ class FootprintDeclarationsTest {
         // A second revoke: the claim fails, then awaitSettled reads life.
         List<Step> again = record(r::revoke);
         assertThat(first(again)).contains("WRITE " + res, "READ " + res);
+    }
+
+    @Test
+    void theReleaseOfARevokedResourceIsBetweenTwoWritesOfItsState() {
+        Guard inner = new Guard();
+        Revocable<AtomicInteger> r = Revocable.of("res", new AtomicInteger(), x -> inner.exit(inner.tryEnter()));
+        // finish: the resource taken (a write), the release (here one that reaches the points "guard
+        // enter" and "guard exit"), then life set (a write) after it.
+        List<Step> revoke = record(r::revoke);
+        assertThat(after(revoke, "await guard drain", 0)).contains("WRITE revocable res");
+        assertThat(revoke.get(revoke.size() - 1).after()).isEqualTo("guard exit");
+        assertThat(revoke.get(revoke.size() - 1).footprint()).contains("WRITE revocable res");
     }
 
     @Test

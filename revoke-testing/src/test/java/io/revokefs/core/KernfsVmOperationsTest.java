@@ -329,6 +329,10 @@ class KernfsVmOperationsTest {
         assertThat(store.get(TIMEOUT_S, TimeUnit.SECONDS).signal()).isEqualTo(Signal.SIGBUS);
         assertThat(w.device.mkwrites).as("the driver's page_mkwrite never runs after revoke").hasValue(0);
         assertThat(w.events()).contains(new RevokeEvent.AccessRefused(w.object.id(), "page_mkwrite", "SIGBUS", null, v.id()));
+        // do_page_mkwrite's VM_FAULT_SIGBUS ends the fault (wp_page_shared returns it): the store is not
+        // retried into ->fault, so page_mkwrite's is the only refusal of the VMA.
+        assertThat(w.events().stream().filter(e -> e instanceof RevokeEvent.AccessRefused a && v.id().equals(a.vma())))
+                .containsExactly(new RevokeEvent.AccessRefused(w.object.id(), "page_mkwrite", "SIGBUS", null, v.id()));
     }
 
     // ---------------------------------------------------------------- NUMA policy
