@@ -17,6 +17,10 @@
 #   scripts/mutation.sh --summary [FILE...]      print the figures of a report again (default: the last run's);
 #                                                with several reports of disjoint runs, their sum (a mutant
 #                                                found in two of them is refused)
+#   scripts/mutation.sh --summary FILE... --with-kills NARROW...
+#                                                the sum, where a mutant not killed there but killed in a
+#                                                NARROW report (a run with --tests, of the same classes
+#                                                unchanged, with tests added since) counts as killed
 # Each run's mutations.xml is also kept as revoke-mutation/target/pit-runs/COMMIT-TIME.xml, so that a
 # whole figure can be summed from runs over disjoint sets of classes at one commit.
 # Extra Maven options go in MVN_OPTS_EXTRA, e.g. MVN_OPTS_EXTRA=-o for an offline build.
@@ -57,6 +61,7 @@ if [ -z "$summary_only" ]; then
 fi
 if [ -n "$summary_only" ]; then
   reports=("$@"); [ ${#reports[@]} -eq 0 ] && reports=("$report")
+  [ "${reports[0]}" = --with-kills ] && reports=("$report" "${reports[@]}")
 else
   [ -f "$report" ] || { echo "mutation.sh: no report at $report (the run failed; see Maven's output above)" >&2; exit 1; }
   mkdir -p revoke-mutation/target/pit-runs
@@ -65,28 +70,48 @@ else
   reports=("$report")
 fi
 for r in "${reports[@]}"; do
-  [ -f "$r" ] || { echo "mutation.sh: no report at $r" >&2; exit 2; }
+  [ "$r" = --with-kills ] || [ -f "$r" ] || { echo "mutation.sh: no report at $r" >&2; exit 2; }
 done
 
 python3 - "${reports[@]}" <<'PY'
 import sys, xml.etree.ElementTree as ET
-mutations, seen = [], {}
-for path in sys.argv[1:]:
+args = sys.argv[1:]
+narrow = args[args.index('--with-kills') + 1:] if '--with-kills' in args else []
+whole = args[:args.index('--with-kills')] if '--with-kills' in args else args
+if '--with-kills' in args and not narrow:
+    sys.exit("mutation.sh: --with-kills needs at least one report")
+KILLED = ('KILLED', 'TIMED_OUT', 'MEMORY_ERROR')  # a timeout or an out-of-memory is the test seeing the mutant
+def load(path):
     try:
-        root = ET.parse(path).getroot()
+        return ET.parse(path).getroot()
     except ET.ParseError as e:
         sys.exit(f"mutation.sh: {path} is not a PIT mutations.xml: {e}")
-    for mu in root.iter('mutation'):
-        key = tuple(mu.findtext(k) or '' for k in ('mutatedClass', 'mutatedMethod', 'methodDescription', 'lineNumber', 'mutator', 'description')) \
-            + (','.join(i.text or '' for i in mu.iter('index')),)
+def key_of(mu):
+    return tuple(mu.findtext(k) or '' for k in ('mutatedClass', 'mutatedMethod', 'methodDescription', 'lineNumber', 'mutator', 'description')) \
+        + (','.join(i.text or '' for i in mu.iter('index')),)
+mutations, seen = [], {}
+for path in whole:
+    for mu in load(path).iter('mutation'):
+        key = key_of(mu)
         if key in seen:
             sys.exit(f"mutation.sh: {path} and {seen[key]} both have the mutant {key[0]}.{key[1]} line {key[3]} ({key[5]}): "
                      "sum only runs over disjoint sets of classes")
         seen[key] = path
         mutations.append(mu)
-if len(sys.argv) > 2:
-    print('sum of', len(sys.argv) - 1, 'reports:', ', '.join(sys.argv[1:]))
-KILLED = ('KILLED', 'TIMED_OUT', 'MEMORY_ERROR')  # a timeout or an out-of-memory is the test seeing the mutant
+if len(whole) > 1:
+    print('sum of', len(whole), 'reports:', ', '.join(whole))
+if narrow:
+    killed_later = set()
+    for path in narrow:
+        for mu in load(path).iter('mutation'):
+            if mu.get('status') in KILLED:
+                killed_later.add(key_of(mu))
+    upgraded = 0
+    for mu in mutations:
+        if mu.get('status') not in KILLED and key_of(mu) in killed_later:
+            mu.set('status', 'KILLED')
+            upgraded += 1
+    print(f"with the kills of {', '.join(narrow)}: {upgraded} mutants not killed in the sum are killed there")
 def module(package):
     return ('revoke-kernel' if package.startswith('io.revokefs.kernel') else
             'revoke-history' if package.startswith('io.revokefs.history') else 'revoke-core')
