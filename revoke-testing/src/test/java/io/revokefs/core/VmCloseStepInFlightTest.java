@@ -56,6 +56,28 @@ class VmCloseStepInFlightTest {
         final AtomicBoolean fired = new AtomicBoolean();
         final String holdAt;
         volatile Thread holding;
+        /** The thread named "revoke"'s points and, after each, its step's footprint (as testing.Points records them). */
+        final List<String> revokerSteps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.TreeSet<String> revokerStep = new java.util.TreeSet<>();
+
+        private boolean isRevoker() {
+            return Thread.currentThread().getName().equals("revoke");
+        }
+
+        private synchronized void endRevokerStep(String next) {
+            if (!revokerStep.isEmpty()) {
+                revokerSteps.add("{" + String.join(", ", revokerStep) + "}");
+                revokerStep.clear();
+            }
+            revokerSteps.add(next);
+        }
+
+        @Override
+        public synchronized void touch(Object key, Interleave.Access access) {
+            if (isRevoker()) {
+                revokerStep.add(access + " " + key);
+            }
+        }
 
         Stepper(String holdAt) {
             this.holdAt = holdAt;
@@ -73,6 +95,9 @@ class VmCloseStepInFlightTest {
 
         @Override
         public void point(String label) {
+            if (isRevoker()) {
+                endRevokerStep(label);
+            }
             if (Thread.currentThread() == holding && holdAt != null && label.startsWith(holdAt) && fired.compareAndSet(false, true)) {
                 held.countDown();
                 awaitLatch(resume);
@@ -81,6 +106,9 @@ class VmCloseStepInFlightTest {
 
         @Override
         public void await(String label, BooleanSupplier condition) {
+            if (isRevoker()) {
+                endRevokerStep("await " + label);
+            }
             if (label.equals(IN_FLIGHT)) {
                 waits.add(label);
                 waiting.countDown();
@@ -152,6 +180,12 @@ class VmCloseStepInFlightTest {
         join(revoker);
 
         Vma v = mmap.get().value();
+        // The step that ends at the wait read the owed count (VmCloseStep.run, after a walk that found
+        // no linked piece): a footprint without it would let the explorer take the wait as commuting
+        // with the link that ends it.
+        int wait = s.revokerSteps.indexOf("await " + IN_FLIGHT);
+        assertThat(wait).as("%s", s.revokerSteps).isPositive();
+        assertThat(s.revokerSteps.get(wait - 1)).as("the footprint of the step before the wait").contains("READ object " + Sim.OBJECT);
         List<RevokeEvent> events = events(sim);
         VmaClosed closed = new VmaClosed(Sim.OBJECT, v.id(), 0, 2, VmaClosed.Cause.REVOKE);
         assertThat(events).containsSubsequence(closed, new RevokeEvent.RevokeCompleted(Sim.OBJECT));
