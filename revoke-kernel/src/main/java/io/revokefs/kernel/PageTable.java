@@ -82,7 +82,7 @@ public final class PageTable {
         checkLive();
         long[] leaf = leaves.get(vpn >>> LEAF_SHIFT);
         int i = (int) (vpn & LEAF_MASK);
-        if (leaf == null || leaf[i] != expected) {
+        if (leaf == null || leaf[i] != expected || expected == 0) { // pte_same: a none PTE is never the one that faulted
             return false;
         }
         leaf[i] = expected | WRITABLE;
