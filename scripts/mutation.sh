@@ -51,7 +51,8 @@ if [ -z "$summary_only" ]; then
   [ -n "$tests" ] && target+=("-Dpit.targetTests=$tests")
   rm -f "$report"
   start=$(date +%s)
-  echo "mutation.sh: commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo ' (with uncommitted changes)'), threads $threads, target ${1:-every class}, tests ${tests:-the whole suite}, started $(date '+%F %H:%M')"
+  commit=$(git rev-parse --short HEAD) # the commit the run builds; the kept report is named after it
+  echo "mutation.sh: commit $commit$(git diff --quiet HEAD -- . || echo ' (with uncommitted changes)'), threads $threads, target ${1:-every class}, tests ${tests:-the whole suite}, started $(date '+%F %H:%M')"
   # -am builds (to test-compile) every module whose tests run; PIT runs in revoke-mutation only (pit.skip
   # is true elsewhere).
   # shellcheck disable=SC2086
@@ -65,7 +66,7 @@ if [ -n "$summary_only" ]; then
 else
   [ -f "$report" ] || { echo "mutation.sh: no report at $report (the run failed; see Maven's output above)" >&2; exit 1; }
   mkdir -p revoke-mutation/target/pit-runs
-  kept=revoke-mutation/target/pit-runs/$(git rev-parse --short HEAD)-$(date +%Y%m%d-%H%M%S).xml
+  kept=revoke-mutation/target/pit-runs/$commit-$(date +%Y%m%d-%H%M%S).xml
   cp "$report" "$kept"; echo "mutation.sh: report kept as $kept"
   reports=("$report")
 fi
