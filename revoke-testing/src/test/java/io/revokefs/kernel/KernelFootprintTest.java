@@ -67,9 +67,30 @@ class KernelFootprintTest {
         assertThat(kernel.paths()).isSorted().contains("/dev/aa", "/dev/zz");
         assertThat(kernel.lookup("/dev/aa").value()).isSameAs(inode);
         assertThat(kernel.lookup("/dev/none").errnoOrNull()).isEqualTo(Errno.ENOENT);
-        long before = Long.parseLong(kernel.newAddressSpace("n1").id().replaceAll("\\D", ""));
-        long after = Long.parseLong(kernel.newAddressSpace("n2").id().replaceAll("\\D", ""));
-        assertThat(after).as("mapping ids count up").isGreaterThan(before);
+        // A name taken gets the first free #N from 2 up.
+        assertThat(List.of(kernel.newAddressSpace("dup").id(), kernel.newAddressSpace("dup").id(), kernel.newAddressSpace("dup").id()))
+                .containsExactly("dup", "dup#2", "dup#3");
+        // Pids far above the live count (many processes came and went): still listed by pid.
+        // (A hash map's order follows pid modulo its table: 24 pids across 256 wrap round it.)
+        for (Process q = kernel.newProcess(0); q.pid() < 244; q = kernel.newProcess(0)) {
+            kernel.reap(q);
+        }
+        List<Process> late = new java.util.ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            late.add(kernel.newProcess(0));
+        }
+        assertThat(kernel.processes()).containsSubsequence(a, b).containsSubsequence(late)
+                .isSortedAccordingTo(java.util.Comparator.comparingInt(Process::pid));
+    }
+
+    @Test
+    void aFileWhoseLastReferenceIsGoneCannotBeTakenAgain() {
+        Process p = sim.root();
+        OpenFile f = sim.open(p);
+        p.close(f);
+        assertThat(f.refCount()).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(f::get).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("get_file on a freed file");
     }
 
     @Test
