@@ -390,27 +390,21 @@ public final class Mm {
             if (vma == null) {
                 return Result.err(Errno.EFAULT);
             }
-            if (!move) {
-                if (newPages == oldPages) {
-                    return Result.ok(addr);
-                }
-                if (newPages < oldPages) {
-                    Result<Void> r = munmap(addr + newPages * Kernel.PAGE_SIZE, oldPages - newPages); // mmap_lock is reentrant
-                    return r.isOk() ? Result.ok(addr) : r.castErr();
-                }
-                Result<Void> valid = remapIsValid(vma, addr, oldPages, newPages);
-                return valid.isOk() ? Result.err(Errno.ENOMEM) : valid.castErr();
-            }
-            if (newPages < oldPages) {
-                Result<Void> r = munmap(addr + newPages * Kernel.PAGE_SIZE, oldPages - newPages);
+            if (newPages < oldPages) { // shrink_vma, moving or not
+                Result<Void> r = munmap(addr + newPages * Kernel.PAGE_SIZE, oldPages - newPages); // mmap_lock is reentrant
                 if (!r.isOk()) {
                     return r.castErr();
+                }
+                if (!move) {
+                    return Result.ok(addr);
                 }
                 vma = findVma(addr);
                 if (vma == null) {
                     return Result.err(Errno.EFAULT);
                 }
                 oldPages = newPages;
+            } else if (!move && newPages == oldPages) {
+                return Result.ok(addr); // mremap_at's MREMAP_NO_RESIZE: no check at all
             }
             Result<Void> valid = remapIsValid(vma, addr, oldPages, newPages);
             if (!valid.isOk()) {
