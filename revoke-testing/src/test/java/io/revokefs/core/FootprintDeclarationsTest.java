@@ -56,10 +56,7 @@ class FootprintDeclarationsTest {
     }
 
     private static List<Step> record(Runnable r) {
-        try (Points p = Points.recordFootprints()) {
-            r.run();
-            return steps(p.labels());
-        }
+        return steps(Points.footprintsOf(r));
     }
 
     /** The footprint of the {@code n}-th step (from 0) that began at {@code point}. */

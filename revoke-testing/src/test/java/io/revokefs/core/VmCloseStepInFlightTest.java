@@ -3,6 +3,7 @@ package io.revokefs.core;
 import io.revokefs.core.event.RecordedEvent;
 import io.revokefs.core.event.RevokeEvent;
 import io.revokefs.core.event.RevokeEvent.VmaClosed;
+import io.revokefs.core.testing.Points;
 import io.revokefs.core.testing.Sim;
 import io.revokefs.kernel.FaultResult;
 import io.revokefs.kernel.OpenFile;
@@ -56,26 +57,17 @@ class VmCloseStepInFlightTest {
         final AtomicBoolean fired = new AtomicBoolean();
         final String holdAt;
         volatile Thread holding;
-        /** The thread named "revoke"'s points and, after each, its step's footprint (as testing.Points records them). */
-        final List<String> revokerSteps = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private final java.util.TreeSet<String> revokerStep = new java.util.TreeSet<>();
+        /** The thread named "revoke"'s points and, after each, its step's footprint. */
+        final Points.Steps revoker = new Points.Steps();
 
         private boolean isRevoker() {
             return Thread.currentThread().getName().equals("revoke");
         }
 
-        private synchronized void endRevokerStep(String next) {
-            if (!revokerStep.isEmpty()) {
-                revokerSteps.add("{" + String.join(", ", revokerStep) + "}");
-                revokerStep.clear();
-            }
-            revokerSteps.add(next);
-        }
-
         @Override
-        public synchronized void touch(Object key, Interleave.Access access) {
+        public void touch(Object key, Interleave.Access access) {
             if (isRevoker()) {
-                revokerStep.add(access + " " + key);
+                revoker.touch(key, access);
             }
         }
 
@@ -96,7 +88,7 @@ class VmCloseStepInFlightTest {
         @Override
         public void point(String label) {
             if (isRevoker()) {
-                endRevokerStep(label);
+                revoker.point(label);
             }
             if (Thread.currentThread() == holding && holdAt != null && label.startsWith(holdAt) && fired.compareAndSet(false, true)) {
                 held.countDown();
@@ -107,7 +99,7 @@ class VmCloseStepInFlightTest {
         @Override
         public void await(String label, BooleanSupplier condition) {
             if (isRevoker()) {
-                endRevokerStep("await " + label);
+                revoker.point("await " + label);
             }
             if (label.equals(IN_FLIGHT)) {
                 waits.add(label);
@@ -183,9 +175,10 @@ class VmCloseStepInFlightTest {
         // The step that ends at the wait read the owed count (VmCloseStep.run, after a walk that found
         // no linked piece): a footprint without it would let the explorer take the wait as commuting
         // with the link that ends it.
-        int wait = s.revokerSteps.indexOf("await " + IN_FLIGHT);
-        assertThat(wait).as("%s", s.revokerSteps).isPositive();
-        assertThat(s.revokerSteps.get(wait - 1)).as("the footprint of the step before the wait").contains("READ object " + Sim.OBJECT);
+        List<String> revokerSteps = s.revoker.labels();
+        int wait = revokerSteps.indexOf("await " + IN_FLIGHT);
+        assertThat(wait).as("%s", revokerSteps).isPositive();
+        assertThat(revokerSteps.get(wait - 1)).as("the footprint of the step before the wait").contains("READ object " + Sim.OBJECT);
         List<RevokeEvent> events = events(sim);
         VmaClosed closed = new VmaClosed(Sim.OBJECT, v.id(), 0, 2, VmaClosed.Cause.REVOKE);
         assertThat(events).containsSubsequence(closed, new RevokeEvent.RevokeCompleted(Sim.OBJECT));

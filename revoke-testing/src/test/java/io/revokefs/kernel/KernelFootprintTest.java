@@ -21,37 +21,31 @@ class KernelFootprintTest {
     private final Sim sim = new Sim();
     private final Kernel kernel = sim.kernel();
 
-    private static List<String> footprint(Runnable r) {
-        try (Points p = Points.recordFootprints()) {
-            r.run();
-            return p.labels();
-        }
-    }
 
     @Test
     void theRegistriesDeclareReadsAndWritesOfTheirOwnKeysAndAnswer() {
-        assertThat(footprint(() -> kernel.newProcess(0))).containsExactly("{WRITE kernel processes}");
-        assertThat(footprint(kernel::processes)).containsExactly("{READ kernel processes}");
-        assertThat(footprint(kernel::objects)).containsExactly("{READ kernel objects}");
-        assertThat(footprint(() -> kernel.newAddressSpace("m"))).containsExactly("{WRITE kernel mapping ids}");
+        assertThat(Points.footprintsOf(() -> kernel.newProcess(0))).containsExactly("{WRITE kernel processes}");
+        assertThat(Points.footprintsOf(kernel::processes)).containsExactly("{READ kernel processes}");
+        assertThat(Points.footprintsOf(kernel::objects)).containsExactly("{READ kernel objects}");
+        assertThat(Points.footprintsOf(() -> kernel.newAddressSpace("m"))).containsExactly("{WRITE kernel mapping ids}");
         Inode inode = kernel.newInode("/dev/other", 0600, 0, sim.driver(), kernel.newAddressSpace("other"), null);
-        assertThat(footprint(() -> kernel.bind("/dev/x", inode))).containsExactly("{WRITE kernel namespace}");
-        assertThat(footprint(() -> kernel.lookup("/dev/x"))).containsExactly("{READ kernel namespace}");
-        assertThat(footprint(kernel::paths)).containsExactly("{READ kernel namespace}");
-        assertThat(footprint(() -> assertThat(kernel.unbind("/dev/x")).isTrue())).containsExactly("{WRITE kernel namespace}");
+        assertThat(Points.footprintsOf(() -> kernel.bind("/dev/x", inode))).containsExactly("{WRITE kernel namespace}");
+        assertThat(Points.footprintsOf(() -> kernel.lookup("/dev/x"))).containsExactly("{READ kernel namespace}");
+        assertThat(Points.footprintsOf(kernel::paths)).containsExactly("{READ kernel namespace}");
+        assertThat(Points.footprintsOf(() -> assertThat(kernel.unbind("/dev/x")).isTrue())).containsExactly("{WRITE kernel namespace}");
         assertThat(kernel.unbind("/dev/x")).as("gone already").isFalse();
-        assertThat(footprint(kernel::nextFileId)).containsExactly("{WRITE kernel file ids}");
-        assertThat(footprint(kernel::nextVmaId)).containsExactly("{WRITE kernel vma ids}");
-        assertThat(footprint(kernel::iomemMapping)).containsExactly("{READ kernel iomem mapping}");
-        assertThat(footprint(kernel::publishIomemMapping)).containsExactly(
+        assertThat(Points.footprintsOf(kernel::nextFileId)).containsExactly("{WRITE kernel file ids}");
+        assertThat(Points.footprintsOf(kernel::nextVmaId)).containsExactly("{WRITE kernel vma ids}");
+        assertThat(Points.footprintsOf(kernel::iomemMapping)).containsExactly("{READ kernel iomem mapping}");
+        assertThat(Points.footprintsOf(kernel::publishIomemMapping)).containsExactly(
                 "{READ kernel iomem mapping, WRITE kernel iomem mapping, WRITE kernel mapping ids, WRITE pfn mapping of iomem}");
         // A registration reads and writes the objects' registry.
-        assertThat(footprint(() -> io.revokefs.core.RevocableObject.builder(kernel, "test:/dev/fp", "test")
+        assertThat(Points.footprintsOf(() -> io.revokefs.core.RevocableObject.builder(kernel, "test:/dev/fp", "test")
                 .operations(new io.revokefs.core.testing.TestDriver(Sim.BASE_PFN, Sim.PAGES))
                 .errnos(io.revokefs.core.ErrnoTable.KERNFS).register())).anyMatch(s -> s.contains("WRITE kernel objects"));
         // reap: the process leaves the registry.
         Process gone = kernel.newProcess(0);
-        assertThat(footprint(() -> kernel.reap(gone))).containsExactly("{WRITE kernel processes}");
+        assertThat(Points.footprintsOf(() -> kernel.reap(gone))).containsExactly("{WRITE kernel processes}");
         assertThat(kernel.processes()).doesNotContain(gone);
     }
 
@@ -116,8 +110,8 @@ class KernelFootprintTest {
         writes.put("get", f::get);
         writes.put("put", f::put);
         writes.put("clearSeekable", f::clearSeekable);
-        reads.forEach((name, r) -> assertThat(footprint(r)).as(name).containsExactly("{READ " + key + "}"));
-        writes.forEach((name, r) -> assertThat(footprint(r)).as(name).contains("{WRITE " + key + "}"));
+        reads.forEach((name, r) -> assertThat(Points.footprintsOf(r)).as(name).containsExactly("{READ " + key + "}"));
+        writes.forEach((name, r) -> assertThat(Points.footprintsOf(r)).as(name).contains("{WRITE " + key + "}"));
         assertThat(f.position()).isEqualTo(3);
         assertThat(f.privateData()).isEqualTo("x");
         assertThat(f.fasync()).isTrue();

@@ -141,11 +141,6 @@ class PageTableModelTest {
         ops.put("{WRITE page table fp}   ", () -> t.move(1, 10, 1));
         ops.put("{WRITE page table fp, WRITE page table fpc}", () -> t.copyTo(child, 0, 20));
         ops.put("{WRITE page table fp}    ", t::free);
-        ops.forEach((expected, op) -> {
-            try (Points p = Points.recordFootprints()) {
-                op.run();
-                assertThat(p.labels()).as(expected.trim()).containsExactly(expected.trim());
-            }
-        });
+        ops.forEach((expected, op) -> assertThat(Points.footprintsOf(op)).as(expected.trim()).containsExactly(expected.trim()));
     }
 }

@@ -21,19 +21,16 @@ class ProcessFootprintTest {
 
     /** The footprints recorded, each as "after POINT: {...}" ("" for the first step). */
     private static List<String> steps(Runnable r) {
-        try (Points p = Points.recordFootprints()) {
-            r.run();
-            List<String> out = new ArrayList<>();
-            String after = "";
-            for (String l : p.labels()) {
-                if (l.startsWith("{")) {
-                    out.add(after + ": " + l);
-                } else {
-                    after = l;
-                }
+        List<String> out = new ArrayList<>();
+        String after = "";
+        for (String l : Points.footprintsOf(r)) {
+            if (l.startsWith("{")) {
+                out.add(after + ": " + l);
+            } else {
+                after = l;
             }
-            return out;
         }
+        return out;
     }
 
     @Test

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,12 +21,6 @@ class VmaFootprintTest {
     private final Mm mm = kernel.newProcess(0).mm();
     private final Vma vma = new Vma("vma-1", mm, 1L << 32, (1L << 32) + 4 * Kernel.PAGE_SIZE, 8, EnumSet.of(VmaFlag.SHARED), null);
 
-    private static List<String> footprint(Runnable r) {
-        try (Points p = Points.recordFootprints()) {
-            r.run();
-            return p.labels();
-        }
-    }
 
     @Test
     void everyReaderDeclaresAReadOfTheVmaAndEverySetterAWrite() {
@@ -60,10 +53,10 @@ class VmaFootprintTest {
         writes.put("setRange", () -> vma.setRange(1L << 32, (1L << 32) + 4 * Kernel.PAGE_SIZE, 8));
         writes.put("markCloseOwed", vma::markCloseOwed);
         writes.put("takeClose", vma::takeClose);
-        reads.forEach((name, r) -> assertThat(footprint(r)).as(name).containsExactly("{READ vma vma-1}"));
+        reads.forEach((name, r) -> assertThat(Points.footprintsOf(r)).as(name).containsExactly("{READ vma vma-1}"));
         // vma_set_page_prot reads the flags and vm_ops and writes the protection: a write (which
         // conflicts with whatever a read does).
         writes.put("setPageProt", vma::setPageProt);
-        writes.forEach((name, r) -> assertThat(footprint(r)).as(name).containsExactly("{WRITE vma vma-1}"));
+        writes.forEach((name, r) -> assertThat(Points.footprintsOf(r)).as(name).containsExactly("{WRITE vma vma-1}"));
     }
 }
